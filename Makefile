@@ -1,0 +1,39 @@
+# faxd — build, test, benchmark and demo entry points. Every target installs the system packages it
+# needs first (Debian: librdkafka-dev, libcurl4-openssl-dev, kcat).
+
+SWIFT ?= swift
+APT_PACKAGES := librdkafka-dev libcurl4-openssl-dev kcat
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: deps build test bench demo clean
+
+## deps: install the missing system packages (non-interactive apt-get; runs `apt-get update` first)
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "make deps: installing$$missing"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+## build: debug build of everything
+build: deps
+	$(SWIFT) build
+
+## test: the whole suite (unit, Kafka against librdkafka's mock cluster, HTTP, end to end with processes)
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+## bench: release-build benchmarks; results are printed and written to docs/benchmarks.md by hand
+bench: deps
+	$(SWIFT) build -c release --product faxd-bench
+	.build/release/faxd-bench
+
+## demo: faxd on its embedded default
+demo: deps
+	$(SWIFT) build --product faxd
+	.build/debug/faxd dev
+
+clean:
+	rm -rf .build

@@ -1,0 +1,120 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// One set of compiler settings for every target: Swift 6 language mode with strict concurrency.
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "faxd",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "faxd", targets: ["faxd"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    ],
+    targets: [
+        // System libraries: a module map and one shim header each, found by pkg-config.
+        .systemLibrary(
+            name: "CLibrdkafka",
+            pkgConfig: "rdkafka",
+            providers: [.apt(["librdkafka-dev"])]
+        ),
+        .systemLibrary(
+            name: "CLibcurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+
+        // The Kafka adapter: the only importer of CLibrdkafka.
+        .target(
+            name: "FaxdKafka",
+            dependencies: [
+                "CLibrdkafka",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The HTTP client over the curl multi interface: the only importer of CLibcurl.
+        .target(
+            name: "FaxdHTTP",
+            dependencies: [
+                "CLibcurl",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The domain core: values in, decisions out, no I/O.
+        .target(
+            name: "FaxdCore",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto")
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The command line: thin — parse, load config, bootstrap logging, run.
+        .executableTarget(
+            name: "faxd",
+            dependencies: [
+                "FaxdCore",
+                "FaxdKafka",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Shared fixtures for the test targets and the benchmarks.
+        .target(
+            name: "FaxdTestSupport",
+            dependencies: [
+                "FaxdKafka",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "FaxdBench",
+            dependencies: [
+                "FaxdKafka",
+                "FaxdHTTP",
+                "FaxdTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/FaxdBench",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "FaxdCoreTests",
+            dependencies: ["FaxdCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "FaxdKafkaTests",
+            dependencies: ["FaxdKafka", "FaxdTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "FaxdHTTPTests",
+            dependencies: ["FaxdHTTP", "FaxdTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "FaxdEndToEndTests",
+            dependencies: ["FaxdKafka", "FaxdTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,112 @@
+internal import CLibrdkafka
+public import Logging
+
+/// Cluster and group administration: topics, watermarks, and a group's committed offsets.
+///
+/// - Important: call `close()` when done.
+public final class KafkaAdmin: Sendable {
+    private let configuration: KafkaClientConfiguration
+    private let handle: RDKafkaPointer
+    private let context: Unmanaged<RDKafkaClientContext>
+    private let poller: RDKafkaMainPoller
+    private let logger: Logger
+
+    public init(configuration: KafkaClientConfiguration, logger: Logger) throws(KafkaError) {
+        self.configuration = configuration
+        self.logger = logger
+        (handle, context) = try RDKafkaClient.make(
+            type: RD_KAFKA_PRODUCER, properties: configuration.merged(over: [:]), context: RDKafkaClientContext(logger: logger))
+        poller = RDKafkaMainPoller(handle, name: "faxd.kafka.admin")
+    }
+
+    deinit {
+        guard poller.requestStop() else { return }
+        let (handle, poller, context) = (handle, poller, context)
+        RDKafkaThread.start(name: "faxd.kafka.admin.close") {
+            poller.waitUntilStopped()
+            rd_kafka_destroy(handle.pointer)
+            context.release()
+        }
+    }
+
+    /// Stops the poll thread and destroys the client.
+    public func close() async {
+        guard poller.requestStop() else { return }
+        let (handle, poller, context) = (handle, poller, context)
+        await RDKafkaThread.run(name: "faxd.kafka.admin.close") {
+            poller.waitUntilStopped()
+            rd_kafka_destroy(handle.pointer)
+            context.release()
+        }
+    }
+
+    /// A partition's low and high watermarks.
+    public func watermarks(_ partition: KafkaTopicPartition, timeout: Duration = .seconds(10)) async throws(KafkaError) -> KafkaWatermarks {
+        try await RDKafkaQueries.watermarks(handle, partition, timeout: timeout)
+    }
+
+    /// The number of partitions of `topic`, from the cluster's metadata.
+    public func partitionCount(topic: String, timeout: Duration = .seconds(10)) async throws(KafkaError) -> Int {
+        let handle = handle
+        let result = await RDKafkaThread.run(name: "faxd.kafka.metadata") { () -> Result<Int, KafkaError> in
+            guard let rkt = rd_kafka_topic_new(handle.pointer, topic, nil) else {
+                return .failure(KafkaError(code: .invalidArgument, reason: "bad topic name \(topic)"))
+            }
+            defer { rd_kafka_topic_destroy(rkt) }
+            var metadata: UnsafePointer<rd_kafka_metadata>?
+            let err = rd_kafka_metadata(handle.pointer, 0, rkt, &metadata, Int32(timeout.milliseconds))
+            guard err == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else { return .failure(KafkaError(err)) }
+            defer { rd_kafka_metadata_destroy(metadata) }
+            guard metadata.pointee.topic_cnt > 0 else {
+                return .failure(KafkaError(code: .unknownTopicOrPartition, reason: "topic \(topic) not found"))
+            }
+            let entry = metadata.pointee.topics[0]
+            if entry.err != RD_KAFKA_RESP_ERR_NO_ERROR { return .failure(KafkaError(entry.err)) }
+            return .success(Int(entry.partition_cnt))
+        }
+        return try result.get()
+    }
+
+    /// `group`'s committed offsets (the next offset it reads) for `partitions`; nil where it has none.
+    public func committedOffsets(
+        group: String, partitions: [KafkaTopicPartition], timeout: Duration = .seconds(10)
+    ) async throws(KafkaError) -> [KafkaTopicPartition: Int64?] {
+        let (groupHandle, groupContext) = try groupClient(group)
+        defer { Self.destroy(groupHandle, groupContext) }
+        return try await RDKafkaQueries.committed(groupHandle, partitions, timeout: timeout)
+    }
+
+    /// Sets `group`'s committed offsets, as a replay does. The group should have no active members:
+    /// a running member would overwrite them with its own commits.
+    public func alterCommittedOffsets(
+        group: String, offsets: [KafkaTopicPartition: Int64], timeout: Duration = .seconds(10)
+    ) async throws(KafkaError) {
+        let (groupHandle, groupContext) = try groupClient(group)
+        defer { Self.destroy(groupHandle, groupContext) }
+        let result = await RDKafkaThread.run(name: "faxd.kafka.alter_offsets") { () -> KafkaError? in
+            let list = RDKafkaPartitionList.make(offsets.map { ($0.key, $0.value) })
+            defer { rd_kafka_topic_partition_list_destroy(list) }
+            let err = rd_kafka_commit(groupHandle.pointer, list, 0)
+            if err != RD_KAFKA_RESP_ERR_NO_ERROR { return KafkaError(err) }
+            return RDKafkaPartitionList.entries(list).compactMap(\.error).first
+        }
+        if let result { throw result }
+    }
+
+    /// A consumer handle in `group` that never subscribes: it reads and writes the group's offsets
+    /// without joining it.
+    private func groupClient(_ group: String) throws(KafkaError) -> (RDKafkaPointer, Unmanaged<RDKafkaClientContext>) {
+        try RDKafkaClient.make(
+            type: RD_KAFKA_CONSUMER,
+            properties: configuration.merged(over: ["group.id": group, "enable.auto.commit": "false"]),
+            context: RDKafkaClientContext(logger: logger)
+        )
+    }
+
+    private static func destroy(_ handle: RDKafkaPointer, _ context: Unmanaged<RDKafkaClientContext>) {
+        RDKafkaThread.start(name: "faxd.kafka.admin.group_close") {
+            rd_kafka_destroy(handle.pointer)
+            context.release()
+        }
+    }
+}

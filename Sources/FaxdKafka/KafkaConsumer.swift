@@ -1,0 +1,170 @@
+internal import CLibrdkafka
+import Dispatch
+public import Logging
+import Synchronization
+
+/// A member of a Kafka consumer group.
+///
+/// Records are polled on a dedicated thread and reach Swift through `records`, a bounded async sequence.
+/// Offsets are stored by hand (`storeOffset`) once their work is done and committed in the background
+/// every `commitInterval`, on revocation and on `close`, or explicitly with `commit()`.
+///
+/// - Important: call `close(timeout:)` before dropping the last reference; a consumer dropped unclosed
+///   is closed on a background thread without a deadline.
+public final class KafkaConsumer: Sendable {
+    let handle: RDKafkaPointer
+    private let context: Unmanaged<RDKafkaClientContext>
+    private let core: KafkaConsumerCore
+    private let logger: Logger
+    /// The records polled from the assigned partitions. One reader.
+    public let records: KafkaRecords
+
+    public init(configuration: KafkaConsumerConfiguration, logger: Logger) throws(KafkaError) {
+        var logger = logger
+        logger[metadataKey: "kafka.group_id"] = "\(configuration.groupID)"
+        let core = KafkaConsumerCore(
+            buffer: KafkaRecordBuffer(capacity: configuration.maxBufferedRecords),
+            revokeTimeout: configuration.revokeTimeout,
+            logger: logger
+        )
+        let context = RDKafkaClientContext(logger: logger) { rk, err, list in
+            core.rebalance(rk, err, list)
+        }
+        (handle, self.context) = try RDKafkaClient.make(
+            type: RD_KAFKA_CONSUMER,
+            properties: configuration.librdkafkaProperties,
+            context: context
+        ) { conf in
+            rd_kafka_conf_set_rebalance_cb(conf) { rk, err, list, _ in
+                guard let rk, let list, let context = RDKafkaClientContext.from(rk) else { return }
+                context.rebalance?(rk, err, list)
+            }
+        }
+        self.core = core
+        self.logger = logger
+        self.records = KafkaRecords(buffer: core.buffer)
+        // All events, including rebalances, are now served by rd_kafka_consumer_poll.
+        rd_kafka_poll_set_consumer(handle.pointer)
+        let handle = self.handle
+        RDKafkaThread.start(name: "faxd.kafka.consumer") { core.pollLoop(handle) }
+    }
+
+    deinit {
+        guard core.requestStop() else { return }
+        let (handle, core, context) = (handle, core, context)
+        RDKafkaThread.start(name: "faxd.kafka.consumer.close") {
+            core.waitUntilPollStopped()
+            rd_kafka_consumer_close(handle.pointer)
+            rd_kafka_destroy(handle.pointer)
+            context.release()
+        }
+    }
+
+    /// Joins the group for `topics`; `listener` follows assignments and drains revoked partitions.
+    public func subscribe(topics: [String], listener: (any KafkaRebalanceListener)? = nil) throws(KafkaError) {
+        core.setListener(listener)
+        let list = RDKafkaPartitionList.make(topics.map { KafkaTopicPartition(topic: $0, partition: -1) })
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        try KafkaError.check(rd_kafka_subscribe(handle.pointer, list))
+    }
+
+    /// The partitions currently assigned to this consumer.
+    public func assignment() throws(KafkaError) -> [KafkaTopicPartition] {
+        var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+        try KafkaError.check(rd_kafka_assignment(handle.pointer, &list))
+        guard let list else { return [] }
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        return RDKafkaPartitionList.partitions(list)
+    }
+
+    /// Stores `nextOffset` (the last processed offset + 1) as the partition's position to commit.
+    ///
+    /// - Throws: `KafkaError.Code.partitionLost` when the partition is no longer assigned (revoked or
+    ///   lost): not a failure of the caller; the new owner redoes the work.
+    public func storeOffset(_ partition: KafkaTopicPartition, nextOffset: Int64) throws(KafkaError) {
+        let list = RDKafkaPartitionList.make([(partition, nextOffset)])
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        let err = rd_kafka_offsets_store(handle.pointer, list)
+        if err == RD_KAFKA_RESP_ERR__STATE {
+            throw KafkaError(code: .partitionLost, reason: "\(partition) is no longer assigned to this consumer")
+        }
+        try KafkaError.check(err)
+        if let error = RDKafkaPartitionList.entries(list).first?.error { throw error }
+    }
+
+    /// Commits the stored offsets and waits for the broker's answer.
+    public func commit() async throws(KafkaError) {
+        let handle = handle
+        let err = await RDKafkaThread.run(name: "faxd.kafka.commit") { rd_kafka_commit(handle.pointer, nil, 0) }
+        if err == RD_KAFKA_RESP_ERR__NO_OFFSET { return }  // nothing new stored since the last commit
+        try KafkaError.check(err)
+    }
+
+    /// Starts a commit of the stored offsets without waiting; failures are logged by librdkafka.
+    public func commitAsync() throws(KafkaError) {
+        let err = rd_kafka_commit(handle.pointer, nil, 1)
+        if err == RD_KAFKA_RESP_ERR__NO_OFFSET { return }
+        try KafkaError.check(err)
+    }
+
+    /// The group's committed offsets (next offset to read) for `partitions`; nil where none is committed.
+    public func committedOffsets(
+        _ partitions: [KafkaTopicPartition], timeout: Duration = .seconds(10)
+    ) async throws(KafkaError) -> [KafkaTopicPartition: Int64?] {
+        try await RDKafkaQueries.committed(handle, partitions, timeout: timeout)
+    }
+
+    /// Stops fetching `partitions`; polling goes on, so the group membership stays alive.
+    public func pause(_ partitions: [KafkaTopicPartition]) throws(KafkaError) {
+        try core.pause(handle, Set(partitions))
+    }
+
+    /// Resumes fetching `partitions` paused with `pause`.
+    public func resume(_ partitions: [KafkaTopicPartition]) throws(KafkaError) {
+        try core.resume(handle, Set(partitions))
+    }
+
+    /// Moves an assigned partition to `offset`; buffered records of that partition are dropped.
+    public func seek(_ partition: KafkaTopicPartition, to offset: Int64, timeout: Duration = .seconds(10)) async throws(KafkaError) {
+        core.buffer.remove(partitions: [partition])
+        let handle = handle
+        let error = await RDKafkaThread.run(name: "faxd.kafka.seek") { () -> KafkaError? in
+            let list = RDKafkaPartitionList.make([(partition, offset)])
+            defer { rd_kafka_topic_partition_list_destroy(list) }
+            if let error = rd_kafka_seek_partitions(handle.pointer, list, Int32(timeout.milliseconds)) {
+                return KafkaError(consuming: error)
+            }
+            return RDKafkaPartitionList.entries(list).first?.error
+        }
+        if let error { throw error }
+    }
+
+    /// For each partition, the earliest offset whose timestamp is at or after the given time
+    /// (milliseconds since the epoch); -1 (the end) where no such record exists.
+    public func offsets(
+        forTimes times: [KafkaTopicPartition: Int64], timeout: Duration = .seconds(10)
+    ) async throws(KafkaError) -> [KafkaTopicPartition: Int64] {
+        try await RDKafkaQueries.offsetsForTimes(handle, times, timeout: timeout)
+    }
+
+    /// Leaves the group: stops polling, revokes the assignment (the listener drains it), commits the
+    /// stored offsets and destroys the client.
+    ///
+    /// - Throws: `KafkaError.Code.timedOut` when this has not finished within `timeout`; closing goes on
+    ///   in the background (librdkafka's close can hang on an unreachable cluster).
+    public func close(timeout: Duration = .seconds(30)) async throws(KafkaError) {
+        guard core.requestStop() else { return }
+        let (handle, core, context, logger) = (handle, core, context, logger)
+        let finished = await RDKafkaThread.withDeadline(timeout, name: "faxd.kafka.consumer.close") {
+            core.waitUntilPollStopped()
+            rd_kafka_consumer_close(handle.pointer)
+            core.buffer.finish()
+            rd_kafka_destroy(handle.pointer)
+            context.release()
+        }
+        guard finished else {
+            logger.warning("Kafka consumer close did not finish in time; it goes on in the background")
+            throw KafkaError(code: .timedOut, reason: "consumer close did not finish within \(timeout)")
+        }
+    }
+}

@@ -1,0 +1,193 @@
+internal import CLibrdkafka
+public import Logging
+
+/// A record to send.
+public struct KafkaOutgoingMessage: Sendable {
+    public var topic: String
+    /// A fixed partition, or nil to let the partitioner choose by key.
+    public var partition: Int32?
+    public var key: [UInt8]?
+    public var value: [UInt8]
+    public var headers: [KafkaHeader]
+
+    public init(topic: String, partition: Int32? = nil, key: [UInt8]?, value: [UInt8], headers: [KafkaHeader] = []) {
+        self.topic = topic
+        self.partition = partition
+        self.key = key
+        self.value = value
+        self.headers = headers
+    }
+}
+
+/// Where the broker put an acknowledged record.
+public struct KafkaDeliveryReport: Sendable, Hashable {
+    public var topic: String
+    public var partition: Int32
+    /// The record's offset; -1 when the idempotent producer could not learn it (a retried record the
+    /// broker had already written).
+    public var offset: Int64
+}
+
+/// A Kafka producer, idempotent by default.
+///
+/// Delivery reports are served on a dedicated poll thread.
+///
+/// - Important: call `close(timeout:)` before dropping the last reference, or records still queued
+///   are lost.
+public final class KafkaProducer: Sendable {
+    let handle: RDKafkaPointer
+    private let context: Unmanaged<RDKafkaClientContext>
+    private let poller: RDKafkaMainPoller
+    private let logger: Logger
+
+    public init(configuration: KafkaProducerConfiguration, logger: Logger) throws(KafkaError) {
+        self.logger = logger
+        (handle, context) = try RDKafkaClient.make(
+            type: RD_KAFKA_PRODUCER,
+            properties: configuration.librdkafkaProperties,
+            context: RDKafkaClientContext(logger: logger)
+        ) { conf in
+            rd_kafka_conf_set_dr_msg_cb(conf) { _, message, _ in
+                guard let message, let opaque = message.pointee._private else { return }
+                let callback = Unmanaged<DeliveryCallback>.fromOpaque(opaque).takeRetainedValue()
+                let m = message.pointee
+                if m.err == RD_KAFKA_RESP_ERR_NO_ERROR {
+                    let report = KafkaDeliveryReport(
+                        topic: String(cString: rd_kafka_topic_name(m.rkt)), partition: m.partition, offset: m.offset)
+                    callback.completion(.success(report))
+                } else {
+                    callback.completion(.failure(KafkaError(m.err)))
+                }
+            }
+        }
+        poller = RDKafkaMainPoller(handle, name: "faxd.kafka.producer")
+    }
+
+    deinit {
+        guard poller.requestStop() else { return }
+        let (handle, poller, context) = (handle, poller, context)
+        RDKafkaThread.start(name: "faxd.kafka.producer.close") {
+            poller.waitUntilStopped()
+            rd_kafka_destroy(handle.pointer)
+            context.release()
+        }
+    }
+
+    /// Sends a record and returns when the broker acknowledged it.
+    ///
+    /// Waits while librdkafka's local queue is full. Cancelling the calling task does not withdraw a
+    /// record already handed to librdkafka.
+    public func send(_ message: KafkaOutgoingMessage) async throws(KafkaError) -> KafkaDeliveryReport {
+        while true {
+            let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<KafkaDeliveryReport, KafkaError>, Never>) in
+                do throws(KafkaError) {
+                    try enqueue(message, callback: DeliveryCallback { continuation.resume(returning: $0) })
+                } catch {
+                    continuation.resume(returning: .failure(error))
+                }
+            }
+            if case .failure(let error) = result, error.code == .queueFull {
+                // Back-pressure: the poll thread drains the queue as the broker acknowledges.
+                try? await Task.sleep(for: .milliseconds(1))
+                continue
+            }
+            return try result.get()
+        }
+    }
+
+    /// Hands a record to librdkafka; `onDelivery` runs on the poll thread once the broker answered.
+    ///
+    /// - Throws: `KafkaError.Code.queueFull` when librdkafka's local queue is full (try again after the
+    ///   queue drains); `onDelivery` is not called when this throws.
+    public func produce(
+        _ message: KafkaOutgoingMessage,
+        onDelivery: @escaping @Sendable (Result<KafkaDeliveryReport, KafkaError>) -> Void
+    ) throws(KafkaError) {
+        try enqueue(message, callback: DeliveryCallback(onDelivery))
+    }
+
+    private func enqueue(_ message: KafkaOutgoingMessage, callback: DeliveryCallback) throws(KafkaError) {
+        // The callback is retained for librdkafka; the delivery report callback releases it, or we do
+        // when librdkafka refuses the record.
+        let opaque = Unmanaged.passRetained(callback)
+        // Headers: librdkafka owns them only when produceva succeeds.
+        let headers: OpaquePointer? = message.headers.isEmpty ? nil : rd_kafka_headers_new(message.headers.count)
+        for header in message.headers {
+            if let value = header.value {
+                _ = value.withUnsafeBytes { rd_kafka_header_add(headers, header.name, -1, $0.baseAddress, $0.count) }
+            } else {
+                _ = rd_kafka_header_add(headers, header.name, -1, nil, 0)
+            }
+        }
+        let error: OpaquePointer? = message.topic.withCString { topic in
+            message.value.withUnsafeBytes { value in
+                withOptionalBytes(message.key) { key in
+                    var args: [rd_kafka_vu_t] = []
+                    args.append(Self.vu(RD_KAFKA_VTYPE_TOPIC) { $0.cstr = topic })
+                    args.append(Self.vu(RD_KAFKA_VTYPE_VALUE) { $0.mem = .init(ptr: UnsafeMutableRawPointer(mutating: value.baseAddress), size: value.count) })
+                    if let key {
+                        args.append(Self.vu(RD_KAFKA_VTYPE_KEY) { $0.mem = .init(ptr: UnsafeMutableRawPointer(mutating: key.baseAddress), size: key.count) })
+                    }
+                    if let partition = message.partition { args.append(Self.vu(RD_KAFKA_VTYPE_PARTITION) { $0.i32 = partition }) }
+                    if let headers { args.append(Self.vu(RD_KAFKA_VTYPE_HEADERS) { $0.headers = headers }) }
+                    args.append(Self.vu(RD_KAFKA_VTYPE_MSGFLAGS) { $0.i = RD_KAFKA_MSG_F_COPY })
+                    args.append(Self.vu(RD_KAFKA_VTYPE_OPAQUE) { $0.ptr = opaque.toOpaque() })
+                    return rd_kafka_produceva(handle.pointer, args, args.count)
+                }
+            }
+        }
+        if let error {
+            opaque.release()
+            if let headers { rd_kafka_headers_destroy(headers) }
+            throw KafkaError(consuming: error)
+        }
+    }
+
+    private static func vu(_ type: rd_kafka_vtype_t, _ set: (inout rd_kafka_vu_t.__Unnamed_union_u) -> Void) -> rd_kafka_vu_t {
+        var vu = rd_kafka_vu_t()
+        vu.vtype = type
+        set(&vu.u)
+        return vu
+    }
+
+    /// Waits until every queued record is acknowledged or failed.
+    /// - Throws: `KafkaError.Code.timedOut` when records are still outstanding after `timeout`.
+    public func flush(timeout: Duration) async throws(KafkaError) {
+        let handle = handle
+        let err = await RDKafkaThread.run(name: "faxd.kafka.flush") { rd_kafka_flush(handle.pointer, Int32(timeout.milliseconds)) }
+        if err == RD_KAFKA_RESP_ERR__TIMED_OUT {
+            let outstanding = rd_kafka_outq_len(handle.pointer)
+            throw KafkaError(code: .timedOut, reason: "\(outstanding) records still unacknowledged after \(timeout)")
+        }
+        try KafkaError.check(err)
+    }
+
+    /// Flushes for at most `timeout`, then stops the poll thread and destroys the client. Records not
+    /// acknowledged by then fail with `KafkaError.Code.closed`.
+    public func close(timeout: Duration = .seconds(10)) async {
+        do { try await flush(timeout: timeout) } catch { logger.warning("Kafka producer closed with records unacknowledged", metadata: ["error": "\(error)"]) }
+        guard poller.requestStop() else { return }
+        let (handle, poller, context) = (handle, poller, context)
+        await RDKafkaThread.run(name: "faxd.kafka.producer.close") {
+            poller.waitUntilStopped()
+            rd_kafka_purge(handle.pointer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT)
+            rd_kafka_poll(handle.pointer, 0)  // serve the purged records' delivery reports
+            rd_kafka_destroy(handle.pointer)
+            context.release()
+        }
+    }
+}
+
+/// A record's completion, retained across the C boundary as its per-message opaque.
+final class DeliveryCallback: Sendable {
+    let completion: @Sendable (Result<KafkaDeliveryReport, KafkaError>) -> Void
+
+    init(_ completion: @escaping @Sendable (Result<KafkaDeliveryReport, KafkaError>) -> Void) {
+        self.completion = completion
+    }
+}
+
+private func withOptionalBytes<R>(_ bytes: [UInt8]?, _ body: (UnsafeRawBufferPointer?) -> R) -> R {
+    guard let bytes else { return body(nil) }
+    return bytes.withUnsafeBytes { body($0) }
+}

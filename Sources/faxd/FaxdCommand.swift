@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `faxd` executable: one binary, a subcommand per role.
+@main
+struct FaxdCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "faxd",
+        abstract: "Sends faxes from Kafka jobs through the mintfax API, once each.",
+        subcommands: [BrokerCommand.self, KeyCommand.self]
+    )
+}

@@ -1,0 +1,156 @@
+import FaxdKafka
+import FaxdTestSupport
+import Synchronization
+import Testing
+
+@Suite struct ProducerConsumerTests {
+    let logger = KafkaFixtures.logger("test.kafka")
+
+    @Test func recordsRoundTripWithKeysHeadersAndStablePartitioning() async throws {
+        let cluster = try MockKafkaCluster(brokers: 1, logger: logger)
+        let topic = UniqueName.make("roundtrip")
+        try cluster.createTopic(topic, partitions: 3)
+        let producer = try KafkaProducer(configuration: .init(bootstrapServers: cluster.bootstrapServers), logger: logger)
+        var reports: [String: KafkaDeliveryReport] = [:]
+        for i in 0..<30 {
+            let message = KafkaOutgoingMessage(
+                topic: topic, key: Array("tenant-\(i % 5)".utf8), value: Array("job-\(i)".utf8),
+                headers: [KafkaHeader(name: "origin", string: "test-\(i)"), KafkaHeader(name: "empty", value: nil)])
+            reports["job-\(i)"] = try await producer.send(message)
+        }
+
+        let consumer = try KafkaConsumer(
+            configuration: KafkaFixtures.consumerConfiguration(bootstrapServers: cluster.bootstrapServers, groupID: UniqueName.make("g")),
+            logger: logger)
+        try consumer.subscribe(topics: [topic])
+        var seen: [String: KafkaRecord] = [:]
+        for try await record in consumer.records {
+            seen[String(decoding: record.value, as: UTF8.self)] = record
+            if seen.count == 30 { break }
+        }
+        for i in 0..<30 {
+            let record = try #require(seen["job-\(i)"])
+            let report = try #require(reports["job-\(i)"])
+            #expect(record.partition == report.partition)
+            #expect(record.offset == report.offset)
+            #expect(record.key == Array("tenant-\(i % 5)".utf8))
+            #expect(record.header("origin") == Array("test-\(i)".utf8))
+            #expect(record.headers.contains(KafkaHeader(name: "empty", value: nil)))
+            #expect(record.timestampMilliseconds != nil)
+        }
+        // One key, one partition: tenant-local ordering.
+        let partitionsByKey = Dictionary(grouping: seen.values, by: { $0.key! }).mapValues { Set($0.map(\.partition)) }
+        #expect(partitionsByKey.values.allSatisfy { $0.count == 1 })
+
+        try await consumer.close()
+        await producer.close()
+        await cluster.shutdown()
+    }
+
+    @Test func aProducerRetriesThroughInjectedBrokerErrors() async throws {
+        let cluster = try MockKafkaCluster(brokers: 1, logger: logger)
+        let topic = UniqueName.make("inject")
+        try cluster.createTopic(topic, partitions: 1)
+        let producer = try KafkaProducer(configuration: .init(bootstrapServers: cluster.bootstrapServers), logger: logger)
+        _ = try await producer.send(KafkaOutgoingMessage(topic: topic, key: nil, value: [1]))
+        // Produce is API key 0: the next three requests fail with retriable errors.
+        cluster.pushRequestErrors(apiKey: 0, [.notLeaderForPartition, .requestTimedOut, .notEnoughReplicas])
+        let report = try await producer.send(KafkaOutgoingMessage(topic: topic, key: nil, value: [2]))
+        #expect(report.offset == 1)
+        let admin = try KafkaAdmin(configuration: .init(bootstrapServers: cluster.bootstrapServers), logger: logger)
+        #expect(try await admin.watermarks(KafkaTopicPartition(topic: topic, partition: 0)) == KafkaWatermarks(low: 0, high: 2))
+        await admin.close()
+        await producer.close()
+        await cluster.shutdown()
+    }
+
+    @Test func aBadPropertyIsNamedInTheError() throws {
+        #expect {
+            _ = try KafkaProducer(
+                configuration: .init(bootstrapServers: "127.0.0.1:1", properties: ["no.such.property": "1"]), logger: logger)
+        } throws: { error in
+            guard let error = error as? KafkaError else { return false }
+            return error.code == .invalidConfiguration && error.reason.contains("no.such.property")
+        }
+    }
+
+    @Test func pausedPartitionsDeliverNothingUntilResumed() async throws {
+        let cluster = try MockKafkaCluster(brokers: 1, logger: logger)
+        let topic = UniqueName.make("pause")
+        try cluster.createTopic(topic, partitions: 2)
+        let producer = try KafkaProducer(configuration: .init(bootstrapServers: cluster.bootstrapServers), logger: logger)
+        let consumer = try KafkaConsumer(
+            configuration: KafkaFixtures.consumerConfiguration(bootstrapServers: cluster.bootstrapServers, groupID: UniqueName.make("g")),
+            logger: logger)
+        let assigned = AssignmentRecorder()
+        try consumer.subscribe(topics: [topic], listener: assigned)
+        try await Eventually.wait(for: "assignment") { assigned.current.count == 2 }
+        let p0 = KafkaTopicPartition(topic: topic, partition: 0)
+        try consumer.pause([p0])
+        for i in 0..<20 {
+            _ = try await producer.send(KafkaOutgoingMessage(topic: topic, partition: Int32(i % 2), key: nil, value: Array("\(i)".utf8)))
+        }
+        var iterator = consumer.records.makeAsyncIterator()
+        var fromP1 = 0
+        while fromP1 < 10 {
+            let record = try #require(try await iterator.next())
+            #expect(record.partition == 1, "a record of the paused partition arrived")
+            fromP1 += 1
+        }
+        try consumer.resume([p0])
+        var fromP0 = 0
+        while fromP0 < 10 {
+            let record = try #require(try await iterator.next())
+            #expect(record.topicPartition == p0)
+            fromP0 += 1
+        }
+        try await consumer.close()
+        await producer.close()
+        await cluster.shutdown()
+    }
+
+    @Test func seekAndOffsetsForTimes() async throws {
+        let cluster = try MockKafkaCluster(brokers: 1, logger: logger)
+        let topic = UniqueName.make("seek")
+        try cluster.createTopic(topic, partitions: 1)
+        let producer = try KafkaProducer(configuration: .init(bootstrapServers: cluster.bootstrapServers), logger: logger)
+        try await KafkaFixtures.produce(producer, topic: topic, count: 10)
+        let consumer = try KafkaConsumer(
+            configuration: KafkaFixtures.consumerConfiguration(bootstrapServers: cluster.bootstrapServers, groupID: UniqueName.make("g")),
+            logger: logger)
+        try consumer.subscribe(topics: [topic])
+        var iterator = consumer.records.makeAsyncIterator()
+        var last: KafkaRecord?
+        for _ in 0..<10 { last = try await iterator.next() }
+        #expect(last?.offset == 9)
+        let partition = KafkaTopicPartition(topic: topic, partition: 0)
+        try await consumer.seek(partition, to: 3)
+        #expect(try await iterator.next()?.offset == 3)
+
+        // The mock cluster answers ListOffsets for the logical times only: -2 earliest, -1 latest.
+        #expect(try await consumer.offsets(forTimes: [partition: -2]) == [partition: 0])
+        #expect(try await consumer.offsets(forTimes: [partition: -1]) == [partition: 10])
+        try await consumer.close()
+        await producer.close()
+        await cluster.shutdown()
+    }
+
+    @Test func closeIsBoundedWhenNoBrokerAnswers() async throws {
+        let consumer = try KafkaConsumer(
+            configuration: KafkaFixtures.consumerConfiguration(bootstrapServers: "127.0.0.1:1", groupID: UniqueName.make("g")),
+            logger: logger)
+        try consumer.subscribe(topics: ["nowhere"])
+        let clock = ContinuousClock()
+        let started = clock.now
+        do { try await consumer.close(timeout: .seconds(3)) } catch { #expect(error.code == .timedOut) }
+        #expect(clock.now - started < .seconds(5))
+    }
+}
+
+/// Follows a consumer's assignment.
+final class AssignmentRecorder: KafkaRebalanceListener {
+    private let state = Mutex<Set<KafkaTopicPartition>>([])
+    var current: Set<KafkaTopicPartition> { state.withLock { $0 } }
+    func partitionsAssigned(_ partitions: [KafkaTopicPartition]) async { state.withLock { $0.formUnion(partitions) } }
+    func partitionsRevoked(_ partitions: [KafkaTopicPartition], lost: Bool) async { state.withLock { $0.subtract(partitions) } }
+}
