@@ -1,0 +1,127 @@
+public import Foundation
+import Synchronization
+
+/// A child process for end-to-end tests: stdout read line by line, stderr kept for failure messages,
+/// terminated (SIGTERM, then SIGKILL) when the test is done with it.
+public final class ManagedProcess: Sendable {
+    private let process: Process
+    private let stdinPipe = Pipe()
+    private let output = Output()
+
+    /// What the child wrote, filled by the pipes' handlers on Foundation's threads.
+    private final class Output: Sendable {
+        let lines = Mutex<(buffer: [UInt8], lines: [String], closed: Bool)>(([], [], false))
+        let stderrText = Mutex<String>("")
+    }
+
+    /// Starts `executable` with `arguments`; `environment` entries are added to this process's.
+    public init(_ executable: URL, _ arguments: [String], environment: [String: String] = [:]) throws {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = stdinPipe
+        self.process = process
+        out.fileHandleForReading.readabilityHandler = { [output] handle in
+            let data = handle.availableData
+            output.lines.withLock { state in
+                if data.isEmpty {
+                    state.closed = true
+                    return
+                }
+                state.buffer.append(contentsOf: data)
+                while let newline = state.buffer.firstIndex(of: UInt8(ascii: "\n")) {
+                    state.lines.append(String(decoding: state.buffer[..<newline], as: UTF8.self))
+                    state.buffer.removeSubrange(...newline)
+                }
+            }
+            if data.isEmpty { handle.readabilityHandler = nil }
+        }
+        err.fileHandleForReading.readabilityHandler = { [output] handle in
+            let data = handle.availableData
+            if data.isEmpty {
+                handle.readabilityHandler = nil
+                return
+            }
+            output.stderrText.withLock { $0 += String(decoding: data, as: UTF8.self) }
+        }
+        try process.run()
+    }
+
+    deinit {
+        if process.isRunning { process.terminate() }
+    }
+
+    /// The process's id.
+    public var pid: Int32 { process.processIdentifier }
+
+    /// What the process wrote to stderr so far.
+    public var standardError: String { output.stderrText.withLock { $0 } }
+
+    /// Lines written to stdout so far.
+    public var outputLines: [String] { output.lines.withLock { $0.lines } }
+
+    /// Waits for the first `count` stdout lines.
+    public func firstLines(_ count: Int, timeout: Duration = .seconds(30)) async throws -> [String] {
+        try await Eventually.wait(for: "\(count) lines from \(process.executableURL?.lastPathComponent ?? "process")", timeout: timeout) {
+            output.lines.withLock { $0.lines.count >= count } || !process.isRunning
+        }
+        let got = outputLines
+        guard got.count >= count else {
+            throw ProcessFailure(description: "process exited with \(process.terminationStatus) before printing \(count) lines; stderr: \(standardError)")
+        }
+        return Array(got.prefix(count))
+    }
+
+    /// Writes `data` to stdin and closes it.
+    public func send(stdin data: Data) throws {
+        try stdinPipe.fileHandleForWriting.write(contentsOf: data)
+        try stdinPipe.fileHandleForWriting.close()
+    }
+
+    /// Sends `signal` (SIGTERM by default) and waits for the exit. - Returns: the exit status.
+    @discardableResult
+    public func stop(signal: Int32 = SIGTERM, timeout: Duration = .seconds(30)) async throws -> Int32 {
+        if process.isRunning { kill(process.processIdentifier, signal) }
+        return try await waitForExit(timeout: timeout)
+    }
+
+    /// Waits for the process to exit on its own. - Returns: the exit status.
+    public func waitForExit(timeout: Duration = .seconds(60)) async throws -> Int32 {
+        do {
+            try await Eventually.wait(for: "exit of \(process.executableURL?.lastPathComponent ?? "process")", timeout: timeout) {
+                !process.isRunning
+            }
+        } catch {
+            kill(process.processIdentifier, SIGKILL)
+            throw error
+        }
+        // Let the stdout handler see the end of the stream.
+        try await Eventually.wait(for: "end of output", timeout: .seconds(5)) { output.lines.withLock { $0.closed } }
+        return process.terminationStatus
+    }
+
+    public struct ProcessFailure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// The `faxd` executable next to the test bundle (override with `FAXD_BINARY`).
+    public static var faxdExecutable: URL {
+        if let path = ProcessInfo.processInfo.environment["FAXD_BINARY"] { return URL(fileURLWithPath: path) }
+        let directory = Bundle.main.bundleURL
+        return directory.appendingPathComponent("faxd")
+    }
+
+    /// `kcat` from the PATH.
+    public static var kcat: URL {
+        for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":") {
+            let candidate = URL(fileURLWithPath: String(directory)).appendingPathComponent("kcat")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+        }
+        return URL(fileURLWithPath: "/usr/bin/kcat")
+    }
+}

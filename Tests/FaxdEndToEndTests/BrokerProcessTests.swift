@@ -1,0 +1,67 @@
+import FaxdKafka
+import FaxdTestSupport
+import Foundation
+import Testing
+
+/// `faxd broker` as a separate process, with kcat as the producer and consumer that isn't ours.
+@Suite struct BrokerProcessTests {
+    let logger = KafkaFixtures.logger("test.e2e")
+
+    @Test func kcatProducesToFaxdBrokerAndSwiftReadsEveryRecord() async throws {
+        let topic = UniqueName.make("kcat-in")
+        let broker = try ManagedProcess(ManagedProcess.faxdExecutable, ["broker", "--brokers", "2", "--partitions", "3", "--topic", topic])
+        let bootstrap = try await broker.firstLines(1)[0]
+        #expect(bootstrap.contains("127.0.0.1:") || bootstrap.contains("localhost:"))
+
+        let records = (0..<500).map { "tenant-\($0 % 7)\tjob-\($0)" }
+        let kcat = try ManagedProcess(ManagedProcess.kcat, ["-P", "-b", bootstrap, "-t", topic, "-K", "\t"])
+        try kcat.send(stdin: Data((records.joined(separator: "\n") + "\n").utf8))
+        #expect(try await kcat.waitForExit() == 0, "kcat failed: \(kcat.standardError)")
+
+        let consumer = try KafkaConsumer(
+            configuration: KafkaFixtures.consumerConfiguration(bootstrapServers: bootstrap, groupID: UniqueName.make("g")),
+            logger: logger)
+        try consumer.subscribe(topics: [topic])
+        var seen: [String: String] = [:]
+        for try await record in consumer.records {
+            seen[String(decoding: record.value, as: UTF8.self)] = String(decoding: record.key ?? [], as: UTF8.self)
+            if seen.count == records.count { break }
+        }
+        for i in 0..<500 { #expect(seen["job-\(i)"] == "tenant-\(i % 7)") }
+        try await consumer.close()
+        #expect(try await broker.stop() == 0)
+    }
+
+    @Test func swiftProducesAndKcatReadsEveryRecord() async throws {
+        let topic = UniqueName.make("kcat-out")
+        let broker = try ManagedProcess(ManagedProcess.faxdExecutable, ["broker", "--brokers", "1", "--partitions", "4", "--topic", topic])
+        let bootstrap = try await broker.firstLines(1)[0]
+        let producer = try KafkaProducer(configuration: .init(bootstrapServers: bootstrap), logger: logger)
+        try await KafkaFixtures.produce(producer, topic: topic, count: 300, keys: 10)
+        await producer.close()
+
+        let kcat = try ManagedProcess(ManagedProcess.kcat, ["-C", "-b", bootstrap, "-t", topic, "-e", "-q", "-f", "%k %s\\n"])
+        #expect(try await kcat.waitForExit() == 0, "kcat failed: \(kcat.standardError)")
+        let lines = Set(kcat.outputLines)
+        #expect(lines == Set((0..<300).map { "k\($0 % 10) v\($0)" }))
+        #expect(try await broker.stop() == 0)
+    }
+
+    @Test func keyCommandPrintsTheDesignKey() async throws {
+        let key = try ManagedProcess(ManagedProcess.faxdExecutable, ["key", "--tenant", "acme", "--job", "inv-1"])
+        #expect(try await key.waitForExit() == 0)
+        #expect(key.outputLines == ["c020cab0-5fa5-575d-8617-acd6fc49e2c0"])
+    }
+
+    @Test(arguments: [
+        (["broker", "--partitions", "0"], "--partitions"),
+        (["broker", "--brokers", "x"], "--brokers"),
+        (["key", "--tenant", "acme", "--job", "j", "--namespace", "nope"], "--namespace"),
+    ])
+    func badFlagsAreNamedInOneLine(arguments: [String], flag: String) async throws {
+        let process = try ManagedProcess(ManagedProcess.faxdExecutable, arguments)
+        #expect(try await process.waitForExit() != 0)
+        let firstLine = process.standardError.split(separator: "\n").first.map(String.init) ?? ""
+        #expect(firstLine.contains(flag), "stderr: \(process.standardError)")
+    }
+}
