@@ -12,7 +12,8 @@ let package = Package(
     name: "faxd",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "faxd", targets: ["faxd"])
+        .executable(name: "faxd", targets: ["faxd"]),
+        .executable(name: "faxd-bench", targets: ["FaxdBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

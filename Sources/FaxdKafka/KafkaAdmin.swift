@@ -67,6 +67,56 @@ public final class KafkaAdmin: Sendable {
         return try result.get()
     }
 
+    /// Creates topics with the CreateTopics admin request; a topic that already exists is not an error.
+    ///
+    /// - Throws: the first topic's error otherwise. librdkafka's mock cluster does not serve this
+    ///   request (use `MockKafkaCluster.createTopic` there).
+    public func createTopics(
+        _ topics: [(name: String, partitions: Int, replicationFactor: Int)], timeout: Duration = .seconds(30)
+    ) async throws(KafkaError) {
+        let handle = handle
+        let requests = topics.map { ($0.name, Int32($0.partitions), Int32($0.replicationFactor)) }
+        let failure = await RDKafkaThread.run(name: "faxd.kafka.create_topics") { () -> KafkaError? in
+            var errstr = [CChar](repeating: 0, count: 512)
+            var newTopics: [OpaquePointer?] = []
+            defer { newTopics.forEach { rd_kafka_NewTopic_destroy($0) } }
+            for (name, partitions, replication) in requests {
+                guard let topic = rd_kafka_NewTopic_new(name, partitions, replication, &errstr, errstr.count) else {
+                    return KafkaError(code: .invalidArgument, reason: "topic \(name): \(String(nulTerminated: errstr))")
+                }
+                newTopics.append(topic)
+            }
+            let queue = rd_kafka_queue_new(handle.pointer)
+            defer { rd_kafka_queue_destroy(queue) }
+            let options = rd_kafka_AdminOptions_new(handle.pointer, RD_KAFKA_ADMIN_OP_CREATETOPICS)
+            defer { rd_kafka_AdminOptions_destroy(options) }
+            _ = rd_kafka_AdminOptions_set_request_timeout(options, Int32(timeout.milliseconds), &errstr, errstr.count)
+            rd_kafka_CreateTopics(handle.pointer, &newTopics, newTopics.count, options, queue)
+            guard let event = rd_kafka_queue_poll(queue, Int32(timeout.milliseconds) + 1000) else {
+                return KafkaError(code: .timedOut, reason: "CreateTopics got no answer within \(timeout)")
+            }
+            defer { rd_kafka_event_destroy(event) }
+            let eventError = rd_kafka_event_error(event)
+            if eventError != RD_KAFKA_RESP_ERR_NO_ERROR {
+                return KafkaError(eventError, message: String(cString: rd_kafka_event_error_string(event)))
+            }
+            guard let result = rd_kafka_event_CreateTopics_result(event) else {
+                return KafkaError(code: .invalidArgument, reason: "CreateTopics answered with an unexpected event")
+            }
+            var count = 0
+            guard let results = rd_kafka_CreateTopics_result_topics(result, &count) else { return nil }
+            for index in 0..<count {
+                let err = rd_kafka_topic_result_error(results[index])
+                if err == RD_KAFKA_RESP_ERR_NO_ERROR || err == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS { continue }
+                let name = String(cString: rd_kafka_topic_result_name(results[index]))
+                let text = rd_kafka_topic_result_error_string(results[index]).map { String(cString: $0) } ?? ""
+                return KafkaError(err, message: "topic \(name): \(text)")
+            }
+            return nil
+        }
+        if let failure { throw failure }
+    }
+
     /// `group`'s committed offsets (the next offset it reads) for `partitions`; nil where it has none.
     public func committedOffsets(
         group: String, partitions: [KafkaTopicPartition], timeout: Duration = .seconds(10)

@@ -150,6 +150,24 @@ import Testing
         await admin.close()
         await cluster.shutdown()
     }
+
+    /// librdkafka 2.0.2's mock cluster has no controller for CreateTopics: the request must fail with a
+    /// bounded, readable error rather than hang.
+    @Test func createTopicsFailsClearlyWhereTheClusterCannotServeIt() async throws {
+        let cluster = try MockKafkaCluster(brokers: 1, logger: logger)
+        let admin = try KafkaAdmin(configuration: .init(bootstrapServers: cluster.bootstrapServers), logger: logger)
+        let clock = ContinuousClock()
+        let started = clock.now
+        await #expect {
+            try await admin.createTopics([(UniqueName.make("created"), 3, 1)], timeout: .seconds(2))
+        } throws: { error in
+            guard let error = error as? KafkaError else { return false }
+            return error.code == .timedOut && error.reason.contains("controller")
+        }
+        #expect(clock.now - started < .seconds(10))
+        await admin.close()
+        await cluster.shutdown()
+    }
 }
 
 /// What the members of a group saw, shared across them.

@@ -1,0 +1,33 @@
+import FaxdKafka
+import FaxdTestSupport
+import Foundation
+import Logging
+
+/// `make bench`: the baselines that the dispatch pipeline is measured against, in one run on one
+/// machine. Prints a Markdown table of medians.
+@main
+enum FaxdBench {
+    static func main() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let runs = environment["FAXD_BENCH_RUNS"].flatMap(Int.init) ?? 5
+        let records = environment["FAXD_BENCH_RECORDS"].flatMap(Int.init) ?? 200_000
+        let requests = environment["FAXD_BENCH_REQUESTS"].flatMap(Int.init) ?? 20_000
+        var logger = Logger(label: "faxd.bench")
+        logger.logLevel = .error
+
+        let cluster = try MockKafkaCluster(brokers: 1, logger: logger)
+        var results: [Benchmark.Result] = []
+        results.append(try await KafkaBenchmarks.consume(cluster: cluster, records: records, logger: logger).measure(runs: runs))
+        results.append(try await KafkaBenchmarks.produce(cluster: cluster, records: records, logger: logger).measure(runs: runs))
+        await cluster.shutdown()
+        results.append(contentsOf: try await HTTPBenchmarks.all(requests: requests, logger: logger, runs: runs))
+
+        print("Machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(ProcessInfo.processInfo.physicalMemory / 1_073_741_824) GiB; \(runs) runs each, after one warm-up run\n")
+        print("| benchmark | median | runs |")
+        print("|---|---:|---|")
+        for result in results {
+            let runsText = result.rates.map { String(format: "%.0f", $0) }.joined(separator: ", ")
+            print("| \(result.name) | \(String(format: "%.0f", result.median)) \(result.unit) | \(runsText) |")
+        }
+    }
+}
