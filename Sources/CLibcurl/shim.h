@@ -11,5 +11,7 @@ static inline CURLcode faxd_curl_easy_setopt_write_cb(CURL *h, CURLoption o, siz
 static inline CURLcode faxd_curl_easy_setopt_xfer_cb(CURL *h, int (*cb)(void *, curl_off_t, curl_off_t, curl_off_t, curl_off_t)) { return curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, cb); }
 static inline CURLcode faxd_curl_easy_getinfo_long(CURL *h, CURLINFO i, long *v) { return curl_easy_getinfo(h, i, v); }
 static inline CURLcode faxd_curl_easy_getinfo_ptr(CURL *h, CURLINFO i, void **v) { return curl_easy_getinfo(h, i, v); }
+/* CURL_GLOBAL_DEFAULT is a compound macro that Swift does not import. */
+static inline CURLcode faxd_curl_global_init_default(void) { return curl_global_init(CURL_GLOBAL_DEFAULT); }
 static inline CURLMcode faxd_curl_multi_setopt_long(CURLM *m, CURLMoption o, long v) { return curl_multi_setopt(m, o, v); }
 #endif

@@ -1,0 +1,140 @@
+/// A `multipart/form-data` request body (RFC 7578), built in memory.
+///
+/// ```swift
+/// var form = MultipartFormData()
+/// form.addField(name: "to", value: "+15551234567")
+/// form.addFile(name: "document", filename: "fax.pdf", contentType: "application/pdf", bytes: pdf)
+/// let request = HTTPRequest(
+///     method: .POST, url: url,
+///     headers: ["Content-Type": form.contentType],
+///     body: try form.encode())
+/// ```
+///
+/// Field names and filenames are escaped as browsers do: `"` becomes `%22`, CR `%0D` and
+/// LF `%0A`, so no value can end its quoted string or start a new header line.
+public struct MultipartFormData: Sendable {
+    /// The default ``maximumSize``: 10 MiB (10 × 1024 × 1024 bytes).
+    public static let defaultMaximumSize = 10 * 1024 * 1024
+
+    private enum Part: Sendable {
+        case field(name: String, value: String)
+        case file(name: String, filename: String, contentType: String, bytes: [UInt8])
+    }
+
+    /// The boundary delimiting parts: `faxd-` and 32 random hexadecimal digits (128 bits from
+    /// the system's secure generator), so content colliding with it is not a practical concern.
+    public let boundary: String
+    /// The largest encoded body ``encode()`` produces, in bytes, counting every delimiter and
+    /// part header. Default ``defaultMaximumSize`` (10 MiB).
+    public var maximumSize: Int
+    private var parts: [Part] = []
+
+    /// Creates an empty form with a fresh random boundary.
+    ///
+    /// - Parameter maximumSize: the encoded size limit in bytes; default 10 MiB.
+    public init(maximumSize: Int = MultipartFormData.defaultMaximumSize) {
+        var generator = SystemRandomNumberGenerator()
+        let random = (0..<2).map { _ in
+            let hex = String(generator.next() as UInt64, radix: 16)
+            return String(repeating: "0", count: 16 - hex.count) + hex
+        }
+        self.boundary = "faxd-" + random.joined()
+        self.maximumSize = maximumSize
+    }
+
+    /// The `Content-Type` header value to send with the encoded body.
+    public var contentType: String {
+        "multipart/form-data; boundary=\(boundary)"
+    }
+
+    /// Appends a text field, sent as UTF-8.
+    public mutating func addField(name: String, value: String) {
+        parts.append(.field(name: name, value: value))
+    }
+
+    /// Appends a file part.
+    ///
+    /// - Parameters:
+    ///   - name: the form field name.
+    ///   - filename: the file name reported to the server.
+    ///   - contentType: the part's media type, e.g. `application/pdf`; must not contain CR, LF
+    ///     or NUL (checked by ``encode()``).
+    ///   - bytes: the file content, sent unchanged.
+    public mutating func addFile(name: String, filename: String, contentType: String, bytes: [UInt8]) {
+        parts.append(.file(name: name, filename: filename, contentType: contentType, bytes: bytes))
+    }
+
+    /// Encodes the form.
+    ///
+    /// The size is checked before the body is assembled, so an oversized form costs no large
+    /// allocation.
+    ///
+    /// - Returns: the body bytes, to send with ``contentType``.
+    /// - Throws: ``MultipartFormDataError`` `.tooLarge` if the encoded body would be larger
+    ///   than ``maximumSize`` bytes; `.invalidContentType` for a content type containing CR,
+    ///   LF or NUL.
+    public func encode() throws(MultipartFormDataError) -> [UInt8] {
+        var encodedParts: [(header: [UInt8], content: [UInt8])] = []
+        var total = 0
+        for part in parts {
+            let header: String
+            let content: [UInt8]
+            switch part {
+            case .field(let name, let value):
+                header = "Content-Disposition: form-data; name=\"\(Self.escape(name))\"\r\n\r\n"
+                content = Array(value.utf8)
+            case .file(let name, let filename, let contentType, let bytes):
+                guard !contentType.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0x00 }) else {
+                    throw MultipartFormDataError(
+                        code: .invalidContentType,
+                        reason: "the content type of file part \(Self.escape(name)) contains CR, LF or NUL"
+                    )
+                }
+                header =
+                    "Content-Disposition: form-data; name=\"\(Self.escape(name))\"; filename=\"\(Self.escape(filename))\"\r\n"
+                    + "Content-Type: \(contentType)\r\n\r\n"
+                content = bytes
+            }
+            let headerBytes = Array("--\(boundary)\r\n\(header)".utf8)
+            total += headerBytes.count + content.count + 2  // CRLF after the content
+            try checkSize(total)
+            encodedParts.append((headerBytes, content))
+        }
+        let closing = Array("--\(boundary)--\r\n".utf8)
+        total += closing.count
+        try checkSize(total)
+
+        var body: [UInt8] = []
+        body.reserveCapacity(total)
+        for part in encodedParts {
+            body.append(contentsOf: part.header)
+            body.append(contentsOf: part.content)
+            body.append(contentsOf: [0x0D, 0x0A])
+        }
+        body.append(contentsOf: closing)
+        return body
+    }
+
+    private func checkSize(_ size: Int) throws(MultipartFormDataError) {
+        guard size <= maximumSize else {
+            throw MultipartFormDataError(
+                code: .tooLarge,
+                reason: "the encoded form exceeds the maximum of \(maximumSize) bytes"
+            )
+        }
+    }
+
+    /// Escapes a name or filename for a quoted `Content-Disposition` parameter.
+    private static func escape(_ text: String) -> String {
+        var escaped = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": escaped += "%22"
+            case "\r": escaped += "%0D"
+            case "\n": escaped += "%0A"
+            default: escaped.unicodeScalars.append(scalar)
+            }
+        }
+        return escaped
+    }
+}

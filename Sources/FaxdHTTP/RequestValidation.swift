@@ -1,0 +1,76 @@
+internal import CLibcurl
+
+/// Checks a request before libcurl sees it, so that bad input becomes a typed error instead of
+/// a crash, a silently truncated C string, or an injected header line.
+enum RequestValidation {
+    /// Throws `.badURL` or `.invalidRequest` for the first problem found in `request`.
+    /// Reasons never quote the URL or header values, which can carry credentials.
+    static func validate(_ request: HTTPRequest) throws(HTTPClientError) {
+        guard isToken(request.method.rawValue) else {
+            throw HTTPClientError(code: .invalidRequest, reason: "the request method is not an HTTP token")
+        }
+        try validateURL(request.url)
+        for field in request.headers {
+            guard isToken(field.name) else {
+                throw HTTPClientError(code: .invalidRequest, reason: "a header name is not an HTTP token")
+            }
+            guard isSafeHeaderValue(field.value) else {
+                throw HTTPClientError(
+                    code: .invalidRequest,
+                    reason: "the value of header \(field.name) contains CR, LF or NUL"
+                )
+            }
+        }
+    }
+
+    /// Whether `value` can be sent as one header line: no CR, LF or NUL.
+    static func isSafeHeaderValue(_ value: String) -> Bool {
+        !value.utf8.contains { $0 == 0x0D || $0 == 0x0A || $0 == 0x00 }
+    }
+
+    /// Whether `text` is a non-empty RFC 9110 token (method or header name).
+    static func isToken(_ text: String) -> Bool {
+        !text.isEmpty && text.utf8.allSatisfy(isTokenCharacter)
+    }
+
+    private static func isTokenCharacter(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return true
+        default:
+            return "!#$%&'*+-.^_`|~".utf8.contains(byte)
+        }
+    }
+
+    /// Requires an absolute `http` or `https` URL that libcurl's URL parser accepts, with no
+    /// spaces or control characters (a NUL would silently cut the C string short).
+    private static func validateURL(_ url: String) throws(HTTPClientError) {
+        guard !url.isEmpty else {
+            throw HTTPClientError(code: .badURL, reason: "the URL is empty")
+        }
+        guard url.utf8.allSatisfy({ $0 > 0x20 && $0 != 0x7F }) else {
+            throw HTTPClientError(code: .badURL, reason: "the URL contains spaces or control characters")
+        }
+        guard let handle = curl_url() else {
+            throw HTTPClientError(code: .transport, reason: "curl_url failed")
+        }
+        defer { curl_url_cleanup(handle) }
+        let parsed = curl_url_set(handle, CURLUPART_URL, url, 0)
+        guard parsed == CURLUE_OK else {
+            throw HTTPClientError(
+                code: .badURL,
+                reason: "the URL is malformed: \(String(cString: curl_url_strerror(parsed)))"
+            )
+        }
+        var schemePointer: UnsafeMutablePointer<CChar>?
+        guard curl_url_get(handle, CURLUPART_SCHEME, &schemePointer, 0) == CURLUE_OK, let schemePointer else {
+            throw HTTPClientError(code: .badURL, reason: "the URL has no scheme")
+        }
+        let scheme = String(cString: schemePointer).lowercased()
+        curl_free(schemePointer)
+        guard scheme == "http" || scheme == "https" else {
+            throw HTTPClientError(code: .badURL, reason: "the URL scheme is not http or https")
+        }
+    }
+}

@@ -1,0 +1,280 @@
+internal import CLibcurl
+import Logging
+import Synchronization
+
+/// One request in flight: its libcurl easy handle and the response its callbacks collect.
+///
+/// - Important: ``HTTPClient/execute(_:timeout:)`` creates and configures a transfer on the
+///   calling thread, then hands it to the loop thread through ``CurlMultiLoop/submit(_:)``.
+///   From then on only the loop thread touches it (the libcurl callbacks run on that thread
+///   inside `curl_multi_perform`), except ``cancelRequested``, which any thread may set.
+///
+/// Ownership of C resources: the transfer owns its easy handle, its request-header `curl_slist`
+/// and its `CURLOPT_ERRORBUFFER` buffer, and frees all three in `deinit` on every path (success,
+/// failure, cancellation, shutdown, or an init that throws part-way). `deinit` can only run after
+/// the loop has removed the easy handle from the multi handle, because the loop's table of
+/// active transfers keeps the transfer alive for as long as its handle is added. The callbacks
+/// receive an unretained pointer to the transfer, valid for the same reason.
+final class Transfer: @unchecked Sendable {
+    /// The easy handle (`CURL *`); freed with `curl_easy_cleanup` in `deinit`.
+    let easy: UnsafeMutableRawPointer
+    /// Set by the task's cancellation handler on any thread; read by the loop when it adds the
+    /// transfer, so a cancellation that races ahead of the add is not lost.
+    let cancelRequested = Atomic<Bool>(false)
+    /// The continuation of the waiting `execute` call; set and cleared on the loop thread only.
+    var continuation: CheckedContinuation<HTTPResponse, any Error>?
+
+    private let method: HTTPMethod
+    private let maxBodyBytes: Int
+    /// `CURL_ERROR_SIZE` bytes that libcurl fills with a message when the transfer fails.
+    private let errorBuffer: UnsafeMutablePointer<CChar>
+    /// The request headers; libcurl reads but does not copy this list, so it lives as long as
+    /// the easy handle. Freed with `curl_slist_free_all` in `deinit`.
+    private var headerList: UnsafeMutablePointer<curl_slist>?
+    private var body: [UInt8] = []
+    private var responseFields: [(name: String, value: String)] = []
+    private var bodyLimitExceeded = false
+
+    /// Validates `request` and creates a configured easy handle for it.
+    ///
+    /// - Parameter timeout: the total timeout for this transfer.
+    /// - Throws: ``HTTPClientError`` with `.badURL` or `.invalidRequest` for an invalid request,
+    ///   `.transport` if libcurl cannot allocate or rejects an option.
+    init(request: HTTPRequest, configuration: HTTPClientConfiguration, timeout: Duration) throws(HTTPClientError) {
+        try RequestValidation.validate(request)
+        guard let easy = curl_easy_init() else {
+            throw HTTPClientError(code: .transport, reason: "curl_easy_init failed")
+        }
+        self.easy = easy
+        self.method = request.method
+        self.maxBodyBytes = max(0, configuration.maxResponseBodyBytes)
+        self.errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE))
+        self.errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE))
+        // Fully initialised from here: if configuring throws, deinit frees what was allocated.
+        try configure(request: request, configuration: configuration, timeout: timeout)
+    }
+
+    deinit {
+        curl_easy_cleanup(easy)
+        curl_slist_free_all(headerList)
+        errorBuffer.deallocate()
+    }
+
+    /// Resumes the waiting caller with `result` and forgets the continuation, so that no path
+    /// can resume it twice. Loop thread only.
+    func resume(_ result: Result<HTTPResponse, HTTPClientError>) {
+        continuation?.resume(with: result)
+        continuation = nil
+    }
+
+    /// Turns libcurl's result for this finished transfer into a response or an error, resumes
+    /// the caller, and logs the outcome without URL, header values or body. Loop thread only,
+    /// after the handle has been removed from the multi handle.
+    func complete(result: CURLcode, logger: Logger?) {
+        guard result == CURLE_OK else {
+            let detail = String(cString: errorBuffer).trimmingHTTPWhitespace()
+            let error = HTTPClientError(result: result, detail: detail, bodyLimitExceeded: bodyLimitExceeded)
+            logger?.debug(
+                "HTTP transfer failed",
+                metadata: ["http.method": "\(method)", "http.error": "\(error.code)"]
+            )
+            resume(.failure(error))
+            return
+        }
+        var status = 0
+        var newConnections = 0
+        _ = faxd_curl_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
+        _ = faxd_curl_easy_getinfo_long(easy, CURLINFO_NUM_CONNECTS, &newConnections)
+        logger?.debug(
+            "HTTP transfer finished",
+            metadata: [
+                "http.method": "\(method)", "http.status": "\(status)",
+                "http.new_connections": "\(newConnections)", "http.body_bytes": "\(body.count)",
+            ]
+        )
+        resume(
+            .success(
+                HTTPResponse(
+                    status: status,
+                    headers: HTTPHeaders(responseFields),
+                    body: body,
+                    newConnections: newConnections
+                )
+            )
+        )
+    }
+
+    // MARK: - Callbacks (loop thread, inside curl_multi_perform)
+
+    /// Appends a body chunk, or refuses it (returning 0, which libcurl turns into
+    /// `CURLE_WRITE_ERROR`) when it would exceed the size cap.
+    private func receiveBody(_ chunk: UnsafeRawBufferPointer) -> Int {
+        guard chunk.count <= maxBodyBytes - body.count else {
+            bodyLimitExceeded = true
+            return 0
+        }
+        body.append(contentsOf: chunk)
+        return chunk.count
+    }
+
+    /// Records one header line. A status line starts a new response, dropping the headers of
+    /// any redirect or `1xx` response before it.
+    private func receiveHeader(_ chunk: UnsafeRawBufferPointer) -> Int {
+        let line = String(decoding: chunk, as: UTF8.self)
+        if line.hasPrefix("HTTP/") {
+            responseFields.removeAll()
+        } else if line.first == " " || line.first == "\t" {
+            // Obsolete line folding: the line continues the previous field's value.
+            if let last = responseFields.indices.last {
+                responseFields[last].value += " " + line.trimmingHTTPWhitespace()
+            }
+        } else if let colon = line.firstIndex(of: ":") {
+            let name = line[..<colon].trimmingHTTPWhitespace()
+            let value = line[line.index(after: colon)...].trimmingHTTPWhitespace()
+            if !name.isEmpty {
+                responseFields.append((name: name, value: value))
+            }
+        }
+        return chunk.count
+    }
+
+    // MARK: - Configuration
+
+    private func configure(
+        request: HTTPRequest,
+        configuration: HTTPClientConfiguration,
+        timeout: Duration
+    ) throws(HTTPClientError) {
+        try setString(CURLOPT_URL, request.url)
+        try setString(CURLOPT_PROTOCOLS_STR, "http,https")
+        try setString(CURLOPT_REDIR_PROTOCOLS_STR, "http,https")
+        try setLong(CURLOPT_NOSIGNAL, 1)
+        try setLong(CURLOPT_FOLLOWLOCATION, 0)
+        try setLong(CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS))
+        try setLong(CURLOPT_CONNECTTIMEOUT_MS, configuration.connectTimeout.curlMilliseconds)
+        try setLong(CURLOPT_TIMEOUT_MS, timeout.curlMilliseconds)
+        try setString(CURLOPT_USERAGENT, configuration.userAgent)
+        if let caBundlePath = configuration.caBundlePath {
+            try setString(CURLOPT_CAINFO, caBundlePath)
+        }
+        try check(faxd_curl_easy_setopt_ptr(easy, CURLOPT_ERRORBUFFER, errorBuffer), CURLOPT_ERRORBUFFER)
+
+        let context = Unmanaged.passUnretained(self).toOpaque()
+        try check(
+            faxd_curl_easy_setopt_write_cb(easy, CURLOPT_WRITEFUNCTION) { data, size, count, context in
+                guard let context else { return 0 }
+                let transfer = Unmanaged<Transfer>.fromOpaque(context).takeUnretainedValue()
+                return transfer.receiveBody(UnsafeRawBufferPointer(start: data, count: size * count))
+            },
+            CURLOPT_WRITEFUNCTION
+        )
+        try check(faxd_curl_easy_setopt_ptr(easy, CURLOPT_WRITEDATA, context), CURLOPT_WRITEDATA)
+        try check(
+            faxd_curl_easy_setopt_write_cb(easy, CURLOPT_HEADERFUNCTION) { data, size, count, context in
+                guard let context else { return 0 }
+                let transfer = Unmanaged<Transfer>.fromOpaque(context).takeUnretainedValue()
+                return transfer.receiveHeader(UnsafeRawBufferPointer(start: data, count: size * count))
+            },
+            CURLOPT_HEADERFUNCTION
+        )
+        try check(faxd_curl_easy_setopt_ptr(easy, CURLOPT_HEADERDATA, context), CURLOPT_HEADERDATA)
+
+        let sendsBody = try configureMethodAndBody(request)
+        try configureHeaders(request.headers, sendsBody: sendsBody)
+    }
+
+    /// Sets the method and body options; returns whether a request body is sent.
+    private func configureMethodAndBody(_ request: HTTPRequest) throws(HTTPClientError) -> Bool {
+        if request.method == .HEAD {
+            try setLong(CURLOPT_NOBODY, 1)
+            return false
+        }
+        let bodyRequired = request.method == .POST || request.method == .PUT || request.method == .PATCH
+        guard let body = request.body ?? (bodyRequired ? [] : nil) else {
+            if request.method != .GET {
+                try setString(CURLOPT_CUSTOMREQUEST, request.method.rawValue)
+            }
+            return false
+        }
+        // The size must be set before COPYPOSTFIELDS, which then copies exactly that many bytes
+        // (binary-safe). COPYPOSTFIELDS also switches the handle to POST.
+        try check(
+            faxd_curl_easy_setopt_off(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count)),
+            CURLOPT_POSTFIELDSIZE_LARGE
+        )
+        // An empty array may have no storage; libcurl needs a non-NULL pointer even for 0 bytes.
+        let storage = body.isEmpty ? [0] : body
+        let code = storage.withUnsafeBytes { bytes in
+            faxd_curl_easy_setopt_ptr(easy, CURLOPT_COPYPOSTFIELDS, bytes.baseAddress)
+        }
+        try check(code, CURLOPT_COPYPOSTFIELDS)
+        if request.method != .POST {
+            try setString(CURLOPT_CUSTOMREQUEST, request.method.rawValue)
+        }
+        return true
+    }
+
+    /// Builds the request-header list. Headers were validated, so no line can be split.
+    private func configureHeaders(_ headers: HTTPHeaders, sendsBody: Bool) throws(HTTPClientError) {
+        for field in headers {
+            // libcurl drops a header given as "Name:"; "Name;" sends it with an empty value.
+            try appendHeaderLine(field.value.isEmpty ? "\(field.name);" : "\(field.name): \(field.value)")
+        }
+        if sendsBody && headers["expect"] == nil {
+            // Suppress libcurl's automatic "Expect: 100-continue", which costs a round trip
+            // (or a one-second wait on servers that ignore it).
+            try appendHeaderLine("Expect:")
+        }
+        if headerList != nil {
+            try check(faxd_curl_easy_setopt_ptr(easy, CURLOPT_HTTPHEADER, headerList), CURLOPT_HTTPHEADER)
+        }
+    }
+
+    private func appendHeaderLine(_ line: String) throws(HTTPClientError) {
+        // On failure curl_slist_append returns NULL and leaves the old list intact for deinit.
+        guard let appended = curl_slist_append(headerList, line) else {
+            throw HTTPClientError(code: .transport, reason: "curl_slist_append failed")
+        }
+        headerList = appended
+    }
+
+    private func setLong(_ option: CURLoption, _ value: Int) throws(HTTPClientError) {
+        try check(faxd_curl_easy_setopt_long(easy, option, value), option)
+    }
+
+    /// Sets a string option; libcurl copies the string.
+    private func setString(_ option: CURLoption, _ value: String) throws(HTTPClientError) {
+        let code = value.withCString { faxd_curl_easy_setopt_ptr(easy, option, $0) }
+        try check(code, option)
+    }
+
+    private func check(_ code: CURLcode, _ option: CURLoption) throws(HTTPClientError) {
+        guard code == CURLE_OK else {
+            throw HTTPClientError(
+                code: .transport,
+                reason: "curl_easy_setopt(\(option.rawValue)) failed: \(String(cString: curl_easy_strerror(code)))"
+            )
+        }
+    }
+}
+
+extension Duration {
+    /// This duration in whole milliseconds for libcurl's `*_MS` options: rounded up, at least 1
+    /// (0 would mean "no timeout" to libcurl) and at most `Int32.max`.
+    fileprivate var curlMilliseconds: Int {
+        let (seconds, attoseconds) = components
+        let milliseconds = (Double(seconds) * 1_000 + Double(attoseconds) / 1e15).rounded(.up)
+        return Int(min(max(milliseconds, 1), Double(Int32.max)))
+    }
+}
+
+extension StringProtocol {
+    /// The string without leading and trailing spaces, tabs, CRs and LFs.
+    fileprivate func trimmingHTTPWhitespace() -> String {
+        let isWhitespace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" || $0 == "\r\n" }
+        guard let start = firstIndex(where: { !isWhitespace($0) }),
+            let end = lastIndex(where: { !isWhitespace($0) })
+        else { return "" }
+        return String(self[start...end])
+    }
+}

@@ -1,0 +1,262 @@
+import FaxdHTTP
+import FaxdTestSupport
+import Testing
+
+@Suite("HTTPClient against the in-process test server")
+struct HTTPClientTests {
+    private let clock = ContinuousClock()
+
+    @Test("1,000 concurrent requests each complete with their own body")
+    func concurrentRequests() async throws {
+        try await TestHTTPServer.withServer { server in
+            let client = try HTTPClient()
+            defer { client.shutdown() }
+            let count = 1_000
+            let bodies = try await withThrowingTaskGroup(of: (Int, Int, String).self) { group in
+                for index in 0..<count {
+                    group.addTask {
+                        let response = try await client.execute(HTTPRequest(url: server.url("/n/\(index)")))
+                        return (index, response.status, response.bodyString)
+                    }
+                }
+                var bodies: [Int: (status: Int, body: String)] = [:]
+                for try await (index, status, body) in group {
+                    bodies[index] = (status, body)
+                }
+                return bodies
+            }
+            #expect(bodies.count == count)
+            let wrong = bodies.filter { index, response in response.status != 200 || response.body != "n=\(index)" }
+            #expect(wrong.isEmpty, "\(wrong.count) responses had the wrong status or body")
+        }
+    }
+
+    @Test("a non-2xx status is a response, not an error")
+    func statusIsReturned() async throws {
+        try await TestHTTPServer.withServer { server in
+            let client = try HTTPClient()
+            defer { client.shutdown() }
+            let response = try await client.execute(HTTPRequest(url: server.url("/status/503")))
+            #expect(response.status == 503)
+        }
+    }
+
+    @Test("a multipart body round-trips byte-exactly through POST /echo")
+    func multipartEcho() async throws {
+        try await TestHTTPServer.withServer { server in
+            let client = try HTTPClient()
+            defer { client.shutdown() }
+            var form = MultipartFormData()
+            form.addField(name: "to", value: "+15551234567")
+            let file = (0..<70_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+            form.addFile(name: "document", filename: "fax.bin", contentType: "application/octet-stream", bytes: file)
+            let body = try form.encode()
+            let response = try await client.execute(
+                HTTPRequest(method: .POST, url: server.url("/echo"), headers: ["Content-Type": form.contentType], body: body)
+            )
+            #expect(response.status == 200)
+            #expect(response.headers["content-type"] == form.contentType)
+            #expect(response.headers["CONTENT-TYPE"] == form.contentType)
+            #expect(response.body == body)
+        }
+    }
+
+    @Test("/never with a 300 ms timeout throws .timeout within a bounded time")
+    func totalTimeout() async throws {
+        try await TestHTTPServer.withServer { server in
+            let client = try HTTPClient()
+            defer { client.shutdown() }
+            let start = clock.now
+            let error = await #expect(throws: HTTPClientError.self) {
+                try await client.execute(HTTPRequest(url: server.url("/never")), timeout: .milliseconds(300))
+            }
+            let elapsed = clock.now - start
+            #expect(error?.code == .timeout)
+            #expect(elapsed >= .milliseconds(250))
+            #expect(elapsed < .seconds(5))
+        }
+    }
+
+    @Test("cancelling the task aborts an in-flight request promptly; the client keeps working")
+    func cancellationInFlight() async throws {
+        try await TestHTTPServer.withServer { server in
+            let client = try HTTPClient()
+            defer { client.shutdown() }
+            var arrivals = server.neverRequests.makeAsyncIterator()
+            let task = Task {
+                try await client.execute(HTTPRequest(url: server.url("/never")))
+            }
+            await arrivals.next()  // the request is now waiting inside the server
+            let start = clock.now
+            task.cancel()
+            let result = await task.result
+            #expect(clock.now - start < .seconds(2))
+            #expect(Self.errorCode(of: result) == .cancelled)
+
+            let hello = try await client.execute(HTTPRequest(url: server.url("/hello")))
+            #expect(hello.status == 200)
+            #expect(hello.bodyString == "hello")
+        }
+    }
+
+    @Test("a task cancelled before its request starts throws .cancelled")
+    func cancellationBeforeStart() async throws {
+        try await TestHTTPServer.withServer { server in
+            let client = try HTTPClient()
+            defer { client.shutdown() }
+            let task = Task {
+                try await client.execute(HTTPRequest(url: server.url("/never")))
+            }
+            task.cancel()
+            #expect(Self.errorCode(of: await task.result) == .cancelled)
+        }
+    }
+
+    @Test("shutdown fails in-flight requests and later ones with .shutdown")
+    func shutdownFailsRequests() async throws {
+        try await TestHTTPServer.withServer { server in
+            let client = try HTTPClient()
+            var arrivals = server.neverRequests.makeAsyncIterator()
+            let task = Task {
+                try await client.execute(HTTPRequest(url: server.url("/never")))
+            }
+            await arrivals.next()
+            client.shutdown()
+            #expect(Self.errorCode(of: await task.result) == .shutdown)
+            let error = await #expect(throws: HTTPClientError.self) {
+                try await client.execute(HTTPRequest(url: server.url("/hello")))
+            }
+            #expect(error?.code == .shutdown)
+            client.shutdown()  // idempotent
+        }
+    }
+
+    @Test("a client released without shutdown() stops its thread and is freed")
+    func releaseWithoutShutdown() async throws {
+        try await TestHTTPServer.withServer { server in
+            weak var released: HTTPClient?
+            do {
+                let client = try HTTPClient()
+                released = client
+                let response = try await client.execute(HTTPRequest(url: server.url("/hello")))
+                #expect(response.status == 200)
+            }
+            // The loop thread holds no reference to the client, so dropping the last one runs
+            // deinit, which shuts the loop down.
+            #expect(released == nil)
+        }
+    }
+
+    @Test("connecting to a closed local port throws .connect")
+    func connectionRefused() async throws {
+        let client = try HTTPClient()
+        defer { client.shutdown() }
+        let error = await #expect(throws: HTTPClientError.self) {
+            try await client.execute(HTTPRequest(url: "http://127.0.0.1:\(closedLocalPort())/hello"))
+        }
+        #expect(error?.code == .connect)
+    }
+
+    @Test(
+        "malformed URLs throw .badURL before reaching libcurl",
+        arguments: [
+            "", "not a url", "http://", "http://exa mple.com/", "ftp://127.0.0.1/file",
+            "file:///etc/passwd", "http://127.0.0.1/\u{0}hidden", "http://[::1", "://nohost",
+        ]
+    )
+    func badURL(url: String) async throws {
+        let client = try HTTPClient()
+        defer { client.shutdown() }
+        let error = await #expect(throws: HTTPClientError.self) {
+            try await client.execute(HTTPRequest(url: url))
+        }
+        #expect(error?.code == .badURL)
+    }
+
+    @Test(
+        "header names and values that could inject lines are rejected",
+        arguments: [
+            ("X-Test", "a\r\nInjected: yes"), ("X-Test", "a\nb"), ("X-Test", "a\u{0}b"),
+            ("X Test", "value"), ("X-Test:", "value"), ("", "value"),
+        ]
+    )
+    func invalidHeader(name: String, value: String) async throws {
+        let client = try HTTPClient()
+        defer { client.shutdown() }
+        let error = await #expect(throws: HTTPClientError.self) {
+            try await client.execute(HTTPRequest(url: "http://127.0.0.1:1/", headers: HTTPHeaders([(name, value)])))
+        }
+        #expect(error?.code == .invalidRequest)
+    }
+
+    @Test("a user agent with CR/LF is rejected when the client is created")
+    func invalidUserAgent() {
+        let error = #expect(throws: HTTPClientError.self) {
+            try HTTPClient(configuration: HTTPClientConfiguration(userAgent: "faxd\r\nX-Evil: 1"))
+        }
+        #expect(error?.code == .invalidRequest)
+    }
+
+    @Test("a body over maxResponseBodyBytes throws .responseTooLarge; one at the limit succeeds")
+    func responseTooLarge() async throws {
+        try await TestHTTPServer.withServer { server in
+            let limit = 16 * 1024
+            let client = try HTTPClient(configuration: HTTPClientConfiguration(maxResponseBodyBytes: limit))
+            defer { client.shutdown() }
+            let atLimit = try await client.execute(
+                HTTPRequest(method: .POST, url: server.url("/echo"), body: [UInt8](repeating: 7, count: limit))
+            )
+            #expect(atLimit.status == 200)
+            #expect(atLimit.body.count == limit)
+
+            let error = await #expect(throws: HTTPClientError.self) {
+                try await client.execute(
+                    HTTPRequest(method: .POST, url: server.url("/echo"), body: [UInt8](repeating: 7, count: 100 * 1024))
+                )
+            }
+            #expect(error?.code == .responseTooLarge)
+        }
+    }
+
+    @Test("sequential requests reuse connections")
+    func connectionReuse() async throws {
+        try await TestHTTPServer.withServer { server in
+            let client = try HTTPClient()
+            defer { client.shutdown() }
+            let requests = 20
+            var newConnections = 0
+            for _ in 0..<requests {
+                let response = try await client.execute(HTTPRequest(url: server.url("/hello")))
+                #expect(response.status == 200)
+                newConnections += response.newConnections
+            }
+            #expect(newConnections >= 1)
+            #expect(newConnections < requests)
+        }
+    }
+
+    @Test("methods without a body and HEAD are sent correctly")
+    func methods() async throws {
+        try await TestHTTPServer.withServer { server in
+            let client = try HTTPClient()
+            defer { client.shutdown() }
+            let head = try await client.execute(HTTPRequest(method: .HEAD, url: server.url("/hello")))
+            #expect(head.status == 200)
+            #expect(head.body.isEmpty)
+            let emptyPost = try await client.execute(HTTPRequest(method: .POST, url: server.url("/echo")))
+            #expect(emptyPost.status == 200)
+            #expect(emptyPost.body.isEmpty)
+            let invalid = await #expect(throws: HTTPClientError.self) {
+                try await client.execute(HTTPRequest(method: HTTPMethod(rawValue: "GET /x"), url: server.url("/hello")))
+            }
+            #expect(invalid?.code == .invalidRequest)
+        }
+    }
+
+    private static func errorCode(of result: Result<HTTPResponse, any Error>) -> HTTPClientError.Code? {
+        guard case .failure(let error) = result else {
+            return nil
+        }
+        return (error as? HTTPClientError)?.code
+    }
+}
