@@ -10,7 +10,7 @@ enum FaxdBench {
     static func main() async throws {
         let environment = ProcessInfo.processInfo.environment
         let runs = environment["FAXD_BENCH_RUNS"].flatMap(Int.init) ?? 5
-        let records = environment["FAXD_BENCH_RECORDS"].flatMap(Int.init) ?? 200_000
+        let records = environment["FAXD_BENCH_RECORDS"].flatMap(Int.init) ?? 100_000
         let requests = environment["FAXD_BENCH_REQUESTS"].flatMap(Int.init) ?? 20_000
         var logger = Logger(label: "faxd.bench")
         logger.logLevel = .error

@@ -5,18 +5,21 @@ import Synchronization
 
 /// Kafka-only baselines against librdkafka's mock cluster (in process, loopback).
 enum KafkaBenchmarks {
-    static let payload = [UInt8](repeating: UInt8(ascii: "x"), count: 256)
+    /// 100-byte values: the mock cluster keeps a bounded log per partition, and a benchmark topic must
+    /// fit in it whole.
+    static let payload = [UInt8](repeating: UInt8(ascii: "x"), count: 100)
 
     /// Records/s of a producer handing records to librdkafka and counting delivery reports.
     static func produce(cluster: MockKafkaCluster, records: Int, logger: Logger) -> Benchmark {
-        Benchmark(name: "Kafka produce, delivery reports (\(records) × 256 B, 6 partitions)", unit: "records/s") {
+        Benchmark(name: "Kafka produce, delivery reports (\(records) × 100 B, 6 partitions)", unit: "records/s") {
             let topic = UniqueName.make("bench-produce")
             try cluster.createTopic(topic, partitions: 6)
             let producer = try KafkaProducer(configuration: .init(bootstrapServers: cluster.bootstrapServers), logger: logger)
-            defer { Task { await producer.close() } }
-            return try await rate(count: records) {
+            let result = try await rate(count: records) {
                 try await produceAll(producer, topic: topic, records: records)
             }
+            await producer.close()
+            return result
         }
     }
 
@@ -27,7 +30,7 @@ enum KafkaBenchmarks {
         let producer = try KafkaProducer(configuration: .init(bootstrapServers: cluster.bootstrapServers), logger: logger)
         try await produceAll(producer, topic: topic, records: records)
         await producer.close()
-        return Benchmark(name: "Kafka consume (\(records) × 256 B, 6 partitions, one member)", unit: "records/s") {
+        return Benchmark(name: "Kafka consume (\(records) × 100 B, 6 partitions, one member)", unit: "records/s") {
             let consumer = try KafkaConsumer(
                 configuration: .init(bootstrapServers: cluster.bootstrapServers, groupID: UniqueName.make("bench")), logger: logger)
             try consumer.subscribe(topics: [topic])

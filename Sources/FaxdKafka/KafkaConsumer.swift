@@ -60,6 +60,10 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
+    /// Records polled and not yet read from `records` (bounded by `maxBufferedRecords` plus what
+    /// one fetch returns while the pause takes effect).
+    public var bufferedRecordCount: Int { core.buffer.count }
+
     /// Joins the group for `topics`; `listener` follows assignments and drains revoked partitions.
     public func subscribe(topics: [String], listener: (any KafkaRebalanceListener)? = nil) throws(KafkaError) {
         core.setListener(listener)
@@ -114,19 +118,20 @@ public final class KafkaConsumer: Sendable {
         try await RDKafkaQueries.committed(handle, partitions, timeout: timeout)
     }
 
-    /// Stops fetching `partitions`; polling goes on, so the group membership stays alive.
-    public func pause(_ partitions: [KafkaTopicPartition]) throws(KafkaError) {
-        try core.pause(handle, Set(partitions))
+    /// Stops delivering records of `partitions` at once and fetching them soon after; polling goes on,
+    /// so the group membership stays alive. Records already in `records` are still read.
+    public func pause(_ partitions: [KafkaTopicPartition]) {
+        core.pause(Set(partitions))
     }
 
-    /// Resumes fetching `partitions` paused with `pause`.
-    public func resume(_ partitions: [KafkaTopicPartition]) throws(KafkaError) {
-        try core.resume(handle, Set(partitions))
+    /// Resumes `partitions` paused with `pause`, from the record after the last one delivered.
+    public func resume(_ partitions: [KafkaTopicPartition]) {
+        core.resume(Set(partitions))
     }
 
     /// Moves an assigned partition to `offset`; buffered records of that partition are dropped.
     public func seek(_ partition: KafkaTopicPartition, to offset: Int64, timeout: Duration = .seconds(10)) async throws(KafkaError) {
-        core.buffer.remove(partitions: [partition])
+        core.willSeek(partition, to: offset)
         let handle = handle
         let error = await RDKafkaThread.run(name: "faxd.kafka.seek") { () -> KafkaError? in
             let list = RDKafkaPartitionList.make([(partition, offset)])

@@ -4,18 +4,49 @@ import Logging
 import Synchronization
 
 /// The consumer's state shared by its poll thread, its rebalance callback and its public methods:
-/// the assignment, which partitions are paused and why, the listener, and the stop flag.
+/// the assignment, which partitions are held back and why, the listener, and the stop flag.
 ///
-/// - Important: librdkafka calls happen outside the lock; the lock only decides what to call.
+/// Holding a partition back (the owner's `pause`, or back-pressure when the record buffer is full)
+/// stops its records reaching the buffer at once (late arrivals are stashed), pauses it in librdkafka
+/// once a record of it has been handed over, and resumes it with a seek to the offset after that
+/// record. Correctness so does not rest on librdkafka's own idea of the application's position, which
+/// it lacks for a partition paused before its first record.
+///
+/// - Important: librdkafka calls happen outside the lock; the lock only decides what to call. Only
+///   the poll thread appends to the record buffer, so records of a partition stay in order.
 final class KafkaConsumerCore: Sendable {
     private struct State {
         var assigned: Set<KafkaTopicPartition> = []
-        /// Paused by the owner (`KafkaConsumer.pause`).
+        /// Held back by the owner (`KafkaConsumer.pause`).
         var pausedByOwner: Set<KafkaTopicPartition> = []
-        /// Every assigned partition is paused because the record buffer is above its high-water mark.
+        /// Every assigned partition is held back: the record buffer is above its high-water mark.
         var pausedForBackPressure = false
+        /// Paused in librdkafka now.
+        var pausedInLibrary: Set<KafkaTopicPartition> = []
+        /// The offset after the last record handed over (buffered or stashed), per partition.
+        var positions: [KafkaTopicPartition: Int64] = [:]
+        /// Records of owner-paused partitions that arrived before librdkafka's pause took effect;
+        /// buffered, in order, when the owner resumes.
+        var stash: [KafkaTopicPartition: [KafkaRecord]] = [:]
         var listener: (any KafkaRebalanceListener)?
         var stopRequested = false
+
+        /// The partitions that should be paused in librdkafka: held back and with a known position.
+        var shouldBePausedInLibrary: Set<KafkaTopicPartition> {
+            let held = pausedForBackPressure ? assigned : pausedByOwner.intersection(assigned)
+            return held.filter { positions[$0] != nil }
+        }
+
+    /// Drops everything known about partitions that left the assignment.
+    mutating func forget(_ partitions: [KafkaTopicPartition]) {
+        assigned.subtract(partitions)
+        pausedByOwner.subtract(partitions)
+        pausedInLibrary.subtract(partitions)
+        for partition in partitions {
+            positions[partition] = nil
+            stash[partition] = nil
+        }
+    }
     }
 
     private let state = Mutex(State())
@@ -51,12 +82,12 @@ final class KafkaConsumerCore: Sendable {
     func pollLoop(_ handle: RDKafkaPointer) {
         defer { pollStopped.signal() }
         while !state.withLock({ $0.stopRequested }) {
-            applyBackPressure(handle)
+            reconcilePausing(handle)
             guard let message = rd_kafka_consumer_poll(handle.pointer, 100) else { continue }
             defer { rd_kafka_message_destroy(message) }
             let err = message.pointee.err
             if err == RD_KAFKA_RESP_ERR_NO_ERROR {
-                buffer.append(KafkaRecord(copying: message))
+                hand(KafkaRecord(copying: message))
             } else if err == RD_KAFKA_RESP_ERR__FATAL {
                 var text = [CChar](repeating: 0, count: 512)
                 let code = rd_kafka_fatal_error(handle.pointer, &text, text.count)
@@ -71,50 +102,79 @@ final class KafkaConsumerCore: Sendable {
         }
     }
 
+    /// Buffers a polled record, or stashes it while its partition is paused by the owner.
+    private func hand(_ record: KafkaRecord) {
+        let partition = record.topicPartition
+        let stashed = state.withLock { state in
+            state.positions[partition] = record.offset + 1
+            guard state.pausedByOwner.contains(partition) else { return false }
+            state.stash[partition, default: []].append(record)
+            return true
+        }
+        if !stashed { buffer.append(record) }
+    }
+
     // MARK: Pausing
 
-    private enum PauseAction {
-        case none
-        case pause(Set<KafkaTopicPartition>)
-        case resume(Set<KafkaTopicPartition>)
-    }
-
-    /// Pauses every assigned partition above the buffer's high-water mark and resumes them (but those
-    /// the owner paused) at its low-water mark.
-    private func applyBackPressure(_ handle: RDKafkaPointer) {
+    /// Brings librdkafka's paused set in line with what should be held back: switches back-pressure
+    /// on above the buffer's high-water mark and off at its low-water mark, buffers the stash of
+    /// partitions the owner resumed, pauses and resumes, and seeks resumed partitions to their
+    /// positions. Runs on the poll thread before every poll.
+    private func reconcilePausing(_ handle: RDKafkaPointer) {
         let buffered = buffer.count
-        let action: PauseAction = state.withLock { state in
+        let (toPause, toResume, unstashed, backPressureChanged) = state.withLock { state in
+            var backPressureChanged: Bool?
             if !state.pausedForBackPressure, buffered >= buffer.highWater {
                 state.pausedForBackPressure = true
-                return .pause(state.assigned.subtracting(state.pausedByOwner))
-            }
-            if state.pausedForBackPressure, buffered <= buffer.lowWater {
+                backPressureChanged = true
+            } else if state.pausedForBackPressure, buffered <= buffer.lowWater {
                 state.pausedForBackPressure = false
-                return .resume(state.assigned.subtracting(state.pausedByOwner))
+                backPressureChanged = false
             }
-            return .none
+            var unstashed: [KafkaRecord] = []
+            for partition in state.stash.keys where !state.pausedByOwner.contains(partition) {
+                unstashed += state.stash.removeValue(forKey: partition) ?? []
+            }
+            let target = state.shouldBePausedInLibrary
+            let toPause = target.subtracting(state.pausedInLibrary)
+            let toResume = state.pausedInLibrary.subtracting(target).map { ($0, state.positions[$0]) }
+            state.pausedInLibrary = target
+            return (toPause, toResume, unstashed, backPressureChanged)
         }
-        switch action {
-        case .none: break
-        case .pause(let partitions): try? Self.setPaused(handle, partitions, paused: true)
-        case .resume(let partitions): try? Self.setPaused(handle, partitions, paused: false)
+        if let backPressureChanged {
+            logger.debug(
+                backPressureChanged ? "Record buffer full; pausing fetch" : "Record buffer drained; resuming fetch",
+                metadata: ["kafka.buffered": "\(buffered)"])
+        }
+        unstashed.forEach(buffer.append)
+        if !toPause.isEmpty {
+            logIfFailed("pause") { () throws(KafkaError) in try Self.setPaused(handle, toPause, paused: true) }
+        }
+        if !toResume.isEmpty {
+            logIfFailed("resume") { () throws(KafkaError) in
+                try Self.setPaused(handle, Set(toResume.map(\.0)), paused: false)
+                try Self.seek(handle, toResume.compactMap { entry in entry.1.map { (entry.0, $0) } })
+            }
         }
     }
 
-    func pause(_ handle: RDKafkaPointer, _ partitions: Set<KafkaTopicPartition>) throws(KafkaError) {
-        let alreadyPaused = state.withLock { state in
-            state.pausedByOwner.formUnion(partitions)
-            return state.pausedForBackPressure
-        }
-        if !alreadyPaused { try Self.setPaused(handle, partitions, paused: true) }
+    /// Holds `partitions` back: their records stop reaching the buffer at once.
+    func pause(_ partitions: Set<KafkaTopicPartition>) {
+        state.withLock { $0.pausedByOwner.formUnion(partitions) }
     }
 
-    func resume(_ handle: RDKafkaPointer, _ partitions: Set<KafkaTopicPartition>) throws(KafkaError) {
-        let stillPaused = state.withLock { state in
-            state.pausedByOwner.subtract(partitions)
-            return state.pausedForBackPressure
+    /// Lets `partitions` flow again, starting with the records stashed while they were held.
+    func resume(_ partitions: Set<KafkaTopicPartition>) {
+        state.withLock { $0.pausedByOwner.subtract(partitions) }
+    }
+
+    /// Forgets what was handed over of `partition` before a seek to `offset`.
+    func willSeek(_ partition: KafkaTopicPartition, to offset: Int64) {
+        buffer.remove(partitions: [partition])
+        state.withLock { state in
+            state.stash[partition] = nil
+            state.positions[partition] = offset
         }
-        if !stillPaused { try Self.setPaused(handle, partitions, paused: false) }
     }
 
     private static func setPaused(_ handle: RDKafkaPointer, _ partitions: Set<KafkaTopicPartition>, paused: Bool) throws(KafkaError) {
@@ -125,13 +185,20 @@ final class KafkaConsumerCore: Sendable {
         try KafkaError.check(err)
     }
 
+    /// Moves the fetchers of `positions` (asynchronously: the poll loop must not block).
+    private static func seek(_ handle: RDKafkaPointer, _ positions: [(KafkaTopicPartition, Int64)]) throws(KafkaError) {
+        guard !positions.isEmpty else { return }
+        let list = RDKafkaPartitionList.make(positions.map { ($0.0, $0.1) })
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        try KafkaError.check(consuming: rd_kafka_seek_partitions(handle.pointer, list, 0))
+    }
+
     // MARK: Rebalancing
 
     /// librdkafka's rebalance callback, on the poll thread (or the closing thread during close).
     func rebalance(
         _ rk: OpaquePointer, _ err: rd_kafka_resp_err_t, _ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>
     ) {
-        let handle = RDKafkaPointer(rk)
         let partitions = RDKafkaPartitionList.partitions(list)
         let cooperative = String(cString: rd_kafka_rebalance_protocol(rk)) == "COOPERATIVE"
         switch err {
@@ -142,11 +209,10 @@ final class KafkaConsumerCore: Sendable {
             } else {
                 logIfFailed("assign") { () throws(KafkaError) in try KafkaError.check(rd_kafka_assign(rk, list)) }
             }
-            let (pauseNow, listener) = state.withLock { state in
+            let listener = state.withLock { state in
                 state.assigned.formUnion(partitions)
-                return (state.pausedForBackPressure ? Set(partitions) : [], state.listener)
+                return state.listener
             }
-            logIfFailed("pause new partitions") { () throws(KafkaError) in try Self.setPaused(handle, pauseNow, paused: true) }
             if let listener { runBounded("assign") { await listener.partitionsAssigned(partitions) } }
 
         case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
@@ -169,8 +235,7 @@ final class KafkaConsumerCore: Sendable {
                 logIfFailed("unassign") { () throws(KafkaError) in try KafkaError.check(rd_kafka_assign(rk, nil)) }
             }
             state.withLock { state in
-                state.assigned.subtract(partitions)
-                state.pausedByOwner.subtract(partitions)
+                state.forget(partitions)
             }
 
         default:
@@ -180,7 +245,7 @@ final class KafkaConsumerCore: Sendable {
             } else {
                 logIfFailed("unassign") { () throws(KafkaError) in try KafkaError.check(rd_kafka_assign(rk, nil)) }
             }
-            state.withLock { $0.assigned.subtract(partitions) }
+            state.withLock { $0.forget(partitions) }
         }
     }
 
@@ -201,3 +266,4 @@ final class KafkaConsumerCore: Sendable {
         do { try body() } catch { logger.error("Kafka \(what) failed", metadata: ["error": "\(error)"]) }
     }
 }
+

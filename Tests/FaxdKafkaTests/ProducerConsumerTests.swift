@@ -86,7 +86,7 @@ import Testing
         try consumer.subscribe(topics: [topic], listener: assigned)
         try await Eventually.wait(for: "assignment") { assigned.current.count == 2 }
         let p0 = KafkaTopicPartition(topic: topic, partition: 0)
-        try consumer.pause([p0])
+        consumer.pause([p0])
         for i in 0..<20 {
             _ = try await producer.send(KafkaOutgoingMessage(topic: topic, partition: Int32(i % 2), key: nil, value: Array("\(i)".utf8)))
         }
@@ -97,7 +97,7 @@ import Testing
             #expect(record.partition == 1, "a record of the paused partition arrived")
             fromP1 += 1
         }
-        try consumer.resume([p0])
+        consumer.resume([p0])
         var fromP0 = 0
         while fromP0 < 10 {
             let record = try #require(try await iterator.next())
@@ -153,4 +153,33 @@ final class AssignmentRecorder: KafkaRebalanceListener {
     var current: Set<KafkaTopicPartition> { state.withLock { $0 } }
     func partitionsAssigned(_ partitions: [KafkaTopicPartition]) async { state.withLock { $0.formUnion(partitions) } }
     func partitionsRevoked(_ partitions: [KafkaTopicPartition], lost: Bool) async { state.withLock { $0.subtract(partitions) } }
+}
+
+@Suite struct BackPressureTests {
+    let logger = KafkaFixtures.logger("test.kafka.backpressure")
+
+    @Test func aSmallBufferPausesFetchingAndLosesNothing() async throws {
+        let cluster = try MockKafkaCluster(brokers: 1, logger: logger)
+        let topic = UniqueName.make("backpressure")
+        try cluster.createTopic(topic, partitions: 3)
+        let producer = try KafkaProducer(configuration: .init(bootstrapServers: cluster.bootstrapServers), logger: logger)
+        try await KafkaFixtures.produce(producer, topic: topic, count: 5_000)
+        var config = KafkaFixtures.consumerConfiguration(bootstrapServers: cluster.bootstrapServers, groupID: UniqueName.make("g"))
+        config.maxBufferedRecords = 100
+        let consumer = try KafkaConsumer(configuration: config, logger: logger)
+        try consumer.subscribe(topics: [topic])
+        var iterator = consumer.records.makeAsyncIterator()
+        _ = try await iterator.next()
+        // Not reading: the poll thread fills the buffer to its mark, pauses, and stops there.
+        try await Eventually.wait(for: "a full buffer") { consumer.bufferedRecordCount >= 100 }
+        var seen: Set<String> = []
+        while seen.count < 4_999, let record = try await iterator.next() {
+            #expect(consumer.bufferedRecordCount <= 100 + 1_000, "the buffer kept growing past its mark")
+            seen.insert(String(decoding: record.value, as: UTF8.self))
+        }
+        #expect(seen.count == 4_999)
+        try await consumer.close()
+        await producer.close()
+        await cluster.shutdown()
+    }
 }
