@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         // System libraries: a module map and one shim header each, found by pkg-config.
@@ -60,6 +61,27 @@ let package = Package(
             name: "FaxdCore",
             dependencies: [
                 .product(name: "Crypto", package: "swift-crypto")
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The mintfax API: requests, responses, keys.
+        .target(
+            name: "FaxdMintfax",
+            dependencies: [
+                "FaxdHTTP",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The worker: configuration, tenants, and the services wired together.
+        .target(
+            name: "FaxdWorker",
+            dependencies: [
+                "FaxdCore",
+                "FaxdKafka",
+                "FaxdMintfax",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -110,6 +132,11 @@ let package = Package(
         .testTarget(
             name: "FaxdHTTPTests",
             dependencies: ["FaxdHTTP", "FaxdTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "FaxdWorkerTests",
+            dependencies: ["FaxdWorker"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

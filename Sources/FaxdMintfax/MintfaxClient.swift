@@ -1,0 +1,85 @@
+public import FaxdHTTP
+import Foundation
+public import Logging
+
+/// The mintfax REST API (Gen C) over `FaxdHTTP`: submit, fetch and list faxes, read the balance.
+///
+/// Every call takes the tenant's own key. Transport failures throw `HTTPClientError`; every HTTP
+/// answer, error statuses included, comes back as a `MintfaxResponse` for the caller to classify.
+public struct MintfaxClient: Sendable {
+    /// `https://api.mintfax.com/v1` or a sandbox's `http://127.0.0.1:8089/v1`, without a trailing slash.
+    public let baseURL: String
+    private let http: HTTPClient
+    private let logger: Logger
+
+    public init(baseURL: String, http: HTTPClient, logger: Logger) {
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.http = http
+        self.logger = logger
+    }
+
+    /// `POST /faxes` with `Idempotency-Key`.
+    public func submit(
+        _ submission: FaxSubmission, key: MintfaxAPIKey, idempotencyKey: String, timeout: Duration? = nil
+    ) async throws -> MintfaxResponse {
+        var form = MultipartFormData()
+        form.addField(name: "to", value: submission.to)
+        if let webhookURL = submission.webhookURL { form.addField(name: "webhook_url", value: webhookURL) }
+        if let maxAttempts = submission.maxAttempts { form.addField(name: "max_attempts", value: String(maxAttempts)) }
+        if let csid = submission.csid { form.addField(name: "csid", value: csid) }
+        if let pageSize = submission.pageSize { form.addField(name: "page_size", value: pageSize) }
+        if let resolution = submission.resolution { form.addField(name: "resolution", value: resolution) }
+        if let optimizeFor = submission.optimizeFor { form.addField(name: "optimize_for", value: optimizeFor) }
+        for (name, value) in submission.tags.sorted(by: { $0.key < $1.key }) {
+            form.addField(name: "tag[\(name)]", value: value)
+        }
+        form.addFile(name: "file", filename: submission.filename, contentType: submission.contentType, bytes: submission.document)
+        let request = HTTPRequest(
+            method: .POST, url: baseURL + "/faxes",
+            headers: [
+                "Authorization": key.bearerValue, "Idempotency-Key": idempotencyKey, "Content-Type": form.contentType,
+                "Accept": "application/json",
+            ],
+            body: try form.encode())
+        return Self.response(try await http.execute(request, timeout: timeout))
+    }
+
+    /// `GET /faxes/{id}`.
+    public func fax(id: String, key: MintfaxAPIKey) async throws -> MintfaxResponse {
+        let escaped = id.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? id
+        return try await get("/faxes/\(escaped)", key: key)
+    }
+
+    /// `GET /faxes?tag[KEY]=VALUE…` (ANDed), first page, up to `perPage` faxes.
+    public func faxes(taggedWith tags: [String: String], key: MintfaxAPIKey, perPage: Int = 10) async throws -> MintfaxResponse {
+        var components = URLComponents()
+        components.queryItems =
+            tags.sorted(by: { $0.key < $1.key }).map { URLQueryItem(name: "tag[\($0.key)]", value: $0.value) }
+            + [URLQueryItem(name: "per_page", value: String(perPage))]
+        let query = components.percentEncodedQuery?.replacingOccurrences(of: "+", with: "%2B") ?? ""
+        return try await get("/faxes?\(query)", key: key)
+    }
+
+    /// `GET /environment/balance`.
+    public func balance(key: MintfaxAPIKey) async throws -> MintfaxResponse {
+        try await get("/environment/balance", key: key)
+    }
+
+    private func get(_ path: String, key: MintfaxAPIKey) async throws -> MintfaxResponse {
+        let request = HTTPRequest(
+            method: .GET, url: baseURL + path, headers: ["Authorization": key.bearerValue, "Accept": "application/json"])
+        return Self.response(try await http.execute(request))
+    }
+
+    static func response(_ response: HTTPResponse) -> MintfaxResponse {
+        MintfaxResponse(
+            status: response.status,
+            body: response.body,
+            retryAfterSeconds: response.headers["retry-after"].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) },
+            rateLimitRemaining: response.headers["x-ratelimit-remaining"].flatMap { Int($0) },
+            rateLimitResetSeconds: response.headers["x-ratelimit-reset"].flatMap { Int($0) },
+            requestID: response.headers["x-request-id"],
+            replayed: response.headers["idempotent-replayed"]?.lowercased() == "true"
+        )
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import Yams
+
+/// The tenants file (DESIGN §7): who may send, with which key references and limits.
+public struct TenantsConfiguration: Codable, Sendable, Equatable {
+    public var tenants: [Tenant] = []
+    /// Tenants not listed use this workspace's key, when set.
+    public var sharedWorkspace: Workspace?
+
+    public init(tenants: [Tenant] = [], sharedWorkspace: Workspace? = nil) {
+        self.tenants = tenants
+        self.sharedWorkspace = sharedWorkspace
+    }
+
+    public struct Tenant: Codable, Sendable, Equatable {
+        public var id: String
+        public var apiKey: SecretReference
+        public var webhookSecret: SecretReference?
+        /// Requests per minute to mintfax with this tenant's key; default `dispatch.rate_limit_per_minute`.
+        public var rateLimitPerMinute: Int?
+        /// Jobs in flight at once; default `dispatch.max_in_flight_per_tenant`.
+        public var maxInFlight: Int?
+
+        public init(id: String, apiKey: SecretReference, webhookSecret: SecretReference? = nil, rateLimitPerMinute: Int? = nil, maxInFlight: Int? = nil) {
+            self.id = id
+            self.apiKey = apiKey
+            self.webhookSecret = webhookSecret
+            self.rateLimitPerMinute = rateLimitPerMinute
+            self.maxInFlight = maxInFlight
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case id
+            case apiKey = "api_key"
+            case webhookSecret = "webhook_secret"
+            case rateLimitPerMinute = "rate_limit_per_minute"
+            case maxInFlight = "max_in_flight"
+        }
+    }
+
+    public struct Workspace: Codable, Sendable, Equatable {
+        public var apiKey: SecretReference
+        public var webhookSecret: SecretReference?
+
+        public init(apiKey: SecretReference, webhookSecret: SecretReference? = nil) {
+            self.apiKey = apiKey
+            self.webhookSecret = webhookSecret
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case apiKey = "api_key"
+            case webhookSecret = "webhook_secret"
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case tenants
+        case sharedWorkspace = "shared_workspace"
+    }
+
+    /// `tenants.0.api_key`: array positions by number.
+    static func path(_ codingPath: [any CodingKey]) -> String {
+        codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+    }
+
+    /// Parses the tenants file. Tenant ids must be unique and valid (`[A-Za-z0-9._-]{1,64}`).
+    public static func parse(yaml: String, source: String) throws(ConfigurationError) -> TenantsConfiguration {
+        let parsed: TenantsConfiguration
+        do {
+            parsed = try YAMLDecoder().decode(TenantsConfiguration.self, from: yaml)
+        } catch let DecodingError.keyNotFound(key, context) {
+            throw ConfigurationError(source: source, path: Self.path(context.codingPath + [key]), reason: "missing")
+        } catch let DecodingError.dataCorrupted(context) {
+            throw ConfigurationError(source: source, path: Self.path(context.codingPath), reason: context.debugDescription)
+        } catch let DecodingError.typeMismatch(_, context) {
+            throw ConfigurationError(source: source, path: Self.path(context.codingPath), reason: key(context.codingPath).map { ["api_key", "webhook_secret"].contains($0) } == true ? "expected { env: NAME } or { file: PATH }, never the secret itself" : "wrong type: \(context.debugDescription)")
+        } catch {
+            throw ConfigurationError(source: source, path: "", reason: "\(error)")
+        }
+        func key(_ path: [any CodingKey]) -> String? { path.last?.stringValue }
+        var seen: Set<String> = []
+        for (index, tenant) in parsed.tenants.enumerated() {
+            let valid = (1...64).contains(tenant.id.utf8.count)
+                && tenant.id.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "._-".unicodeScalars.contains($0)) }
+            guard valid else { throw ConfigurationError(source: source, path: "tenants.\(index).id", reason: "must match [A-Za-z0-9._-]{1,64}") }
+            guard seen.insert(tenant.id).inserted else {
+                throw ConfigurationError(source: source, path: "tenants.\(index).id", reason: "tenant '\(tenant.id)' is listed twice")
+            }
+        }
+        return parsed
+    }
+}

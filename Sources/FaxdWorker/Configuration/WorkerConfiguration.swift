@@ -1,0 +1,148 @@
+/// `config/faxd.yaml` (DESIGN §8): everything a worker needs but the tenants' secrets.
+///
+/// Every property has a default, so a file only names what differs. Environment variables override
+/// the file: `FAXD_` + the upper-cased path with `_` between the parts, e.g.
+/// `FAXD_KAFKA_BOOTSTRAP_SERVERS`, `FAXD_MINTFAX_BASE_URL`, `FAXD_DISPATCH_MAX_IN_FLIGHT`.
+public struct WorkerConfiguration: Codable, Sendable, Equatable {
+    public var kafka = Kafka()
+    public var mintfax = Mintfax()
+    public var dispatch = Dispatch()
+    public var tenants = Tenants()
+    public var webhooks = Webhooks()
+    public var metrics = Metrics()
+
+    public init() {}
+
+    public struct Kafka: Codable, Sendable, Equatable {
+        /// `host:port[,…]`. Default `localhost:9092`.
+        public var bootstrapServers = "localhost:9092"
+        /// The workers' consumer group. Default `faxd-workers`.
+        public var groupID = "faxd-workers"
+        /// Static membership for this replica (`group.instance.id`), e.g. the pod name. Default none.
+        public var groupInstanceID: String?
+        public var topics = Topics()
+        /// Raw librdkafka properties (TLS, SASL, tuning), applied last. Default none.
+        public var properties: [String: String] = [:]
+
+        public init() {}
+
+        public struct Topics: Codable, Sendable, Equatable {
+            public var jobs = "fax.jobs"
+            public var status = "fax.status"
+            public var usage = "fax.usage"
+            public var deadLetters = "fax.jobs.dlq"
+            public init() {}
+            enum CodingKeys: String, CodingKey {
+                case jobs, status, usage
+                case deadLetters = "dead_letters"
+            }
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case bootstrapServers = "bootstrap_servers"
+            case groupID = "group_id"
+            case groupInstanceID = "group_instance_id"
+            case topics, properties
+        }
+    }
+
+    public struct Mintfax: Codable, Sendable, Equatable {
+        /// The API root including `/v1`. Default `https://api.mintfax.com/v1`.
+        public var baseURL = "https://api.mintfax.com/v1"
+        /// `sandbox` (keys `mfx_test_`) or `live` (keys `mfx_live_`). Default `sandbox`.
+        public var environment = "sandbox"
+        /// Connect timeout in milliseconds. Default 5,000.
+        public var connectTimeoutMS = 5_000
+        /// Whole-request timeout in milliseconds (documents up to 10 MB). Default 30,000.
+        public var requestTimeoutMS = 30_000
+        public init() {}
+        enum CodingKeys: String, CodingKey {
+            case baseURL = "base_url"
+            case environment
+            case connectTimeoutMS = "connect_timeout_ms"
+            case requestTimeoutMS = "request_timeout_ms"
+        }
+    }
+
+    public struct Dispatch: Codable, Sendable, Equatable {
+        /// Jobs submitting at once in this worker. Default 64.
+        public var maxInFlight = 64
+        /// Jobs submitting at once per tenant, unless the tenant sets its own. Default 8.
+        public var maxInFlightPerTenant = 8
+        /// Requests per minute per tenant key, unless the tenant sets its own (mintfax's default
+        /// limit is 60). Default 60.
+        public var rateLimitPerMinute = 60
+        /// Time a job may spend retrying transient failures before it is dead-lettered, seconds.
+        /// Default 600.
+        public var retryBudgetSeconds = 600
+        /// The idempotency-key namespace (a UUID). Default DESIGN §4's.
+        public var idempotencyNamespace = "a58da8f1-16c4-5398-a21a-bff26ae388c4"
+        /// Records buffered ahead of the scheduler; the consumer pauses above it. Default 2,000.
+        public var maxBufferedJobs = 2_000
+        /// How long revoked partitions' in-flight jobs may take to finish, seconds. Default 20.
+        public var drainTimeoutSeconds = 20
+        /// How long SIGTERM may take, seconds. Default 30.
+        public var shutdownTimeoutSeconds = 30
+        /// Records older than this are looked up before submitting (mintfax keeps keys 24 h). Hours.
+        /// Default 23.
+        public var lateReplayAfterHours = 23
+        public var documents = Documents()
+        public init() {}
+
+        public struct Documents: Codable, Sendable, Equatable {
+            /// Allow `http://` document URLs (only for local sandboxes). Default false.
+            public var allowHTTP = false
+            /// Hosts documents may be downloaded from; empty allows none by URL. Default empty.
+            public var allowedHosts: [String] = []
+            /// Largest document, bytes. Default 10 MB.
+            public var maxBytes = 10 * 1024 * 1024
+            /// Download timeout, milliseconds. Default 15,000.
+            public var timeoutMS = 15_000
+            public init() {}
+            enum CodingKeys: String, CodingKey {
+                case allowHTTP = "allow_http"
+                case allowedHosts = "allowed_hosts"
+                case maxBytes = "max_bytes"
+                case timeoutMS = "timeout_ms"
+            }
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case maxInFlight = "max_in_flight"
+            case maxInFlightPerTenant = "max_in_flight_per_tenant"
+            case rateLimitPerMinute = "rate_limit_per_minute"
+            case retryBudgetSeconds = "retry_budget_seconds"
+            case idempotencyNamespace = "idempotency_namespace"
+            case maxBufferedJobs = "max_buffered_jobs"
+            case drainTimeoutSeconds = "drain_timeout_seconds"
+            case shutdownTimeoutSeconds = "shutdown_timeout_seconds"
+            case lateReplayAfterHours = "late_replay_after_hours"
+            case documents
+        }
+    }
+
+    public struct Tenants: Codable, Sendable, Equatable {
+        /// The tenants file (DESIGN §7), relative to the configuration file. Default `tenants.yaml`.
+        public var path = "tenants.yaml"
+        public init() {}
+    }
+
+    public struct Webhooks: Codable, Sendable, Equatable {
+        /// Serve the webhook ingress in the worker. Default true.
+        public var enabled = true
+        /// The public URL mintfax posts to; each fax's `webhook_url` is this + `/webhooks/mintfax/{tenant}`.
+        /// Default none (faxes get no webhook URL from faxd).
+        public var publicBaseURL: String?
+        public init() {}
+        enum CodingKeys: String, CodingKey {
+            case enabled
+            case publicBaseURL = "public_base_url"
+        }
+    }
+
+    public struct Metrics: Codable, Sendable, Equatable {
+        /// `host:port` of `/metrics`, `/healthz`, `/readyz` (and the webhook ingress). Default `0.0.0.0:9464`.
+        public var listen = "0.0.0.0:9464"
+        public init() {}
+    }
+}

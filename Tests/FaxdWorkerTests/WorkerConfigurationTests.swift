@@ -1,0 +1,117 @@
+import FaxdWorker
+import Testing
+
+@Suite struct WorkerConfigurationTests {
+    @Test func anEmptyFileGivesTheDefaults() throws {
+        let configuration = try WorkerConfiguration.parse(yaml: "", source: "faxd.yaml", environment: [:])
+        #expect(configuration == WorkerConfiguration())
+        #expect(configuration.kafka.topics.jobs == "fax.jobs")
+        #expect(configuration.dispatch.maxInFlight == 64)
+    }
+
+    @Test func theFileOverridesDefaultsAndTheEnvironmentOverridesTheFile() throws {
+        let yaml = """
+            kafka:
+              bootstrap_servers: kafka-1:9092,kafka-2:9092
+              group_id: workers
+              properties:
+                security.protocol: SASL_SSL
+                linger.ms: 10
+            dispatch:
+              max_in_flight: 128
+              documents:
+                allowed_hosts: [files.example.com]
+            webhooks:
+              public_base_url: https://faxd.example.com
+            """
+        let configuration = try WorkerConfiguration.parse(
+            yaml: yaml, source: "faxd.yaml",
+            environment: [
+                "FAXD_KAFKA_GROUP_ID": "from-env", "FAXD_DISPATCH_MAX_IN_FLIGHT_PER_TENANT": "3",
+                "FAXD_DISPATCH_DOCUMENTS_ALLOW_HTTP": "true", "FAXD_MINTFAX_BASE_URL": "http://127.0.0.1:8089/v1",
+                "UNRELATED": "x",
+            ])
+        #expect(configuration.kafka.bootstrapServers == "kafka-1:9092,kafka-2:9092")
+        #expect(configuration.kafka.groupID == "from-env")
+        #expect(configuration.kafka.properties == ["security.protocol": "SASL_SSL", "linger.ms": "10"])
+        #expect(configuration.dispatch.maxInFlight == 128)
+        #expect(configuration.dispatch.maxInFlightPerTenant == 3)
+        #expect(configuration.dispatch.documents.allowHTTP)
+        #expect(configuration.dispatch.documents.allowedHosts == ["files.example.com"])
+        #expect(configuration.mintfax.baseURL == "http://127.0.0.1:8089/v1")
+        #expect(configuration.webhooks.publicBaseURL == "https://faxd.example.com")
+    }
+
+    @Test(arguments: [
+        ("kafka:\n  bootstrap_server: x:1\n", "kafka.bootstrap_server: unknown key"),
+        ("dispatch:\n  max_in_flight: lots\n", "dispatch.max_in_flight: expected a whole number, got 'lots'"),
+        ("dispatch:\n  max_in_flight: 0\n", "dispatch.max_in_flight: must be at least 1, got 0"),
+        ("mintfax:\n  environment: staging\n", "mintfax.environment: must be sandbox or live, got 'staging'"),
+        ("kafka: [1, 2]\n", "kafka: expected a mapping"),
+        ("- just\n- a list\n", "the top level must be a mapping"),
+        ("dispatch:\n  idempotency_namespace: nope\n", "dispatch.idempotency_namespace: must be a UUID"),
+    ])
+    func aBadFileIsNamedInOneLine(yaml: String, expected: String) {
+        #expect {
+            _ = try WorkerConfiguration.parse(yaml: yaml, source: "faxd.yaml", environment: [:])
+        } throws: { error in
+            let text = "\(error)"
+            return text.hasPrefix("faxd.yaml: ") && text.contains(expected) && !text.contains("\n")
+        }
+    }
+
+    @Test func aBadEnvironmentVariableIsNamed() {
+        #expect {
+            _ = try WorkerConfiguration.parse(yaml: "", source: "faxd.yaml", environment: ["FAXD_DISPATCH_MAX_IN_FLIGHT": "many"])
+        } throws: { error in
+            "\(error)".contains("environment variable FAXD_DISPATCH_MAX_IN_FLIGHT") && "\(error)".contains("dispatch.max_in_flight")
+        }
+    }
+}
+
+@Suite struct TenantsConfigurationTests {
+    @Test func theDesignExampleParses() throws {
+        let yaml = """
+            tenants:
+              - id: acme
+                api_key: { env: MINTFAX_KEY_ACME }
+                webhook_secret: { file: /run/secrets/acme/webhook_secret }
+                rate_limit_per_minute: 60
+                max_in_flight: 8
+              - id: globex
+                api_key: { env: MINTFAX_KEY_GLOBEX }
+            shared_workspace:
+              api_key: { env: MINTFAX_SHARED_KEY }
+              webhook_secret: { env: MINTFAX_SHARED_WEBHOOK_SECRET }
+            """
+        let tenants = try TenantsConfiguration.parse(yaml: yaml, source: "tenants.yaml")
+        #expect(tenants.tenants.map(\.id) == ["acme", "globex"])
+        #expect(tenants.tenants[0].apiKey == .environment("MINTFAX_KEY_ACME"))
+        #expect(tenants.tenants[0].webhookSecret == .file("/run/secrets/acme/webhook_secret"))
+        #expect(tenants.tenants[0].maxInFlight == 8)
+        #expect(tenants.tenants[1].rateLimitPerMinute == nil)
+        #expect(tenants.sharedWorkspace?.apiKey == .environment("MINTFAX_SHARED_KEY"))
+    }
+
+    @Test(arguments: [
+        ("tenants:\n  - id: acme\n    api_key: mfx_test_inline\n", "tenants.0.api_key"),
+        ("tenants:\n  - id: acme\n    api_key: { env: A, file: /b }\n", "exactly one of"),
+        ("tenants:\n  - id: 'bad id'\n    api_key: { env: A }\n", "tenants.0.id"),
+        ("tenants:\n  - id: a\n    api_key: { env: A }\n  - id: a\n    api_key: { env: B }\n", "listed twice"),
+        ("tenants:\n  - api_key: { env: A }\n", "tenants.0.id: missing"),
+    ])
+    func aBadTenantsFileIsNamed(yaml: String, expected: String) {
+        #expect {
+            _ = try TenantsConfiguration.parse(yaml: yaml, source: "tenants.yaml")
+        } throws: { error in
+            "\(error)".contains(expected) && !"\(error)".contains("mfx_test_inline")
+        }
+    }
+
+    @Test func secretsResolveFromTheEnvironmentAndNeverShowTheirValue() throws {
+        let reference = SecretReference.environment("MINTFAX_KEY_ACME")
+        #expect(try reference.resolve(environment: ["MINTFAX_KEY_ACME": " mfx_test_abc \n"], relativeTo: "/") == "mfx_test_abc")
+        #expect("\(reference)" == "env MINTFAX_KEY_ACME")
+        #expect(throws: ConfigurationError.self) { try reference.resolve(environment: [:], relativeTo: "/") }
+    }
+}
