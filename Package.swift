@@ -78,6 +78,7 @@ let package = Package(
             name: "FaxdWorker",
             dependencies: [
                 "FaxdCore",
+                "FaxdHTTP",
                 "FaxdKafka",
                 "FaxdMintfax",
                 .product(name: "Logging", package: "swift-log"),
@@ -91,6 +92,7 @@ let package = Package(
             dependencies: [
                 "FaxdCore",
                 "FaxdKafka",
+                "FaxdWorker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

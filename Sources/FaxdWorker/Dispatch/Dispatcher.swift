@@ -1,0 +1,262 @@
+import FaxdCore
+import FaxdKafka
+import FaxdMintfax
+import Foundation
+import Logging
+
+/// The dispatch pipeline of one worker (DESIGN §6): records in, faxes submitted, events out, offsets
+/// stored only below the first job that is not done.
+///
+/// Records are parsed as they arrive; valid jobs wait in a `TenantScheduler` (fair across tenants,
+/// within the global, per-tenant and rate limits) and run as child tasks; a job is done when Kafka
+/// acknowledged its events. Reading stops while `maxBufferedJobs` jobs wait, so the consumer's own
+/// buffer fills and it pauses fetching: memory stays bounded.
+///
+/// - Important: the actor holds only bookkeeping; network calls run in nonisolated job tasks.
+actor Dispatcher: KafkaRebalanceListener {
+    /// A job waiting for, or holding, a scheduler slot.
+    struct PendingJob: Sendable {
+        var job: Job
+        var record: KafkaRecord
+    }
+
+    struct Dependencies: Sendable {
+        var consumer: KafkaConsumer
+        var publisher: EventPublisher
+        var mintfax: MintfaxClient
+        var tenants: TenantDirectory
+        var documents: DocumentFetcher
+        var events: EventFactory
+        var configuration: WorkerConfiguration
+        var logger: Logger
+    }
+
+    private let dependencies: Dependencies
+    private let retryPolicy: RetryPolicy
+    private var scheduler: TenantScheduler<PendingJob>
+    private var trackers: [KafkaTopicPartition: OffsetTracker] = [:]
+    private var inFlight: [KafkaTopicPartition: Int] = [:]
+    private var revoked: Set<KafkaTopicPartition> = []
+    private var readingDone = false
+    private var pokeWaiter: CheckedContinuation<Void, Never>?
+    private var poked = false
+    private var nextWake: ContinuousClock.Instant?
+    private var roomWaiters: [CheckedContinuation<Void, Never>] = []
+    private var drainWaiters: [CheckedContinuation<Void, Never>] = []
+    private let clock = ContinuousClock()
+
+    init(_ dependencies: Dependencies) {
+        self.dependencies = dependencies
+        let dispatch = dependencies.configuration.dispatch
+        retryPolicy = RetryPolicy(budget: .seconds(dispatch.retryBudgetSeconds))
+        scheduler = TenantScheduler(
+            configuration: TenantSchedulerConfiguration(
+                maxInFlight: dispatch.maxInFlight,
+                defaultLimits: TenantLimits(maxInFlight: dispatch.maxInFlightPerTenant, ratePerMinute: Double(dispatch.rateLimitPerMinute))))
+    }
+
+    /// Reads and dispatches until the consumer's records end (it was closed) and every started job is
+    /// done.
+    func run() async throws {
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask {
+                try await self.readRecords()
+                await self.finishReading()
+            }
+            while true {
+                if readingDone, scheduler.totalQueued == 0, scheduler.totalInFlight == 0 { return }
+                switch scheduler.next(now: clock.now) {
+                case .run(let pending, let tenant):
+                    inFlight[pending.record.topicPartition, default: 0] += 1
+                    configureLimits(for: tenant)
+                    group.addTask { await self.execute(pending) }
+                case .waitUntil(let instant):
+                    if nextWake.map({ instant < $0 }) ?? true {
+                        nextWake = instant
+                        group.addTask {
+                            try? await Task.sleep(until: instant, clock: .continuous)
+                            await self.poke()
+                        }
+                    }
+                    await waitForPoke()
+                case .idle:
+                    await waitForPoke()
+                }
+            }
+        }
+    }
+
+    // MARK: Reading
+
+    private nonisolated func readRecords() async throws {
+        for try await record in dependencies.consumer.records {
+            await self.accept(record)
+        }
+    }
+
+    private func finishReading() {
+        readingDone = true
+        poke()
+    }
+
+    /// Takes one record: rejects it, expires it, or queues its job.
+    private func accept(_ record: KafkaRecord) async {
+        let partition = record.topicPartition
+        guard !revoked.contains(partition) else { return }
+        trackers[partition, default: OffsetTracker()].start(record.offset)
+        switch Job.parse(value: record.value, key: record.key) {
+        case .failure(let rejection):
+            dependencies.logger.warning(
+                "Rejected a malformed job", metadata: metadata(record).merging(["fax.rejection": "\(rejection)"]) { $1 })
+            let status = rejection.reference.map { [dependencies.events.rejected($0, error: rejection.errorInfo, attempt: nil, occurredAt: Date())] } ?? []
+            let done = await dependencies.publisher.publish(
+                tenantKey: record.key ?? [], status: status,
+                deadLetter: (record, .init(error: rejection.errorInfo, attempts: 0)))
+            if done { finish(record) }
+        case .success(let job) where job.isExpired(at: Date()):
+            let done = await dependencies.publisher.publish(
+                tenantKey: Array(job.tenantID.utf8), status: [dependencies.events.expired(job.reference, attempt: nil, occurredAt: Date())])
+            if done { finish(record) }
+        case .success(let job):
+            while scheduler.totalQueued >= dependencies.configuration.dispatch.maxBufferedJobs {
+                await withCheckedContinuation { roomWaiters.append($0) }
+            }
+            scheduler.enqueue(PendingJob(job: job, record: record), tenant: job.tenantID)
+            poke()
+        }
+    }
+
+    // MARK: Running a job
+
+    /// Submits one job and publishes its outcome; runs outside the actor.
+    private nonisolated func execute(_ pending: PendingJob) async {
+        let outcome = await JobRun(pending: pending, dependencies: dependencies, retryPolicy: retryPolicy, dispatcher: self).run()
+        await completed(pending, published: outcome)
+    }
+
+    /// Records the end of a job: frees its slot and, when its events are durable, its offset.
+    private func completed(_ pending: PendingJob, published: Bool) {
+        let partition = pending.record.topicPartition
+        scheduler.completed(tenant: pending.job.tenantID)
+        inFlight[partition, default: 1] -= 1
+        if published { finish(pending.record) }
+        for waiter in roomWaiters { waiter.resume() }
+        roomWaiters.removeAll()
+        releaseDrainWaiters()
+        poke()
+    }
+
+    private func releaseDrainWaiters() {
+        for waiter in drainWaiters { waiter.resume() }
+        drainWaiters.removeAll()
+    }
+
+    /// Marks a record done and stores the partition's committable offset.
+    private func finish(_ record: KafkaRecord) {
+        let partition = record.topicPartition
+        guard !revoked.contains(partition), var tracker = trackers[partition] else { return }
+        _ = tracker.finish(record.offset)
+        trackers[partition] = tracker
+        store(partition)
+    }
+
+    private func store(_ partition: KafkaTopicPartition) {
+        guard let offset = trackers[partition]?.committableOffset else { return }
+        do {
+            try dependencies.consumer.storeOffset(partition, nextOffset: offset)
+        } catch {
+            if error.code != .partitionLost {
+                dependencies.logger.error("Storing an offset failed", metadata: ["kafka.partition": "\(partition)", "error": "\(error)"])
+            }
+        }
+    }
+
+    /// mintfax's rate-limit answer for a tenant's key throttles the tenant's bucket.
+    func observe(tenant: String, response: MintfaxResponse) {
+        scheduler.observe(
+            rateLimitRemaining: response.rateLimitRemaining,
+            resetIn: response.rateLimitResetSeconds.map { .seconds($0) },
+            retryAfter: response.retryAfterSeconds.map { .seconds($0) },
+            tenant: tenant, now: clock.now)
+        poke()
+    }
+
+    /// Credentials or balance failed: no more submissions for the tenant for a while.
+    func openCircuit(tenant: String) {
+        scheduler.pause(tenant: tenant, until: clock.now.advanced(by: .seconds(30)))
+        dependencies.logger.warning("Tenant circuit open for 30 s", metadata: ["tenant.id": "\(tenant)"])
+    }
+
+    /// Applies a tenant's own limits from the tenants file.
+    private func configureLimits(for tenant: String) {
+        guard let entry = dependencies.tenants.tenant(tenant), !entry.shared else { return }
+        let defaults = scheduler.configuration.defaultLimits
+        let limits = TenantLimits(
+            maxInFlight: entry.maxInFlight ?? defaults.maxInFlight,
+            ratePerMinute: entry.rateLimitPerMinute.map(Double.init) ?? defaults.ratePerMinute,
+            burst: defaults.burst)
+        if scheduler.configuration.tenantLimits[tenant] != limits { scheduler.configuration.tenantLimits[tenant] = limits }
+    }
+
+    // MARK: Waking
+
+    private func poke() {
+        if let waiter = pokeWaiter {
+            pokeWaiter = nil
+            waiter.resume()
+        } else {
+            poked = true
+        }
+    }
+
+    private func waitForPoke() async {
+        if poked {
+            poked = false
+            return
+        }
+        await withCheckedContinuation { pokeWaiter = $0 }
+        poked = false
+        nextWake = nil
+    }
+
+    // MARK: Rebalancing
+
+    func partitionsAssigned(_ partitions: [KafkaTopicPartition]) async {
+        for partition in partitions {
+            revoked.remove(partition)
+            trackers[partition] = OffsetTracker()
+        }
+    }
+
+    /// Stops starting jobs of `partitions`, lets their running jobs finish (at most
+    /// `drain_timeout_seconds`), stores their offsets, then lets them go.
+    func partitionsRevoked(_ partitions: [KafkaTopicPartition], lost: Bool) async {
+        let leaving = Set(partitions)
+        let dropped = scheduler.removeQueued { leaving.contains($0.record.topicPartition) }
+        if !dropped.isEmpty { poke() }
+        for waiter in roomWaiters { waiter.resume() }
+        roomWaiters.removeAll()
+        if !lost {
+            let deadline = clock.now.advanced(by: .seconds(dependencies.configuration.dispatch.drainTimeoutSeconds))
+            while leaving.contains(where: { inFlight[$0, default: 0] > 0 }), clock.now < deadline {
+                let timer = Task {
+                    try? await Task.sleep(until: deadline, clock: .continuous)
+                    self.releaseDrainWaiters()
+                }
+                await withCheckedContinuation { drainWaiters.append($0) }
+                timer.cancel()
+            }
+            for partition in partitions { store(partition) }
+        }
+        for partition in partitions {
+            revoked.insert(partition)
+            trackers[partition] = nil
+        }
+        dependencies.logger.info(
+            "Released partitions", metadata: ["kafka.partitions": "\(partitions)", "jobs.dropped": "\(dropped.count)", "kafka.lost": "\(lost)"])
+    }
+
+    private nonisolated func metadata(_ record: KafkaRecord) -> Logger.Metadata {
+        ["kafka.partition": "\(record.partition)", "kafka.offset": "\(record.offset)"]
+    }
+}

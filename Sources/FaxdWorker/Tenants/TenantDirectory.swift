@@ -1,0 +1,89 @@
+public import FaxdMintfax
+import Foundation
+import Logging
+import Synchronization
+
+/// The tenants' resolved credentials and limits, reloadable (SIGHUP) without a restart.
+///
+/// Secrets are read from their references (environment or file) at load; they live only in memory,
+/// inside `MintfaxAPIKey`, which never prints them.
+public final class TenantDirectory: Sendable {
+    /// What the worker needs of a tenant.
+    public struct Tenant: Sendable {
+        public var id: String
+        public var apiKey: MintfaxAPIKey
+        public var rateLimitPerMinute: Int?
+        public var maxInFlight: Int?
+        /// True when the tenant is not listed and uses the shared workspace's key.
+        public var shared: Bool
+    }
+
+    private struct Snapshot: Sendable {
+        var tenants: [String: Tenant] = [:]
+        var shared: MintfaxAPIKey?
+    }
+
+    private let snapshot = Mutex(Snapshot())
+    private let path: String
+    private let environment: [String: String]
+    private let expectedKind: MintfaxAPIKey.Kind
+
+    /// Loads the tenants file at `path`.
+    /// - Throws: `ConfigurationError` for an unreadable file, a secret that cannot be resolved, a
+    ///   value that is not a mintfax key, or a key of the wrong environment (`mfx_test_` ↔ sandbox,
+    ///   `mfx_live_` ↔ live). The message names the tenant and the reference, never the secret.
+    public init(path: String, environment: [String: String], mintfaxEnvironment: String) throws(ConfigurationError) {
+        self.path = path
+        self.environment = environment
+        self.expectedKind = mintfaxEnvironment == "live" ? .live : .sandbox
+        try reload()
+    }
+
+    /// Re-reads the file and the secrets; on any error the previous tenants stay in force.
+    public func reload() throws(ConfigurationError) {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigurationError(source: path, path: "", reason: "cannot read the file (\(error.localizedDescription))")
+        }
+        let configuration = try TenantsConfiguration.parse(yaml: text, source: path)
+        let directory = (path as NSString).deletingLastPathComponent
+        var next = Snapshot()
+        for tenant in configuration.tenants {
+            let key = try resolveKey(tenant.apiKey, owner: "tenant \(tenant.id)", directory: directory)
+            next.tenants[tenant.id] = Tenant(
+                id: tenant.id, apiKey: key, rateLimitPerMinute: tenant.rateLimitPerMinute, maxInFlight: tenant.maxInFlight, shared: false)
+        }
+        if let shared = configuration.sharedWorkspace {
+            next.shared = try resolveKey(shared.apiKey, owner: "shared_workspace", directory: directory)
+        }
+        snapshot.withLock { $0 = next }
+    }
+
+    private func resolveKey(_ reference: SecretReference, owner: String, directory: String) throws(ConfigurationError) -> MintfaxAPIKey {
+        let text = try reference.resolve(environment: environment, relativeTo: directory)
+        guard let key = MintfaxAPIKey(text) else {
+            throw ConfigurationError(source: path, path: "\(owner).api_key", reason: "\(reference) does not hold a mintfax key (mfx_test_… or mfx_live_…)")
+        }
+        guard key.kind == expectedKind else {
+            throw ConfigurationError(
+                source: path, path: "\(owner).api_key",
+                reason: "\(reference) holds a \(key.kind.rawValue) key but mintfax.environment expects \(expectedKind.rawValue) keys")
+        }
+        return key
+    }
+
+    /// The tenant's credentials, the shared workspace's for unlisted tenants, or nil (park the job).
+    public func tenant(_ id: String) -> Tenant? {
+        snapshot.withLock { snapshot in
+            if let tenant = snapshot.tenants[id] { return tenant }
+            return snapshot.shared.map { Tenant(id: id, apiKey: $0, rateLimitPerMinute: nil, maxInFlight: nil, shared: true) }
+        }
+    }
+
+    /// The listed tenants' ids.
+    public var listedTenantIDs: [String] {
+        snapshot.withLock { Array($0.tenants.keys).sorted() }
+    }
+}

@@ -1,0 +1,63 @@
+import ArgumentParser
+import FaxdWorker
+import Foundation
+import Logging
+import UnixSignals
+
+/// `faxd worker --config config/faxd.yaml`: one member of the worker pool.
+struct WorkerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker",
+        abstract: "Consume fax jobs, submit them to mintfax once each, publish status and usage events.",
+        discussion: """
+            Environment variables override the file: FAXD_ + the upper-cased key path, e.g. \
+            FAXD_KAFKA_BOOTSTRAP_SERVERS. SIGHUP re-reads the tenants file and its secrets; SIGTERM drains \
+            and exits within dispatch.shutdown_timeout_seconds.
+            """
+    )
+
+    @Option(help: "The configuration file.") var config: String = "config/faxd.yaml"
+
+    func run() async throws {
+        let logger = CommandLogging.bootstrap(label: "faxd.worker")
+        let environment = ProcessInfo.processInfo.environment
+        let worker: Worker
+        do {
+            let configuration = try WorkerConfiguration.load(path: config, environment: environment)
+            let directory = (config as NSString).deletingLastPathComponent
+            let tenantsPath = configuration.tenants.path.hasPrefix("/")
+                ? configuration.tenants.path : (directory.isEmpty ? "." : directory) + "/" + configuration.tenants.path
+            let tenants = try TenantDirectory(path: tenantsPath, environment: environment, mintfaxEnvironment: configuration.mintfax.environment)
+            worker = try Worker(configuration: configuration, tenants: tenants, logger: logger)
+        } catch {
+            throw CommandFailure("\(error)")
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await worker.run() }
+            group.addTask {
+                for await signal in await UnixSignalsSequence(trapping: .sigterm, .sigint, .sighup) {
+                    if signal == .sighup {
+                        do {
+                            try worker.tenants.reload()
+                            logger.info("Tenants reloaded", metadata: ["tenants.count": "\(worker.tenants.listedTenantIDs.count)"])
+                        } catch {
+                            logger.error("Tenants reload failed; keeping the previous tenants", metadata: ["error": "\(error)"])
+                        }
+                        continue
+                    }
+                    logger.info("Draining on \(signal)")
+                    await worker.shutdown()
+                    return
+                }
+            }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+}
+
+/// A runtime failure: printed as one line, exit status 1.
+struct CommandFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
