@@ -64,6 +64,21 @@ public final class KafkaConsumer: Sendable {
     /// one fetch returns while the pause takes effect).
     public var bufferedRecordCount: Int { core.buffer.count }
 
+    /// Records not yet read per assigned partition that delivered one: the high watermark librdkafka
+    /// last saw in a fetch response minus the position. No broker round trip.
+    public func lag() -> [KafkaTopicPartition: Int64] {
+        var result: [KafkaTopicPartition: Int64] = [:]
+        for (partition, position) in core.positions {
+            var low: Int64 = 0
+            var high: Int64 = 0
+            guard rd_kafka_get_watermark_offsets(handle.pointer, partition.topic, partition.partition, &low, &high) == RD_KAFKA_RESP_ERR_NO_ERROR,
+                high >= 0
+            else { continue }
+            result[partition] = max(0, high - position)
+        }
+        return result
+    }
+
     /// Joins the group for `topics`; `listener` follows assignments and drains revoked partitions.
     public func subscribe(topics: [String], listener: (any KafkaRebalanceListener)? = nil) throws(KafkaError) {
         core.setListener(listener)

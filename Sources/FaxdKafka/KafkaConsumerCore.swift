@@ -158,6 +158,11 @@ final class KafkaConsumerCore: Sendable {
         }
     }
 
+    /// The offset after the last record handed over, per assigned partition that delivered one.
+    var positions: [KafkaTopicPartition: Int64] {
+        state.withLock { state in state.positions.filter { state.assigned.contains($0.key) } }
+    }
+
     /// Holds `partitions` back: their records stop reaching the buffer at once.
     func pause(_ partitions: Set<KafkaTopicPartition>) {
         state.withLock { $0.pausedByOwner.formUnion(partitions) }

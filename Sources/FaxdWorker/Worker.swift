@@ -17,10 +17,14 @@ public final class Worker: Sendable {
     private let producer: KafkaProducer
     private let http: HTTPClient
     private let dispatcher: Dispatcher
+    private let metrics: WorkerMetrics
+    private let readiness = WorkerHTTPServer.Readiness()
     private let logger: Logger
 
-    public init(configuration: WorkerConfiguration, tenants: TenantDirectory, logger: Logger) throws {
+    /// - Parameter metrics: where the worker's metrics are registered (the executable owns the registry).
+    public init(configuration: WorkerConfiguration, tenants: TenantDirectory, metrics: WorkerMetrics, logger: Logger) throws {
         self.configuration = configuration
+        self.metrics = metrics
         self.tenants = tenants
         self.logger = logger
         let kafka = configuration.kafka
@@ -50,16 +54,27 @@ public final class Worker: Sendable {
                     namespace: namespace, source: .worker,
                     environment: configuration.mintfax.environment == "live" ? .live : .sandbox),
                 configuration: configuration,
+                metrics: metrics,
                 logger: logger))
     }
 
-    /// Joins the group and dispatches until `shutdown()`; then flushes the producer.
-    public func run() async throws {
+    /// Joins the group and dispatches until `shutdown()`; then flushes the producer. Serves
+    /// `/healthz`, `/readyz` and `/metrics` meanwhile; `onListening` gets their port.
+    public func run(onListening: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
+        guard let listen = HostPort(configuration.metrics.listen) else {
+            throw ConfigurationError(source: "configuration", path: "metrics.listen", reason: "must be host:port")
+        }
+        let server = WorkerHTTPServer(listen: listen, metrics: metrics, consumer: consumer, readiness: readiness, logger: logger)
         try consumer.subscribe(topics: [configuration.kafka.topics.jobs], listener: dispatcher)
+        readiness.set(true)
         logger.info(
             "Worker started",
             metadata: ["kafka.group_id": "\(configuration.kafka.groupID)", "kafka.topic": "\(configuration.kafka.topics.jobs)"])
-        try await dispatcher.run()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await server.run(onListening: onListening) }
+            try await dispatcher.run()
+            group.cancelAll()
+        }
         await producer.close(timeout: .seconds(10))
         http.shutdown()
         logger.info("Worker stopped")
@@ -68,6 +83,7 @@ public final class Worker: Sendable {
     /// Leaves the group gracefully: in-flight jobs finish (bounded), offsets are committed, `run()`
     /// returns. Bounded by `dispatch.shutdown_timeout_seconds`.
     public func shutdown() async {
+        readiness.set(false)
         do {
             try await consumer.close(timeout: .seconds(configuration.dispatch.shutdownTimeoutSeconds))
         } catch {

@@ -2,6 +2,7 @@ import ArgumentParser
 import FaxdWorker
 import Foundation
 import Logging
+import Prometheus
 import UnixSignals
 
 /// `faxd worker --config config/faxd.yaml`: one member of the worker pool.
@@ -19,7 +20,7 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "The configuration file.") var config: String = "config/faxd.yaml"
 
     func run() async throws {
-        let logger = CommandLogging.bootstrap(label: "faxd.worker")
+        let logger = CommandLogging.bootstrap(label: "faxd.worker", json: true)
         let environment = ProcessInfo.processInfo.environment
         let worker: Worker
         do {
@@ -28,7 +29,8 @@ struct WorkerCommand: AsyncParsableCommand {
             let tenantsPath = configuration.tenants.path.hasPrefix("/")
                 ? configuration.tenants.path : (directory.isEmpty ? "." : directory) + "/" + configuration.tenants.path
             let tenants = try TenantDirectory(path: tenantsPath, environment: environment, mintfaxEnvironment: configuration.mintfax.environment)
-            worker = try Worker(configuration: configuration, tenants: tenants, logger: logger)
+            worker = try Worker(
+                configuration: configuration, tenants: tenants, metrics: WorkerMetrics(registry: PrometheusCollectorRegistry()), logger: logger)
         } catch {
             throw CommandFailure("\(error)")
         }

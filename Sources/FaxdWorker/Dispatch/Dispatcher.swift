@@ -28,6 +28,7 @@ actor Dispatcher: KafkaRebalanceListener {
         var documents: DocumentFetcher
         var events: EventFactory
         var configuration: WorkerConfiguration
+        var metrics: WorkerMetrics
         var logger: Logger
     }
 
@@ -68,6 +69,7 @@ actor Dispatcher: KafkaRebalanceListener {
                 switch scheduler.next(now: clock.now) {
                 case .run(let pending, let tenant):
                     inFlight[pending.record.topicPartition, default: 0] += 1
+                    dependencies.metrics.setInFlight(scheduler.totalInFlight)
                     configureLimits(for: tenant)
                     group.addTask { await self.execute(pending) }
                 case .waitUntil(let instant):
@@ -112,10 +114,13 @@ actor Dispatcher: KafkaRebalanceListener {
             let done = await dependencies.publisher.publish(
                 tenantKey: record.key ?? [], status: status,
                 deadLetter: (record, .init(error: rejection.errorInfo, attempts: 0)))
+            dependencies.metrics.count("malformed")
+            dependencies.metrics.deadLettered()
             if done { finish(record) }
         case .success(let job) where job.isExpired(at: Date()):
             let done = await dependencies.publisher.publish(
                 tenantKey: Array(job.tenantID.utf8), status: [dependencies.events.expired(job.reference, attempt: nil, occurredAt: Date())])
+            dependencies.metrics.count("expired")
             if done { finish(record) }
         case .success(let job):
             while scheduler.totalQueued >= dependencies.configuration.dispatch.maxBufferedJobs {
@@ -139,6 +144,7 @@ actor Dispatcher: KafkaRebalanceListener {
         let partition = pending.record.topicPartition
         scheduler.completed(tenant: pending.job.tenantID)
         inFlight[partition, default: 1] -= 1
+        dependencies.metrics.setInFlight(scheduler.totalInFlight)
         if published { finish(pending.record) }
         for waiter in roomWaiters { waiter.resume() }
         roomWaiters.removeAll()

@@ -38,6 +38,7 @@ struct JobRun: Sendable {
             let outcome = await attemptOnce(tenant: tenant, idempotencyKey: key, logger: logger)
             switch outcome {
             case .submitted(let faxID, let replayed):
+                dependencies.metrics.count("submitted")
                 logger.info("Fax submitted", metadata: ["fax.id": "\(faxID)", "fax.replayed": "\(replayed)", "fax.attempt": "\(attempt)"])
                 let now = Date()
                 return await dependencies.publisher.publish(
@@ -46,6 +47,8 @@ struct JobRun: Sendable {
                     usage: [events.usageHold(job.reference, faxID: faxID, pages: nil, occurredAt: now)])
             case .rejected(let error):
                 logger.warning("Job rejected", metadata: ["error.code": "\(error.code)"])
+                dependencies.metrics.count("rejected")
+                dependencies.metrics.deadLettered()
                 return await dependencies.publisher.publish(
                     tenantKey: tenantKey, status: [events.rejected(job.reference, error: error, attempt: attempt, occurredAt: Date())],
                     deadLetter: (pending.record, .init(error: error, attempts: attempt)))
@@ -62,6 +65,7 @@ struct JobRun: Sendable {
                     logger.warning("Retry budget spent", metadata: ["error.code": "\(error.code)", "fax.attempt": "\(attempt)"])
                     return await park(spent, attempts: attempt)
                 }
+                dependencies.metrics.count("retried")
                 logger.notice("Retrying", metadata: ["error.code": "\(error.code)", "fax.attempt": "\(attempt)", "retry.delay": "\(delay)"])
                 let now = Date()
                 let published = await dependencies.publisher.publish(
@@ -87,7 +91,9 @@ struct JobRun: Sendable {
             resolution: job.resolution?.rawValue, optimizeFor: job.optimizeFor?.rawValue, tags: job.submissionTags)
         do {
             let timeout = Duration.milliseconds(dependencies.configuration.mintfax.requestTimeoutMS)
+            let started = ContinuousClock.now
             let response = try await dependencies.mintfax.submit(submission, key: tenant.apiKey, idempotencyKey: idempotencyKey, timeout: timeout)
+            dependencies.metrics.submitted(after: ContinuousClock.now - started)
             await dispatcher.observe(tenant: job.tenantID, response: response)
             return SubmissionClassifier.classify(.response(SubmissionResponse(
                 status: response.status, body: response.body, retryAfter: response.retryAfterSeconds.map(String.init), replayed: response.replayed)))
@@ -123,7 +129,9 @@ struct JobRun: Sendable {
     }
 
     private func park(_ error: ErrorInfo, attempts: Int) async -> Bool {
-        await dependencies.publisher.publish(
+        dependencies.metrics.count("dead_lettered")
+        dependencies.metrics.deadLettered()
+        return await dependencies.publisher.publish(
             tenantKey: tenantKey, status: [events.deadLettered(job.reference, error: error, attempt: attempts == 0 ? nil : attempts, occurredAt: Date())],
             deadLetter: (pending.record, .init(error: error, attempts: attempts)))
     }

@@ -1,0 +1,55 @@
+import FaxdKafka
+public import Prometheus
+
+/// The worker's Prometheus metrics, registered in an injected registry (the executable owns it).
+public struct WorkerMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+    private let outcomes: [String: Counter]
+    private let deadLetters: Counter
+    private let inFlight: Gauge
+    private let submitLatency: DurationHistogram
+
+    /// Job outcomes counted by `faxd_jobs_total{outcome}`.
+    public static let outcomeNames = ["submitted", "rejected", "dead_lettered", "expired", "malformed", "retried"]
+
+    public init(registry: PrometheusCollectorRegistry) {
+        self.registry = registry
+        var outcomes: [String: Counter] = [:]
+        for outcome in Self.outcomeNames {
+            outcomes[outcome] = registry.makeCounter(
+                descriptor: Self.name("jobs", "total", "Jobs by outcome (retried counts attempts that will be retried)."), labels: [("outcome", outcome)])
+        }
+        self.outcomes = outcomes
+        deadLetters = registry.makeCounter(descriptor: Self.name("dead_letters", "total", "Records written to the dead-letter topic."))
+        inFlight = registry.makeGauge(descriptor: Self.name("jobs_in_flight", "count", "Jobs holding a scheduler slot."))
+        submitLatency = registry.makeDurationHistogram(
+            descriptor: Self.name("submit_duration", "seconds", "Time of one POST /v1/faxes, including the upload."),
+            buckets: [.milliseconds(10), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10), .seconds(30)])
+    }
+
+    private static func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "faxd", metricName: metric, unitName: unit, helpText: help)
+    }
+
+    func count(_ outcome: String) { outcomes[outcome]?.increment() }
+    func deadLettered() { deadLetters.increment() }
+    func setInFlight(_ value: Int) { inFlight.set(Double(value)) }
+    func submitted(after duration: Duration) { submitLatency.record(duration) }
+
+    /// `faxd_consumer_lag{topic,partition}`, refreshed from the consumer before each scrape.
+    func recordLag(_ lag: [KafkaTopicPartition: Int64]) {
+        for (partition, value) in lag {
+            registry.makeGauge(
+                descriptor: Self.name("consumer_lag", "records", "Records not yet read, per assigned partition."),
+                labels: [("topic", partition.topic), ("partition", String(partition.partition))]
+            ).set(Double(value))
+        }
+    }
+
+    /// The Prometheus text exposition.
+    public func render() -> [UInt8] {
+        var buffer: [UInt8] = []
+        registry.emit(into: &buffer)
+        return buffer
+    }
+}
