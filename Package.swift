@@ -23,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
@@ -65,12 +67,31 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // The mintfax API: requests, responses, keys.
+        // The mintfax API: requests, responses, keys, Standard Webhooks signing and verification.
         .target(
             name: "FaxdMintfax",
             dependencies: [
                 "FaxdHTTP",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The mintfax sandbox emulator: a Hummingbird application with all state in memory.
+        .target(
+            name: "FaxdSandbox",
+            dependencies: [
+                "FaxdCore",
+                "FaxdHTTP",
+                "FaxdMintfax",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -95,6 +116,7 @@ let package = Package(
             dependencies: [
                 "FaxdCore",
                 "FaxdKafka",
+                "FaxdSandbox",
                 "FaxdWorker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -119,6 +141,7 @@ let package = Package(
             dependencies: [
                 "FaxdKafka",
                 "FaxdHTTP",
+                "FaxdSandbox",
                 "FaxdTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -138,6 +161,22 @@ let package = Package(
         .testTarget(
             name: "FaxdHTTPTests",
             dependencies: ["FaxdHTTP", "FaxdTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "FaxdMintfaxTests",
+            dependencies: ["FaxdMintfax"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "FaxdSandboxTests",
+            dependencies: [
+                "FaxdHTTP",
+                "FaxdMintfax",
+                "FaxdSandbox",
+                "FaxdTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

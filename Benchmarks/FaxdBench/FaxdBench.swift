@@ -12,6 +12,7 @@ enum FaxdBench {
         let runs = environment["FAXD_BENCH_RUNS"].flatMap(Int.init) ?? 5
         let records = environment["FAXD_BENCH_RECORDS"].flatMap(Int.init) ?? 100_000
         let requests = environment["FAXD_BENCH_REQUESTS"].flatMap(Int.init) ?? 20_000
+        let submissions = environment["FAXD_BENCH_SUBMISSIONS"].flatMap(Int.init) ?? 4_000
         var logger = Logger(label: "faxd.bench")
         logger.logLevel = .error
 
@@ -21,6 +22,7 @@ enum FaxdBench {
         results.append(try await KafkaBenchmarks.produce(cluster: cluster, records: records, logger: logger).measure(runs: runs))
         await cluster.shutdown()
         results.append(contentsOf: try await HTTPBenchmarks.all(requests: requests, logger: logger, runs: runs))
+        results.append(contentsOf: try await SandboxBenchmarks.all(requests: submissions, logger: logger, runs: runs))
 
         print("Machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(ProcessInfo.processInfo.physicalMemory / 1_073_741_824) GiB; \(runs) runs each, after one warm-up run\n")
         print("| benchmark | median | runs |")

@@ -62,6 +62,17 @@ public final class ManagedProcess: Sendable {
     /// What the process wrote to stderr so far.
     public var standardError: String { output.stderrText.withLock { $0 } }
 
+    /// Waits until stderr holds at least one complete line (its handler runs on Foundation's
+    /// threads, so text written just before exit can arrive after ``waitForExit(timeout:)``).
+    /// - Returns: what the process wrote to stderr so far.
+    @discardableResult
+    public func standardErrorLine(timeout: Duration = .seconds(10)) async throws -> String {
+        try await Eventually.wait(for: "a line on stderr", timeout: timeout) {
+            output.stderrText.withLock { $0.contains("\n") }
+        }
+        return standardError
+    }
+
     /// Lines written to stdout so far.
     public var outputLines: [String] { output.lines.withLock { $0.lines } }
 

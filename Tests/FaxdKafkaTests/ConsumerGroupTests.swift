@@ -106,6 +106,9 @@ import Testing
         let cluster = try MockKafkaCluster(brokers: 3, logger: logger)
         let topic = UniqueName.make("outage")
         try cluster.createTopic(topic, partitions: 3)
+        for partition in 0..<3 {
+            try cluster.setPartitionLeader(KafkaTopicPartition(topic: topic, partition: Int32(partition)), brokerID: Int32(partition + 1))
+        }
         let producer = try KafkaProducer(configuration: .init(bootstrapServers: cluster.bootstrapServers), logger: logger)
         let consumer = try KafkaConsumer(
             configuration: KafkaFixtures.consumerConfiguration(bootstrapServers: cluster.bootstrapServers, groupID: UniqueName.make("g")),

@@ -1,0 +1,68 @@
+import Foundation
+
+extension SandboxStore {
+    /// Creates a fax: places a one-page hold, stores the record and starts its lifecycle.
+    ///
+    /// - Returns: the new record, or why nothing was created.
+    func createFax(
+        environment: EnvironmentHandle, to: String, document: FaxDocument, options: FaxOptions,
+        idempotencyKey: String?, resentFrom: String?
+    ) -> FaxCreation {
+        let now = clock.now()
+        let hold = configuration.pricePerPageCents
+        let (creation, generation) = withState { state -> (FaxCreation, Int) in
+            let index = environment.index
+            guard state.environments[index].balance.hold(hold) else {
+                return (.insufficientBalance(available: state.environments[index].balance.available, required: hold), state.generation)
+            }
+            let record = FaxRecord(
+                id: Identifier.fax(), sequence: state.environments[index].faxOrder.count, to: to, document: document,
+                options: options, idempotencyKey: idempotencyKey, resentFrom: resentFrom, holdCents: hold, createdAt: now)
+            state.environments[index].faxes[record.id] = record
+            state.environments[index].faxOrder.append(record.id)
+            return (.created(record), state.generation)
+        }
+        if case .created(let record) = creation {
+            startLifecycle(FaxLifecycleJob(generation: generation, environmentIndex: environment.index, faxID: record.id))
+        }
+        return creation
+    }
+
+    /// The fax with `id` in the environment, or `nil`.
+    func fax(environment: EnvironmentHandle, id: String) -> FaxRecord? {
+        withState { $0.environments[environment.index].faxes[id] }
+    }
+
+    /// One page of the environment's faxes, newest first.
+    ///
+    /// - Returns: `nil` when the query's cursor names no fax of this environment.
+    func listFaxes(environment: EnvironmentHandle, query: FaxListQuery) -> FaxPage? {
+        withState { state -> FaxPage? in
+            let faxes = state.environments[environment.index].faxes
+            let order = state.environments[environment.index].faxOrder
+            var position = order.count - 1
+            if let cursor = query.cursor {
+                guard let after = faxes[cursor] else { return nil }
+                position = after.sequence - 1
+            }
+            var page: [FaxRecord] = []
+            var hasMore = false
+            while position >= 0 {
+                if let fax = faxes[order[position]], query.matches(fax) {
+                    if page.count == query.perPage {
+                        hasMore = true
+                        break
+                    }
+                    page.append(fax)
+                }
+                position -= 1
+            }
+            return FaxPage(data: page, nextCursor: hasMore ? page.last?.id : nil, hasMore: hasMore)
+        }
+    }
+
+    /// The current balance of the environment.
+    func balance(environment: EnvironmentHandle) -> Balance {
+        withState { $0.environments[environment.index].balance }
+    }
+}

@@ -1,0 +1,4 @@
+/// A list answer: `{"data": [...]}`.
+struct DataList<Element: Encodable & Sendable>: Encodable, Sendable {
+    let data: [Element]
+}
