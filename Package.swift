@@ -186,7 +186,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FaxdEndToEndTests",
-            dependencies: ["FaxdKafka", "FaxdTestSupport"],
+            dependencies: ["FaxdCore", "FaxdHTTP", "FaxdKafka", "FaxdTestSupport"],
             swiftSettings: swiftSettings
         ),
     ]

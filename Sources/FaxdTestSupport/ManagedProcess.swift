@@ -56,6 +56,9 @@ public final class ManagedProcess: Sendable {
         if process.isRunning { process.terminate() }
     }
 
+    /// Whether the process has not exited yet.
+    public var isRunning: Bool { process.isRunning }
+
     /// The process's id.
     public var pid: Int32 { process.processIdentifier }
 
@@ -112,12 +115,13 @@ public final class ManagedProcess: Sendable {
             throw error
         }
         // Let the stdout handler see the end of the stream.
-        try await Eventually.wait(for: "end of output", timeout: .seconds(5)) { output.lines.withLock { $0.closed } }
+        try await Eventually.wait(for: "end of the output of \(process.executableURL?.lastPathComponent ?? "process") \(process.arguments?.first ?? "")", timeout: .seconds(5)) { output.lines.withLock { $0.closed } }
         return process.terminationStatus
     }
 
     public struct ProcessFailure: Error, CustomStringConvertible {
         public let description: String
+        public init(description: String) { self.description = description }
     }
 
     /// The `faxd` executable next to the test bundle (override with `FAXD_BINARY`).

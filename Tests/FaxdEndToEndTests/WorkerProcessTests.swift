@@ -1,0 +1,112 @@
+import FaxdCore
+import FaxdKafka
+import FaxdTestSupport
+import Foundation
+import Synchronization
+import Testing
+
+/// The acceptance runs of the dispatch pipeline, over real processes.
+@Suite(.serialized) struct WorkerProcessTests {
+    static let tenants = (1...5).map { "t\($0)" }
+
+    static func validJobs(_ count: Int) -> [(tenant: String, id: String)] {
+        (0..<count).map { (tenants[$0 % tenants.count], "job-\($0)") }
+    }
+
+    /// Every job's event types on `fax.status`, by `tenant/job`.
+    static func outcomes(_ records: [KafkaRecord]) -> [String: Set<String>] {
+        let tally = StatusTally()
+        records.forEach(tally.add)
+        return tally.outcomes
+    }
+
+    @Test func twoWorkersSendEveryValidJobOnceAndDeadLetterTheMalformed() async throws {
+        let harness = try await PipelineHarness()
+        let jobs = Self.validJobs(2_000)
+        var lines = jobs.map { PipelineHarness.job(tenant: $0.tenant, id: $0.id) }
+        for index in 0..<50 { lines.insert(PipelineHarness.malformed(index), at: index * 40) }
+        try await harness.produce(lines)
+        let first = try await harness.startWorker()
+        let second = try await harness.startWorker()
+
+        let expected = Set(jobs.map { "\($0.tenant)/\($0.id)" })
+        let started = ContinuousClock.now
+        let tally = StatusTally()
+        let status = try await harness.read("fax.status") { record in
+            tally.add(record)
+            return tally.submitted.isSuperset(of: expected)
+        }
+        print("e2e: every job submitted after \(ContinuousClock.now - started)")
+        let outcomes = Self.outcomes(status)
+        let missing = expected.filter { !(outcomes[$0]?.contains("fax.submitted") ?? false) }
+        #expect(missing.isEmpty, "\(missing.count) jobs never reported fax.submitted")
+
+        // One fax per idempotency key at the sandbox, and the key is DESIGN §4's.
+        let faxes = try await harness.sandboxFaxes()
+        let keys = faxes.map(\.key)
+        #expect(Set(keys).count == keys.count, "a key has a second fax")
+        #expect(Set(keys) == Set(jobs.map { IdempotencyKey(tenantID: $0.tenant, jobID: $0.id).description }))
+        #expect(faxes.allSatisfy { $0.tags["faxd_tenant"] != nil && $0.tags["faxd_job"] != nil })
+
+        // The malformed records are on the dead-letter topic with their reasons; rejected events
+        // name the jobs whose tenant and id could be read.
+        let deadCount = Mutex(0)
+        let dead = try await harness.read("fax.jobs.dlq", timeout: .seconds(60)) { _ in
+            deadCount.withLock { count in
+                count += 1
+                return count >= 50
+            }
+        }
+        #expect(dead.count == 50)
+        #expect(dead.allSatisfy { $0.header("faxd.error.code") != nil && $0.header("faxd.origin.offset") != nil })
+        #expect(outcomes.filter { $0.key.contains("/bad-") }.allSatisfy { $0.value == ["fax.rejected"] })
+
+        #expect(first.isRunning && second.isRunning, "a worker stopped")
+        #expect(try await first.stop() == 0)
+        #expect(try await second.stop() == 0)
+        await harness.stop()
+    }
+
+    @Test func aWorkerKilledMidwayLosesNoJobAndSendsNoFaxTwice() async throws {
+        let harness = try await PipelineHarness()
+        let jobs = Self.validJobs(1_500)
+        try await harness.produce(jobs.map { PipelineHarness.job(tenant: $0.tenant, id: $0.id) })
+        let victim = try await harness.startWorker()
+        let survivor = try await harness.startWorker()
+        let early = StatusTally()
+        _ = try await harness.read("fax.status", timeout: .seconds(120)) { record in
+            early.add(record)
+            return early.submitted.count >= 300
+        }
+        #expect(try await victim.stop(signal: SIGKILL) != 0)
+
+        let expected = Set(jobs.map { "\($0.tenant)/\($0.id)" })
+        let tally = StatusTally()
+        let status = try await harness.read("fax.status") { record in
+            tally.add(record)
+            return tally.submitted.isSuperset(of: expected)
+        }
+        let outcomes = Self.outcomes(status)
+        #expect(expected.allSatisfy { outcomes[$0]?.contains("fax.submitted") ?? false }, "a job was lost")
+        let keys = try await harness.sandboxFaxes().map(\.key)
+        #expect(Set(keys).count == keys.count, "a job got a second fax")
+        #expect(Set(keys).count == jobs.count)
+        #expect(try await survivor.stop() == 0)
+        await harness.stop()
+    }
+}
+
+/// Status events seen so far, each decoded once.
+final class StatusTally: Sendable {
+    private let state = Mutex<[String: Set<String>]>([:])
+
+    func add(_ record: KafkaRecord) {
+        guard let event = try? JSONDecoder().decode(StatusEvent.self, from: Data(record.value)) else { return }
+        state.withLock { _ = $0["\(event.tenantID)/\(event.jobID)", default: []].insert(event.type.rawValue) }
+    }
+
+    var outcomes: [String: Set<String>] { state.withLock { $0 } }
+
+    /// `tenant/job` of every job with `fax.submitted`.
+    var submitted: Set<String> { state.withLock { Set($0.filter { $0.value.contains("fax.submitted") }.keys) } }
+}
