@@ -128,9 +128,47 @@ public final class KafkaAdmin: Sendable {
 
     /// Sets `group`'s committed offsets, as a replay does. The group should have no active members:
     /// a running member would overwrite them with its own commits.
+    ///
+    /// Commits from outside the group first; a cluster that takes commits only from members (the
+    /// mock cluster, once the group has had members, answers `UNKNOWN_MEMBER_ID`) gets them from a
+    /// short-lived member that joins, waits to hold every partition concerned, commits and leaves.
     public func alterCommittedOffsets(
-        group: String, offsets: [KafkaTopicPartition: Int64], timeout: Duration = .seconds(10)
+        group: String, offsets: [KafkaTopicPartition: Int64], timeout: Duration = .seconds(30)
     ) async throws(KafkaError) {
+        do {
+            try await commitFromOutside(group: group, offsets: offsets)
+        } catch where [Self.unknownMember, Self.illegalGeneration].contains(error.code) {
+            try await commitAsMember(group: group, offsets: offsets, timeout: timeout)
+        }
+    }
+
+    private static let unknownMember = KafkaError.Code(rawValue: RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID.rawValue)
+    private static let illegalGeneration = KafkaError.Code(rawValue: RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION.rawValue)
+
+    private func commitAsMember(group: String, offsets: [KafkaTopicPartition: Int64], timeout: Duration) async throws(KafkaError) {
+        let member = try KafkaConsumer(
+            configuration: KafkaConsumerConfiguration(bootstrapServers: configuration.bootstrapServers, groupID: group, properties: configuration.properties),
+            logger: logger)
+        let wanted = Set(offsets.keys)
+        try member.subscribe(topics: Array(Set(wanted.map(\.topic))))
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        while !wanted.isSubset(of: Set(try member.assignment())) {
+            guard ContinuousClock.now < deadline else {
+                try? await member.close()
+                throw KafkaError(code: .timedOut, reason: "could not join group \(group) to commit offsets within \(timeout); is a member still running?")
+            }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        do {
+            try await member.commit(offsets)
+        } catch {
+            try? await member.close()
+            throw error
+        }
+        try await member.close()
+    }
+
+    private func commitFromOutside(group: String, offsets: [KafkaTopicPartition: Int64]) async throws(KafkaError) {
         let (groupHandle, groupContext) = try groupClient(group)
         defer { Self.destroy(groupHandle, groupContext) }
         let result = await RDKafkaThread.run(name: "faxd.kafka.alter_offsets") { () -> KafkaError? in

@@ -20,7 +20,7 @@ import Testing
         return tally.outcomes
     }
 
-    @Test func twoWorkersSendEveryValidJobOnceAndDeadLetterTheMalformed() async throws {
+    @Test func twoWorkersSendEveryValidJobOnceAndDeadLetterTheMalformedAndAReplaySendsNothingAgain() async throws {
         let harness = try await PipelineHarness()
         let jobs = Self.validJobs(2_000)
         var lines = jobs.map { PipelineHarness.job(tenant: $0.tenant, id: $0.id) }
@@ -64,7 +64,33 @@ import Testing
         #expect(first.isRunning && second.isRunning, "a worker stopped")
         #expect(try await first.stop() == 0)
         #expect(try await second.stop() == 0)
+
+        // Replay: the group back to the beginning, a worker again: no new fax, the same event ids.
+        let firstRunIDs = Self.submittedEventIDs(status)
+        #expect(firstRunIDs.count == jobs.count)
+        let admin = try KafkaAdmin(configuration: .init(bootstrapServers: harness.bootstrap), logger: KafkaFixtures.logger("test.e2e.admin"))
+        let partitions = (0..<6).map { KafkaTopicPartition(topic: "fax.jobs", partition: Int32($0)) }
+        try await admin.alterCommittedOffsets(group: harness.groupID, offsets: Dictionary(uniqueKeysWithValues: partitions.map { ($0, 0) }))
+        await admin.close()
+        let replayer = try await harness.startWorker()
+        let submittedEvents = Mutex(0)
+        let replayed = try await harness.read("fax.status") { record in
+            guard let event = try? JSONDecoder().decode(StatusEvent.self, from: Data(record.value)), event.type == .submitted else { return false }
+            return submittedEvents.withLock { count in
+                count += 1
+                return count >= 2 * jobs.count
+            }
+        }
+        let allSubmitted = replayed.compactMap { try? JSONDecoder().decode(StatusEvent.self, from: Data($0.value)) }.filter { $0.type == .submitted }
+        #expect(allSubmitted.count == 2 * jobs.count, "the replay did not report every job again")
+        #expect(Set(allSubmitted.map(\.eventID.description)) == firstRunIDs, "the replay emitted other event ids")
+        #expect(try await harness.sandboxFaxes().count == jobs.count, "the replay created faxes")
+        #expect(try await replayer.stop() == 0)
         await harness.stop()
+    }
+
+    static func submittedEventIDs(_ records: [KafkaRecord]) -> Set<String> {
+        Set(records.compactMap { try? JSONDecoder().decode(StatusEvent.self, from: Data($0.value)) }.filter { $0.type == .submitted }.map(\.eventID.description))
     }
 
     @Test func aWorkerKilledMidwayLosesNoJobAndSendsNoFaxTwice() async throws {
