@@ -8,10 +8,20 @@ public final class ManagedProcess: Sendable {
     private let stdinPipe = Pipe()
     private let output = Output()
 
-    /// What the child wrote, filled by the pipes' handlers on Foundation's threads.
+    /// What the child wrote, filled by two reader threads.
     private final class Output: Sendable {
         let lines = Mutex<(buffer: [UInt8], lines: [String], closed: Bool)>(([], [], false))
-        let stderrText = Mutex<String>("")
+        let stderrText = Mutex<(text: String, closed: Bool)>(("", false))
+
+        func appendOut(_ data: Data) {
+            lines.withLock { state in
+                state.buffer.append(contentsOf: data)
+                while let newline = state.buffer.firstIndex(of: UInt8(ascii: "\n")) {
+                    state.lines.append(String(decoding: state.buffer[..<newline], as: UTF8.self))
+                    state.buffer.removeSubrange(...newline)
+                }
+            }
+        }
     }
 
     /// Starts `executable` with `arguments`; `environment` entries are added to this process's.
@@ -26,30 +36,34 @@ public final class ManagedProcess: Sendable {
         process.standardError = err
         process.standardInput = stdinPipe
         self.process = process
-        out.fileHandleForReading.readabilityHandler = { [output] handle in
-            let data = handle.availableData
-            output.lines.withLock { state in
+        try process.run()
+        // Blocking reads on threads of their own: the end of the stream is seen for certain, which
+        // Foundation's readability handlers do not promise on Linux.
+        let output = self.output
+        Self.readUntilEnd(out.fileHandleForReading, name: "stdout") { data in
+            if let data { output.appendOut(data) } else { output.lines.withLock { $0.closed = true } }
+        }
+        Self.readUntilEnd(err.fileHandleForReading, name: "stderr") { data in
+            output.stderrText.withLock { state in
+                if let data { state.text += String(decoding: data, as: UTF8.self) } else { state.closed = true }
+            }
+        }
+    }
+
+    /// Calls `deliver` with each chunk, then once with nil at the end of the stream.
+    private static func readUntilEnd(_ handle: FileHandle, name: String, _ deliver: @escaping @Sendable (Data?) -> Void) {
+        let thread = Thread {
+            while true {
+                let data = handle.availableData
                 if data.isEmpty {
-                    state.closed = true
+                    deliver(nil)
                     return
                 }
-                state.buffer.append(contentsOf: data)
-                while let newline = state.buffer.firstIndex(of: UInt8(ascii: "\n")) {
-                    state.lines.append(String(decoding: state.buffer[..<newline], as: UTF8.self))
-                    state.buffer.removeSubrange(...newline)
-                }
+                deliver(data)
             }
-            if data.isEmpty { handle.readabilityHandler = nil }
         }
-        err.fileHandleForReading.readabilityHandler = { [output] handle in
-            let data = handle.availableData
-            if data.isEmpty {
-                handle.readabilityHandler = nil
-                return
-            }
-            output.stderrText.withLock { $0 += String(decoding: data, as: UTF8.self) }
-        }
-        try process.run()
+        thread.name = "managed-process.\(name)"
+        thread.start()
     }
 
     deinit {
@@ -63,7 +77,7 @@ public final class ManagedProcess: Sendable {
     public var pid: Int32 { process.processIdentifier }
 
     /// What the process wrote to stderr so far.
-    public var standardError: String { output.stderrText.withLock { $0 } }
+    public var standardError: String { output.stderrText.withLock { $0.text } }
 
     /// Waits until stderr holds at least one complete line (its handler runs on Foundation's
     /// threads, so text written just before exit can arrive after ``waitForExit(timeout:)``).
@@ -71,7 +85,7 @@ public final class ManagedProcess: Sendable {
     @discardableResult
     public func standardErrorLine(timeout: Duration = .seconds(10)) async throws -> String {
         try await Eventually.wait(for: "a line on stderr", timeout: timeout) {
-            output.stderrText.withLock { $0.contains("\n") }
+            output.stderrText.withLock { $0.text.contains("\n") || $0.closed }
         }
         return standardError
     }
@@ -115,7 +129,10 @@ public final class ManagedProcess: Sendable {
             throw error
         }
         // Let the stdout handler see the end of the stream.
-        try await Eventually.wait(for: "end of the output of \(process.executableURL?.lastPathComponent ?? "process") \(process.arguments?.first ?? "")", timeout: .seconds(5)) { output.lines.withLock { $0.closed } }
+        try await Eventually.wait(
+            for: "end of the output of \(process.executableURL?.lastPathComponent ?? "process") \(process.arguments?.first ?? "")",
+            timeout: .seconds(10)
+        ) { output.lines.withLock { $0.closed } && output.stderrText.withLock { $0.closed } }
         return process.terminationStatus
     }
 

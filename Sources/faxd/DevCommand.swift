@@ -1,78 +1,150 @@
 import ArgumentParser
 import FaxdCore
 import FaxdKafka
+import FaxdSandbox
+import FaxdWorker
 import Foundation
 import Logging
+import Prometheus
 import UnixSignals
 
-/// `faxd dev`: the embedded default. So far: an in-process Kafka cluster with faxd's topics, sample
-/// jobs for every mintfax magic number on `fax.jobs`, and a consumer group member that shows each job
-/// as it arrives with its idempotency key. It stays up for the user's own jobs until Ctrl-C.
+/// `faxd dev`: the embedded default. An in-process Kafka cluster with faxd's topics, the mintfax
+/// sandbox emulator with its demo environments, a worker with demo tenants, and a sample job for every
+/// magic number; it shows each job's events until every one reached its final state, then stays up
+/// for the user's own `faxd enqueue` until Ctrl-C.
 struct DevCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dev",
-        abstract: "Run faxd's embedded default: in-process Kafka, sample jobs, a live view."
+        abstract: "Run faxd's embedded default: in-process Kafka, the sandbox, a worker, sample jobs, a live view."
     )
 
     @Option(help: "Partitions of each topic (1–64).") var partitions: Int = 6
+    @Option(help: "Seconds per simulated fax lifecycle step in the sandbox.") var timeScale: Double = 0.5
 
     func validate() throws {
         guard (1...64).contains(partitions) else { throw ValidationError("--partitions must be between 1 and 64, got \(partitions)") }
+        guard timeScale > 0, timeScale <= 60 else { throw ValidationError("--time-scale must be greater than 0 and at most 60, got \(timeScale)") }
     }
 
-    /// The sandbox's magic numbers (mintfax API.md), one sample job each.
-    static let sampleRecipients = (1...8).map { "+1500555000\($0)" } + ["+15005550099"]
+    /// The sandbox's magic numbers (mintfax API.md §8.2), one sample job each, and what faxd does.
+    static let samples: [(number: String, scenario: String)] = [
+        ("+15005550001", "delivered"), ("+15005550002", "busy"), ("+15005550003", "no answer"),
+        ("+15005550004", "delivered on attempt 2"), ("+15005550005", "line quality"), ("+15005550006", "insufficient balance: parked"),
+        ("+15005550007", "3 pages"), ("+15005550008", "invalid number"), ("+15005550099", "validation failure: rejected"),
+    ]
+
+    /// Final states of a job on `fax.status` so far (webhooks bring the delivery results later).
+    static let finalTypes: Set<String> = ["fax.submitted", "fax.rejected", "fax.dead_lettered", "fax.expired"]
 
     func run() async throws {
-        var logger = CommandLogging.bootstrap(label: "faxd.dev")
-        logger.logLevel = .warning
+        var quiet = CommandLogging.bootstrap(label: "faxd.dev")
+        quiet.logLevel = .warning
+        let logger = quiet
         let topics = TopicNames()
         let cluster = try MockKafkaCluster(brokers: 1, logger: logger)
         for topic in topics.all { try cluster.createTopic(topic, partitions: partitions) }
-        CommandLogging.printLine(
-            """
-            faxd dev — embedded Kafka at \(cluster.bootstrapServers)
-            topics: \(topics.all.joined(separator: ", ")) (\(partitions) partitions each)
-            enqueue your own job, for example:
-              echo 'acme\t{"job_id":"mine-1","tenant_id":"acme","to":"+12125551234","document":{"url":"https://example.com/a.pdf"}}' | kcat -P -b \(cluster.bootstrapServers) -t \(topics.jobs) -K '\\t'
-            Ctrl-C stops.
 
-            """)
-
-        let producer = try KafkaProducer(configuration: .init(bootstrapServers: cluster.bootstrapServers), logger: logger)
-        for (index, recipient) in Self.sampleRecipients.enumerated() {
-            let tenant = index % 2 == 0 ? "acme" : "globex"
-            let job: [String: Any] = [
-                "job_id": "sample-\(index + 1)", "tenant_id": tenant, "to": recipient,
-                "document": ["url": "https://files.example.com/sample.pdf"],
-            ]
-            let value = try JSONSerialization.data(withJSONObject: job, options: [.sortedKeys])
-            _ = try await producer.send(KafkaOutgoingMessage(topic: topics.jobs, key: Array(tenant.utf8), value: Array(value)))
+        var sandboxConfiguration = SandboxConfiguration.demo
+        sandboxConfiguration.host = "127.0.0.1"
+        sandboxConfiguration.port = 0
+        sandboxConfiguration.timeScale = timeScale
+        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        let sandbox = try SandboxApplication.make(configuration: sandboxConfiguration, logger: logger) { port in
+            portContinuation.yield(port)
+            portContinuation.finish()
         }
 
-        let consumer = try KafkaConsumer(
-            configuration: .init(bootstrapServers: cluster.bootstrapServers, groupID: "faxd-dev"), logger: logger)
-        try consumer.subscribe(topics: [topics.jobs])
-        let view = Task {
-            for try await record in consumer.records {
-                CommandLogging.printLine(Self.describe(record))
-                try? consumer.storeOffset(record.topicPartition, nextOffset: record.offset + 1)
-            }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await sandbox.runService() }
+            var portIterator = ports.makeAsyncIterator()
+            guard let sandboxPort = await portIterator.next() else { throw CommandFailure("the sandbox did not start") }
+            let sandboxURL = "http://127.0.0.1:\(sandboxPort)"
+
+            let worker = try Self.makeWorker(bootstrap: cluster.bootstrapServers, sandboxURL: sandboxURL, logger: logger)
+            group.addTask { try await worker.run() }
+
+            CommandLogging.printLine(
+                """
+                faxd dev — everything in this process:
+                  Kafka      \(cluster.bootstrapServers)   topics \(topics.all.joined(separator: ", "))
+                  mintfax    \(sandboxURL)/v1   (sandbox; demo tenants acme, globex)
+                  worker     group faxd-dev
+                Your own job, from another terminal:
+                  faxd enqueue --brokers \(cluster.bootstrapServers) --tenant acme --job mine-1 --to +12125551234 --file README.md --content-type text/plain
+                Ctrl-C stops.
+
+                """)
+            try await Self.enqueueSamples(bootstrap: cluster.bootstrapServers, topic: topics.jobs, logger: logger)
+
+            group.addTask { try await Self.liveView(bootstrap: cluster.bootstrapServers, topic: topics.status, logger: logger) }
+            for await _ in await UnixSignalsSequence(trapping: .sigint, .sigterm) { break }
+            CommandLogging.printLine("stopping…")
+            await worker.shutdown()
+            group.cancelAll()
         }
-        for await _ in await UnixSignalsSequence(trapping: .sigint, .sigterm) { break }
-        try await consumer.close(timeout: .seconds(10))
-        _ = await view.result
-        await producer.close()
         await cluster.shutdown()
     }
 
-    /// One line per job: where it sits, whose it is, the masked recipient and its idempotency key.
-    static func describe(_ record: KafkaRecord) -> String {
-        let place = "\(record.topic)[\(record.partition)]@\(record.offset)"
-        guard let object = try? JSONSerialization.jsonObject(with: Data(record.value)) as? [String: Any],
-            let tenant = object["tenant_id"] as? String, let job = object["job_id"] as? String
-        else { return "\(place)  not a job (\(record.value.count) bytes)" }
-        let recipient = (object["to"] as? String).map(RecipientMask.mask) ?? "?"
-        return "\(place)  tenant=\(tenant) job=\(job) to=\(recipient) key=\(IdempotencyKey(tenantID: tenant, jobID: job))"
+    private static func makeWorker(bootstrap: String, sandboxURL: String, logger: Logger) throws -> Worker {
+        var configuration = WorkerConfiguration()
+        configuration.kafka.bootstrapServers = bootstrap
+        configuration.kafka.groupID = "faxd-dev"
+        configuration.mintfax.baseURL = sandboxURL + "/v1"
+        configuration.metrics.listen = "127.0.0.1:0"
+        configuration.dispatch.drainTimeoutSeconds = 5
+        configuration.dispatch.shutdownTimeoutSeconds = 10
+        let demoKeys = Dictionary(uniqueKeysWithValues: SandboxConfiguration.demoEnvironments.map { ("DEMO_KEY_" + $0.name.uppercased(), $0.apiKey) })
+        let tenants = try TenantDirectory(
+            tenants: TenantsConfiguration(tenants: [
+                .init(id: "acme", apiKey: .environment("DEMO_KEY_ACME")),
+                .init(id: "globex", apiKey: .environment("DEMO_KEY_GLOBEX")),
+            ]),
+            environment: demoKeys, mintfaxEnvironment: "sandbox")
+        return try Worker(configuration: configuration, tenants: tenants, metrics: WorkerMetrics(registry: PrometheusCollectorRegistry()), logger: logger)
+    }
+
+    private static func enqueueSamples(bootstrap: String, topic: String, logger: Logger) async throws {
+        let producer = try KafkaProducer(configuration: .init(bootstrapServers: bootstrap), logger: logger)
+        let pdf = Data("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n".utf8).base64EncodedString()
+        for (index, sample) in samples.enumerated() {
+            let tenant = index % 2 == 0 ? "acme" : "globex"
+            let job: [String: Any] = [
+                "job_id": "sample-\(index + 1)", "tenant_id": tenant, "to": sample.number,
+                "document": ["content_base64": pdf, "filename": "sample.pdf"],
+                "tags": ["scenario": sample.scenario],
+            ]
+            let value = try JSONSerialization.data(withJSONObject: job, options: [.sortedKeys])
+            _ = try await producer.send(KafkaOutgoingMessage(topic: topic, key: Array(tenant.utf8), value: Array(value)))
+        }
+        await producer.close()
+    }
+
+    /// Prints every status event; says so once each sample job reached a final state.
+    private static func liveView(bootstrap: String, topic: String, logger: Logger) async throws {
+        let consumer = try KafkaConsumer(configuration: .init(bootstrapServers: bootstrap, groupID: "faxd-dev-view"), logger: logger)
+        try consumer.subscribe(topics: [topic])
+        var finished: Set<String> = []
+        let started = ContinuousClock.now
+        do {
+            for try await record in consumer.records {
+                guard let event = try? JSONDecoder().decode(StatusEvent.self, from: Data(record.value)) else { continue }
+                CommandLogging.printLine(describe(event))
+                if finalTypes.contains(event.type.rawValue), event.jobID.hasPrefix("sample-") {
+                    finished.insert(event.jobID)
+                    if finished.count == samples.count {
+                        CommandLogging.printLine(
+                            "\nAll \(samples.count) sample jobs reached their final state in \(ContinuousClock.now - started). Waiting for your jobs (Ctrl-C stops).\n")
+                    }
+                }
+            }
+        } catch is CancellationError {}
+        try? await consumer.close(timeout: .seconds(5))
+    }
+
+    static func describe(_ event: StatusEvent) -> String {
+        var line = "\(event.tenantID)/\(event.jobID)  \(event.type.rawValue)"
+        if let faxID = event.faxID { line += "  \(faxID)" }
+        if let error = event.error { line += "  \(error.code): \(error.message)" }
+        return line
     }
 }

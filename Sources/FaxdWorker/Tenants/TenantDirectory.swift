@@ -24,7 +24,9 @@ public final class TenantDirectory: Sendable {
     }
 
     private let snapshot = Mutex(Snapshot())
-    private let path: String
+    /// The tenants file, or nil for tenants given in memory (`faxd dev`).
+    private let path: String?
+    private let inline: TenantsConfiguration?
     private let environment: [String: String]
     private let expectedKind: MintfaxAPIKey.Kind
 
@@ -34,6 +36,16 @@ public final class TenantDirectory: Sendable {
     ///   `mfx_live_` ↔ live). The message names the tenant and the reference, never the secret.
     public init(path: String, environment: [String: String], mintfaxEnvironment: String) throws(ConfigurationError) {
         self.path = path
+        self.inline = nil
+        self.environment = environment
+        self.expectedKind = mintfaxEnvironment == "live" ? .live : .sandbox
+        try reload()
+    }
+
+    /// Tenants given in memory; their secrets still come from `environment`.
+    public init(tenants: TenantsConfiguration, environment: [String: String], mintfaxEnvironment: String) throws(ConfigurationError) {
+        self.path = nil
+        self.inline = tenants
         self.environment = environment
         self.expectedKind = mintfaxEnvironment == "live" ? .live : .sandbox
         try reload()
@@ -41,14 +53,20 @@ public final class TenantDirectory: Sendable {
 
     /// Re-reads the file and the secrets; on any error the previous tenants stay in force.
     public func reload() throws(ConfigurationError) {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw ConfigurationError(source: path, path: "", reason: "cannot read the file (\(error.localizedDescription))")
+        let configuration: TenantsConfiguration
+        var directory = "."
+        if let path {
+            let text: String
+            do {
+                text = try String(contentsOfFile: path, encoding: .utf8)
+            } catch {
+                throw ConfigurationError(source: path, path: "", reason: "cannot read the file (\(error.localizedDescription))")
+            }
+            configuration = try TenantsConfiguration.parse(yaml: text, source: path)
+            directory = (path as NSString).deletingLastPathComponent
+        } else {
+            configuration = inline ?? TenantsConfiguration()
         }
-        let configuration = try TenantsConfiguration.parse(yaml: text, source: path)
-        let directory = (path as NSString).deletingLastPathComponent
         var next = Snapshot()
         for tenant in configuration.tenants {
             let key = try resolveKey(tenant.apiKey, owner: "tenant \(tenant.id)", directory: directory)
@@ -64,15 +82,17 @@ public final class TenantDirectory: Sendable {
     private func resolveKey(_ reference: SecretReference, owner: String, directory: String) throws(ConfigurationError) -> MintfaxAPIKey {
         let text = try reference.resolve(environment: environment, relativeTo: directory)
         guard let key = MintfaxAPIKey(text) else {
-            throw ConfigurationError(source: path, path: "\(owner).api_key", reason: "\(reference) does not hold a mintfax key (mfx_test_… or mfx_live_…)")
+            throw ConfigurationError(source: source, path: "\(owner).api_key", reason: "\(reference) does not hold a mintfax key (mfx_test_… or mfx_live_…)")
         }
         guard key.kind == expectedKind else {
             throw ConfigurationError(
-                source: path, path: "\(owner).api_key",
+                source: source, path: "\(owner).api_key",
                 reason: "\(reference) holds a \(key.kind.rawValue) key but mintfax.environment expects \(expectedKind.rawValue) keys")
         }
         return key
     }
+
+    private var source: String { path ?? "tenants" }
 
     /// The tenant's credentials, the shared workspace's for unlisted tenants, or nil (park the job).
     public func tenant(_ id: String) -> Tenant? {
