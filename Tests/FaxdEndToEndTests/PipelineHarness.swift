@@ -9,6 +9,8 @@ import Foundation
 /// also when a test fails early; `stop()` ends them gracefully and removes the files.
 final class PipelineHarness {
     static let apiKey = "mfx_test_e2e000000000000000000001"
+    /// A well-formed key the sandbox does not know: mintfax answers 401.
+    static let revokedKey = "mfx_test_revoked00000000000000001"
     let directory: URL
     let broker: ManagedProcess
     let sandbox: ManagedProcess
@@ -39,10 +41,12 @@ final class PipelineHarness {
         sandboxURL = try await sandbox.firstLines(1)[0]
     }
 
-    /// Writes the worker's configuration (tenants `t1`…`t<tenants>` share the sandbox key) and starts it.
+    /// Writes the worker's configuration (tenants `t1`…`t<tenants>` share the sandbox key; `revoked`
+    /// tenants hold a key the sandbox refuses) and starts it.
     @discardableResult
-    func startWorker(tenants: Int = 5) async throws -> ManagedProcess {
+    func startWorker(tenants: Int = 5, revoked: [String] = [], requestTimeoutMS: Int = 5000) async throws -> ManagedProcess {
         let tenantsYAML = "tenants:\n" + (1...tenants).map { "  - id: t\($0)\n    api_key: { env: E2E_MINTFAX_KEY }\n" }.joined()
+            + revoked.map { "  - id: \($0)\n    api_key: { env: E2E_REVOKED_KEY }\n" }.joined()
         try tenantsYAML.write(to: directory.appendingPathComponent("tenants.yaml"), atomically: true, encoding: .utf8)
         let config = directory.appendingPathComponent("faxd.yaml")
         try """
@@ -56,7 +60,7 @@ final class PipelineHarness {
             mintfax:
               base_url: \(sandboxURL)/v1
               environment: sandbox
-              request_timeout_ms: 5000
+              request_timeout_ms: \(requestTimeoutMS)
             dispatch:
               max_in_flight: 32
               max_in_flight_per_tenant: 8
@@ -68,7 +72,7 @@ final class PipelineHarness {
             """.write(to: config, atomically: true, encoding: .utf8)
         let worker = try ManagedProcess(
             ManagedProcess.faxdExecutable, ["worker", "--config", config.path],
-            environment: ["E2E_MINTFAX_KEY": Self.apiKey, "FAXD_LOG_LEVEL": "warning"])
+            environment: ["E2E_MINTFAX_KEY": Self.apiKey, "E2E_REVOKED_KEY": Self.revokedKey, "FAXD_LOG_LEVEL": "error"])
         workers.append(worker)
         return worker
     }

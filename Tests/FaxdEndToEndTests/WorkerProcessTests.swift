@@ -89,6 +89,55 @@ import Testing
         await harness.stop()
     }
 
+    @Test func faultsAtTheSandboxStillEndWithEveryJobSubmittedOnce() async throws {
+        let harness = try await PipelineHarness(
+            sandboxFaults: """
+                faults:
+                  seed: 7
+                  latency: {min_ms: 0, max_ms: 400}
+                  server_error_rate: 0.15
+                  server_error_statuses: [500, 503]
+                  drop_connection_rate: 0.1
+                  rate_limit_storms:
+                    - {environment: e2e, seconds: 3}
+                """)
+        let jobs = Self.validJobs(600)
+        let parked = (0..<20).map { (tenant: "t6", id: "parked-\($0)") }
+        try await harness.produce((jobs + parked).map { PipelineHarness.job(tenant: $0.tenant, id: $0.id) })
+        // A request timeout below the injected latency: some submissions time out after the sandbox
+        // took them, and are retried under the same key.
+        let first = try await harness.startWorker(revoked: ["t6"], requestTimeoutMS: 300)
+        let second = try await harness.startWorker(revoked: ["t6"], requestTimeoutMS: 300)
+
+        let expected = Set(jobs.map { "\($0.tenant)/\($0.id)" })
+        let expectedParked = Set(parked.map { "\($0.tenant)/\($0.id)" })
+        let tally = StatusTally()
+        let status = try await harness.read("fax.status") { record in
+            tally.add(record)
+            let outcomes = tally.outcomes
+            return tally.submitted.isSuperset(of: expected)
+                && expectedParked.allSatisfy { outcomes[$0]?.contains("fax.dead_lettered") ?? false }
+        }
+        let outcomes = Self.outcomes(status)
+        #expect(expected.allSatisfy { outcomes[$0]?.contains("fax.submitted") ?? false }, "a job was not submitted")
+        #expect(outcomes.values.contains { $0.contains("fax.retrying") }, "no fault reached the worker")
+        #expect(expectedParked.allSatisfy { outcomes[$0] == ["fax.dead_lettered"] }, "the revoked tenant's jobs were not parked")
+        let keys = try await harness.sandboxFaxes().map(\.key)
+        #expect(Set(keys).count == keys.count, "a job got a second fax")
+        #expect(Set(keys) == Set(jobs.map { IdempotencyKey(tenantID: $0.tenant, jobID: $0.id).description }))
+        let deadCount = Mutex(0)
+        let dead = try await harness.read("fax.jobs.dlq", timeout: .seconds(60)) { _ in
+            deadCount.withLock { count in
+                count += 1
+                return count >= parked.count
+            }
+        }
+        #expect(dead.count == parked.count && dead.allSatisfy { $0.header("faxd.error.code") == Array("unauthenticated".utf8) })
+        #expect(try await first.stop() == 0)
+        #expect(try await second.stop() == 0)
+        await harness.stop()
+    }
+
     static func submittedEventIDs(_ records: [KafkaRecord]) -> Set<String> {
         Set(records.compactMap { try? JSONDecoder().decode(StatusEvent.self, from: Data($0.value)) }.filter { $0.type == .submitted }.map(\.eventID.description))
     }
