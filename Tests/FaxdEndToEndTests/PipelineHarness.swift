@@ -44,7 +44,9 @@ final class PipelineHarness {
     /// Writes the worker's configuration (tenants `t1`…`t<tenants>` share the sandbox key; `revoked`
     /// tenants hold a key the sandbox refuses) and starts it.
     @discardableResult
-    func startWorker(tenants: Int = 5, revoked: [String] = [], requestTimeoutMS: Int = 5000) async throws -> ManagedProcess {
+    func startWorker(
+        tenants: Int = 5, revoked: [String] = [], requestTimeoutMS: Int = 5000, maxInFlight: Int = 32
+    ) async throws -> ManagedProcess {
         let tenantsYAML = "tenants:\n" + (1...tenants).map { "  - id: t\($0)\n    api_key: { env: E2E_MINTFAX_KEY }\n" }.joined()
             + revoked.map { "  - id: \($0)\n    api_key: { env: E2E_REVOKED_KEY }\n" }.joined()
         try tenantsYAML.write(to: directory.appendingPathComponent("tenants.yaml"), atomically: true, encoding: .utf8)
@@ -62,7 +64,7 @@ final class PipelineHarness {
               environment: sandbox
               request_timeout_ms: \(requestTimeoutMS)
             dispatch:
-              max_in_flight: 32
+              max_in_flight: \(maxInFlight)
               max_in_flight_per_tenant: 8
               rate_limit_per_minute: 1000000
               drain_timeout_seconds: 5

@@ -138,6 +138,43 @@ import Testing
         await harness.stop()
     }
 
+    /// Tenant A has 10,000 jobs queued ahead of tenant B's 20 in the same partition. The worker reads
+    /// past A's backlog (it may hold 20,000 jobs), and from B's first submission on the two take turns:
+    /// B's 20 jobs finish within about twice their time alone (at equal cost per job) instead of behind
+    /// A's whole backlog. What A sent while the worker was still reading towards B is reported.
+    @Test func aSmallTenantIsNotStuckBehindALargeTenantsBacklog() async throws {
+        let harness = try await PipelineHarness(
+            partitions: 1,
+            sandboxFaults: """
+                faults:
+                  latency: {min_ms: 20, max_ms: 20}
+                """)
+        let backlog = (0..<10_000).map { (tenant: "t1", id: "a-\($0)") }
+        let small = (0..<20).map { (tenant: "t2", id: "b-\($0)") }
+        try await harness.produce((backlog + small).map { PipelineHarness.job(tenant: $0.tenant, id: $0.id) })
+        let worker = try await harness.startWorker(maxInFlight: 8)
+
+        let order = Mutex<[String]>([])
+        _ = try await harness.read("fax.status", timeout: .seconds(120)) { record in
+            guard let event = try? JSONDecoder().decode(StatusEvent.self, from: Data(record.value)), event.type == .submitted else { return false }
+            return order.withLock { order in
+                order.append(event.tenantID)
+                return order.filter { $0 == "t2" }.count == small.count
+            }
+        }
+        let submitted = order.withLock { $0 }
+        let firstB = try #require(submitted.firstIndex(of: "t2"))
+        let interleaved = submitted[firstB...].filter { $0 == "t1" }.count
+        print("fairness: \(firstB) of A's jobs went while the worker read towards B; then \(interleaved) of A's while B's \(small.count) ran")
+        #expect(submitted.filter { $0 == "t2" }.count == small.count, "B's jobs did not all finish")
+        // Alone, B needs its 20 submissions; in turns with A at most 20 of A's beside them, plus the
+        // slots A already held (max_in_flight 8): about twice its time alone.
+        #expect(interleaved <= small.count + 8, "tenant B waited behind \(interleaved) of tenant A's jobs")
+        #expect(firstB < 10_000, "the worker did not read past A's backlog")
+        #expect(try await worker.stop() == 0)
+        await harness.stop()
+    }
+
     static func submittedEventIDs(_ records: [KafkaRecord]) -> Set<String> {
         Set(records.compactMap { try? JSONDecoder().decode(StatusEvent.self, from: Data($0.value)) }.filter { $0.type == .submitted }.map(\.eventID.description))
     }

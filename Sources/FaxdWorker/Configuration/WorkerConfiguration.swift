@@ -77,8 +77,13 @@ public struct WorkerConfiguration: Codable, Sendable, Equatable {
         public var retryBudgetSeconds = 600
         /// The idempotency-key namespace (a UUID). Default DESIGN §4's.
         public var idempotencyNamespace = "a58da8f1-16c4-5398-a21a-bff26ae388c4"
-        /// Records buffered ahead of the scheduler; the consumer pauses above it. Default 2,000.
-        public var maxBufferedJobs = 2_000
+        /// Jobs read ahead and waiting in the scheduler; reading stops above it (and the consumer then
+        /// pauses fetching). The read-ahead is what lets a small tenant's jobs pass a large tenant's
+        /// backlog in the same partition. Default 20,000.
+        public var maxBufferedJobs = 20_000
+        /// Bytes of job records waiting in the scheduler (inline documents count); reading stops above
+        /// it. Default 64 MiB.
+        public var maxBufferedBytes = 64 * 1024 * 1024
         /// How long revoked partitions' in-flight jobs may take to finish, seconds. Default 20.
         public var drainTimeoutSeconds = 20
         /// How long SIGTERM may take, seconds. Default 30.
@@ -114,6 +119,7 @@ public struct WorkerConfiguration: Codable, Sendable, Equatable {
             case retryBudgetSeconds = "retry_budget_seconds"
             case idempotencyNamespace = "idempotency_namespace"
             case maxBufferedJobs = "max_buffered_jobs"
+            case maxBufferedBytes = "max_buffered_bytes"
             case drainTimeoutSeconds = "drain_timeout_seconds"
             case shutdownTimeoutSeconds = "shutdown_timeout_seconds"
             case lateReplayAfterHours = "late_replay_after_hours"

@@ -9,8 +9,8 @@ import Logging
 ///
 /// Records are parsed as they arrive; valid jobs wait in a `TenantScheduler` (fair across tenants,
 /// within the global, per-tenant and rate limits) and run as child tasks; a job is done when Kafka
-/// acknowledged its events. Reading stops while `maxBufferedJobs` jobs wait, so the consumer's own
-/// buffer fills and it pauses fetching: memory stays bounded.
+/// acknowledged its events. Reading stops while `max_buffered_jobs` jobs or `max_buffered_bytes` of
+/// records wait, so the consumer's own buffer fills and it pauses fetching: memory stays bounded.
 ///
 /// - Important: the actor holds only bookkeeping; network calls run in nonisolated job tasks.
 actor Dispatcher: KafkaRebalanceListener {
@@ -39,6 +39,8 @@ actor Dispatcher: KafkaRebalanceListener {
     private var inFlight: [KafkaTopicPartition: Int] = [:]
     private var revoked: Set<KafkaTopicPartition> = []
     private var readingDone = false
+    /// Bytes of the records of queued (not yet started) jobs.
+    private var queuedBytes = 0
     private var pokeWaiter: CheckedContinuation<Void, Never>?
     private var poked = false
     private var nextWake: ContinuousClock.Instant?
@@ -68,6 +70,7 @@ actor Dispatcher: KafkaRebalanceListener {
                 if readingDone, scheduler.totalQueued == 0, scheduler.totalInFlight == 0 { return }
                 switch scheduler.next(now: clock.now) {
                 case .run(let pending, let tenant):
+                    queuedBytes -= pending.record.value.count
                     inFlight[pending.record.topicPartition, default: 0] += 1
                     dependencies.metrics.setInFlight(scheduler.totalInFlight)
                     configureLimits(for: tenant)
@@ -123,9 +126,11 @@ actor Dispatcher: KafkaRebalanceListener {
             dependencies.metrics.count("expired")
             if done { finish(record) }
         case .success(let job):
-            while scheduler.totalQueued >= dependencies.configuration.dispatch.maxBufferedJobs {
+            let dispatch = dependencies.configuration.dispatch
+            while scheduler.totalQueued >= dispatch.maxBufferedJobs || (queuedBytes > 0 && queuedBytes + record.value.count > dispatch.maxBufferedBytes) {
                 await withCheckedContinuation { roomWaiters.append($0) }
             }
+            queuedBytes += record.value.count
             scheduler.enqueue(PendingJob(job: job, record: record), tenant: job.tenantID)
             poke()
         }
@@ -239,6 +244,7 @@ actor Dispatcher: KafkaRebalanceListener {
     func partitionsRevoked(_ partitions: [KafkaTopicPartition], lost: Bool) async {
         let leaving = Set(partitions)
         let dropped = scheduler.removeQueued { leaving.contains($0.record.topicPartition) }
+        queuedBytes -= dropped.reduce(0) { $0 + $1.record.value.count }
         if !dropped.isEmpty { poke() }
         for waiter in roomWaiters { waiter.resume() }
         roomWaiters.removeAll()
