@@ -143,7 +143,9 @@ let package = Package(
                 "FaxdHTTP",
                 "FaxdSandbox",
                 "FaxdTestSupport",
+                "FaxdWorker",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             path: "Benchmarks/FaxdBench",
             swiftSettings: swiftSettings

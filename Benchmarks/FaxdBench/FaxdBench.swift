@@ -13,6 +13,7 @@ enum FaxdBench {
         let records = environment["FAXD_BENCH_RECORDS"].flatMap(Int.init) ?? 100_000
         let requests = environment["FAXD_BENCH_REQUESTS"].flatMap(Int.init) ?? 20_000
         let submissions = environment["FAXD_BENCH_SUBMISSIONS"].flatMap(Int.init) ?? 4_000
+        let jobs = environment["FAXD_BENCH_JOBS"].flatMap(Int.init) ?? 10_000
         var logger = Logger(label: "faxd.bench")
         logger.logLevel = .error
 
@@ -23,6 +24,10 @@ enum FaxdBench {
         await cluster.shutdown()
         results.append(contentsOf: try await HTTPBenchmarks.all(requests: requests, logger: logger, runs: runs))
         results.append(contentsOf: try await SandboxBenchmarks.all(requests: submissions, logger: logger, runs: runs))
+        results.append(try await PipelineBenchmarks.pipeline(jobs: jobs, maxInFlight: 64, latencyMS: 0, logger: logger).measure(runs: runs))
+        for cap in [8, 32, 128] {
+            results.append(try await PipelineBenchmarks.pipeline(jobs: jobs / 5, maxInFlight: cap, latencyMS: 50, logger: logger).measure(runs: 3, warmUp: false))
+        }
 
         print("Machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(ProcessInfo.processInfo.physicalMemory / 1_073_741_824) GiB; \(runs) runs each, after one warm-up run\n")
         print("| benchmark | median | runs |")
