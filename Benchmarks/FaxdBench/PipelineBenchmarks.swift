@@ -38,16 +38,7 @@ enum PipelineBenchmarks {
                 webhookSecret: SandboxConfiguration.demoEnvironments[0].webhookSecret)
         ]
         if latencyMS > 0 { sandboxConfiguration.faults.latency = .init(minMilliseconds: latencyMS) }
-        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let sandbox = try SandboxApplication.make(configuration: sandboxConfiguration, logger: logger) { port in
-            portContinuation.yield(port)
-            portContinuation.finish()
-        }
-
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await sandbox.runService() }
-            var portIterator = ports.makeAsyncIterator()
-            guard let port = await portIterator.next() else { throw BenchmarkFailure(description: "the sandbox did not start") }
+        return try await SandboxApplication.withRunning(configuration: sandboxConfiguration, logger: logger) { port in
             try await produceJobs(jobs, topic: topics.jobs, bootstrap: cluster.bootstrapServers, logger: logger)
 
             var configuration = WorkerConfiguration()
@@ -63,11 +54,13 @@ enum PipelineBenchmarks {
                 tenants: TenantsConfiguration(tenants: (1...5).map { .init(id: "t\($0)", apiKey: .environment("BENCH_KEY")) }),
                 environment: ["BENCH_KEY": apiKey], mintfaxEnvironment: "sandbox")
             let worker = try Worker(configuration: configuration, tenants: tenants, metrics: WorkerMetrics(registry: PrometheusCollectorRegistry()), logger: logger)
-            group.addTask { try await worker.run() }
-
-            let rate = try await submittedRate(jobs: jobs, topic: topics.status, bootstrap: cluster.bootstrapServers, logger: logger)
-            await worker.shutdown()
-            group.cancelAll()
+            let rate = try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await worker.run() }
+                let rate = try await submittedRate(jobs: jobs, topic: topics.status, bootstrap: cluster.bootstrapServers, logger: logger)
+                await worker.shutdown()
+                try await group.waitForAll()
+                return rate
+            }
             await cluster.shutdown()
             return rate
         }

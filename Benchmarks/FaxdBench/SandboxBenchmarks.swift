@@ -17,21 +17,7 @@ enum SandboxBenchmarks {
                 name: "bench", apiKey: "mfx_test_benchbench00000000000001", balanceCents: 1_000_000_000, rateLimitPerMinute: 10_000_000,
                 webhookSecret: SandboxConfiguration.demoEnvironments[0].webhookSecret)
         ]
-        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let application = try SandboxApplication.make(configuration: configuration, logger: logger) { port in
-            portContinuation.yield(port)
-            portContinuation.finish()
-        }
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                defer { portContinuation.finish() }
-                try await application.run()
-            }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next() else {
-                try await group.next()
-                throw BenchmarkFailure(description: "the sandbox stopped before listening")
-            }
+        return try await SandboxApplication.withRunning(configuration: configuration, logger: logger) { port in
             let client = try HTTPClient(configuration: HTTPClientConfiguration(), logger: logger)
             defer { client.shutdown() }
             let url = "http://127.0.0.1:\(port)/v1/faxes"
@@ -40,9 +26,7 @@ enum SandboxBenchmarks {
             ) {
                 try await rate(count: requests) { try await submit(requests, client: client, url: url) }
             }
-            let result = try await benchmark.measure(runs: runs)
-            group.cancelAll()
-            return [result]
+            return [try await benchmark.measure(runs: runs)]
         }
     }
 

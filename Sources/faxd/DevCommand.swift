@@ -48,39 +48,32 @@ struct DevCommand: AsyncParsableCommand {
         sandboxConfiguration.host = "127.0.0.1"
         sandboxConfiguration.port = 0
         sandboxConfiguration.timeScale = timeScale
-        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let sandbox = try SandboxApplication.make(configuration: sandboxConfiguration, logger: logger) { port in
-            portContinuation.yield(port)
-            portContinuation.finish()
-        }
-
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await sandbox.runService() }
-            var portIterator = ports.makeAsyncIterator()
-            guard let sandboxPort = await portIterator.next() else { throw CommandFailure("the sandbox did not start") }
+        try await SandboxApplication.withRunning(configuration: sandboxConfiguration, logger: logger) { sandboxPort in
             let sandboxURL = "http://127.0.0.1:\(sandboxPort)"
 
             let worker = try Self.makeWorker(bootstrap: cluster.bootstrapServers, sandboxURL: sandboxURL, logger: logger)
-            group.addTask { try await worker.run() }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await worker.run() }
 
-            CommandLogging.printLine(
-                """
-                faxd dev — everything in this process:
-                  Kafka      \(cluster.bootstrapServers)   topics \(topics.all.joined(separator: ", "))
-                  mintfax    \(sandboxURL)/v1   (sandbox; demo tenants acme, globex)
-                  worker     group faxd-dev
-                Your own job, from another terminal:
-                  faxd enqueue --brokers \(cluster.bootstrapServers) --tenant acme --job mine-1 --to +12125551234 --file README.md --content-type text/plain
-                Ctrl-C stops.
+                CommandLogging.printLine(
+                    """
+                    faxd dev — everything in this process:
+                      Kafka      \(cluster.bootstrapServers)   topics \(topics.all.joined(separator: ", "))
+                      mintfax    \(sandboxURL)/v1   (sandbox; demo tenants acme, globex)
+                      worker     group faxd-dev
+                    Your own job, from another terminal:
+                      faxd enqueue --brokers \(cluster.bootstrapServers) --tenant acme --job mine-1 --to +12125551234 --file README.md --content-type text/plain
+                    Ctrl-C stops.
 
-                """)
-            try await Self.enqueueSamples(bootstrap: cluster.bootstrapServers, topic: topics.jobs, logger: logger)
+                    """)
+                try await Self.enqueueSamples(bootstrap: cluster.bootstrapServers, topic: topics.jobs, logger: logger)
 
-            group.addTask { try await Self.liveView(bootstrap: cluster.bootstrapServers, topic: topics.status, logger: logger) }
-            for await _ in await UnixSignalsSequence(trapping: .sigint, .sigterm) { break }
-            CommandLogging.printLine("stopping…")
-            await worker.shutdown()
-            group.cancelAll()
+                group.addTask { try await Self.liveView(bootstrap: cluster.bootstrapServers, topic: topics.status, logger: logger) }
+                for await _ in await UnixSignalsSequence(trapping: .sigint, .sigterm) { break }
+                CommandLogging.printLine("stopping…")
+                await worker.shutdown()
+                group.cancelAll()
+            }
         }
         await cluster.shutdown()
     }

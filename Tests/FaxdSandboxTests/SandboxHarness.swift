@@ -30,26 +30,10 @@ struct SandboxHarness: Sendable {
     ) async throws -> T {
         var logger = Logger(label: "test.sandbox")
         logger.logLevel = ProcessInfo.processInfo.environment["FAXD_TEST_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
-        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let application = try SandboxApplication.make(configuration: configuration, clock: clock, logger: logger) { port in
-            portContinuation.yield(port)
-            portContinuation.finish()
-        }
         let client = try HTTPClient()
         defer { client.shutdown() }
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                defer { portContinuation.finish() }
-                try await application.run()
-            }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next() else {
-                try await group.next()
-                throw SandboxTestFailure("the sandbox stopped before listening")
-            }
-            let result = try await body(SandboxHarness(baseURL: "http://127.0.0.1:\(port)", client: client))
-            group.cancelAll()
-            return result
+        return try await SandboxApplication.withRunning(configuration: configuration, clock: clock, logger: logger) { port in
+            try await body(SandboxHarness(baseURL: "http://127.0.0.1:\(port)", client: client))
         }
     }
 
@@ -126,10 +110,4 @@ struct SandboxHarness: Sendable {
         let errors = (object["context"] as? [String: Any])?["errors"] as? [String: [String]] ?? [:]
         return (try #require(object["error"] as? String), errors)
     }
-}
-
-/// A test precondition that did not hold.
-struct SandboxTestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }

@@ -1,0 +1,36 @@
+public import Logging
+
+extension SandboxApplication {
+    /// Starts a sandbox with `configuration` (port 0 picks a free port), runs `body` with the port it
+    /// listens on, then stops the sandbox and returns `body`'s result. The server runs in a child
+    /// task, so it never outlives this call.
+    ///
+    /// - Throws: what `body` throws, a `SandboxConfigurationError`, or the server's own error when it
+    ///   stops before listening.
+    public static func withRunning<T: Sendable>(
+        configuration: SandboxConfiguration,
+        clock: SandboxClock = .system,
+        logger: Logger,
+        _ body: (Int) async throws -> T
+    ) async throws -> T {
+        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        let application = try make(configuration: configuration, clock: clock, logger: logger) { port in
+            portContinuation.yield(port)
+            portContinuation.finish()
+        }
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                defer { portContinuation.finish() }
+                try await application.run()
+            }
+            var iterator = ports.makeAsyncIterator()
+            guard let port = await iterator.next() else {
+                try await group.next()
+                throw SandboxConfigurationError("the sandbox stopped before listening")
+            }
+            let result = try await body(port)
+            group.cancelAll()
+            return result
+        }
+    }
+}
