@@ -183,7 +183,11 @@ let package = Package(
         ),
         .testTarget(
             name: "FaxdWorkerTests",
-            dependencies: ["FaxdWorker"],
+            dependencies: [
+                "FaxdCore", "FaxdKafka", "FaxdSandbox", "FaxdTestSupport", "FaxdWorker",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -80,7 +80,7 @@ actor Dispatcher: KafkaRebalanceListener {
                         nextWake = instant
                         group.addTask {
                             try? await Task.sleep(until: instant, clock: .continuous)
-                            await self.poke()
+                            await self.wake(at: instant)
                         }
                     }
                     await waitForPoke()
@@ -130,6 +130,8 @@ actor Dispatcher: KafkaRebalanceListener {
             while scheduler.totalQueued >= dispatch.maxBufferedJobs || (queuedBytes > 0 && queuedBytes + record.value.count > dispatch.maxBufferedBytes) {
                 await withCheckedContinuation { roomWaiters.append($0) }
             }
+            // The partition may have been revoked while this waited for room: its next owner reads it.
+            guard !revoked.contains(partition) else { return }
             queuedBytes += record.value.count
             scheduler.enqueue(PendingJob(job: job, record: record), tenant: job.tenantID)
             poke()
@@ -220,6 +222,12 @@ actor Dispatcher: KafkaRebalanceListener {
         }
     }
 
+    /// A scheduled wake-up came due: a later one may be scheduled again.
+    private func wake(at instant: ContinuousClock.Instant) {
+        if nextWake == instant { nextWake = nil }
+        poke()
+    }
+
     private func waitForPoke() async {
         if poked {
             poked = false
@@ -227,7 +235,6 @@ actor Dispatcher: KafkaRebalanceListener {
         }
         await withCheckedContinuation { pokeWaiter = $0 }
         poked = false
-        nextWake = nil
     }
 
     // MARK: Rebalancing
