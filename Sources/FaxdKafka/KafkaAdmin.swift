@@ -6,38 +6,25 @@ public import Logging
 /// - Important: call `close()` when done.
 public final class KafkaAdmin: Sendable {
     private let configuration: KafkaClientConfiguration
-    private let handle: RDKafkaPointer
-    private let context: Unmanaged<RDKafkaClientContext>
     private let poller: RDKafkaMainPoller
+    private var handle: RDKafkaPointer { poller.handle }
     private let logger: Logger
 
     public init(configuration: KafkaClientConfiguration, logger: Logger) throws(KafkaError) {
         self.configuration = configuration
         self.logger = logger
-        (handle, context) = try RDKafkaClient.make(
+        let (handle, context) = try RDKafkaClient.make(
             type: RD_KAFKA_PRODUCER, properties: configuration.merged(over: [:]), context: RDKafkaClientContext(logger: logger))
-        poller = RDKafkaMainPoller(handle, name: "faxd.kafka.admin")
+        poller = RDKafkaMainPoller(handle, context: context, name: "faxd.kafka.admin")
     }
 
     deinit {
-        guard poller.requestStop() else { return }
-        let (handle, poller, context) = (handle, poller, context)
-        RDKafkaThread.start(name: "faxd.kafka.admin.close") {
-            poller.waitUntilStopped()
-            rd_kafka_destroy(handle.pointer)
-            context.release()
-        }
+        poller.shutdownInBackground(name: "faxd.kafka.admin.close")
     }
 
     /// Stops the poll thread and destroys the client.
     public func close() async {
-        guard poller.requestStop() else { return }
-        let (handle, poller, context) = (handle, poller, context)
-        await RDKafkaThread.run(name: "faxd.kafka.admin.close") {
-            poller.waitUntilStopped()
-            rd_kafka_destroy(handle.pointer)
-            context.release()
-        }
+        await poller.shutdown(name: "faxd.kafka.admin.close")
     }
 
     /// A partition's low and high watermarks.

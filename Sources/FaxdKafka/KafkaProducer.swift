@@ -35,14 +35,13 @@ public struct KafkaDeliveryReport: Sendable, Hashable {
 /// - Important: call `close(timeout:)` before dropping the last reference, or records still queued
 ///   are lost.
 public final class KafkaProducer: Sendable {
-    let handle: RDKafkaPointer
-    private let context: Unmanaged<RDKafkaClientContext>
     private let poller: RDKafkaMainPoller
+    private var handle: RDKafkaPointer { poller.handle }
     private let logger: Logger
 
     public init(configuration: KafkaProducerConfiguration, logger: Logger) throws(KafkaError) {
         self.logger = logger
-        (handle, context) = try RDKafkaClient.make(
+        let (handle, context) = try RDKafkaClient.make(
             type: RD_KAFKA_PRODUCER,
             properties: configuration.librdkafkaProperties,
             context: RDKafkaClientContext(logger: logger)
@@ -60,17 +59,11 @@ public final class KafkaProducer: Sendable {
                 }
             }
         }
-        poller = RDKafkaMainPoller(handle, name: "faxd.kafka.producer")
+        poller = RDKafkaMainPoller(handle, context: context, name: "faxd.kafka.producer")
     }
 
     deinit {
-        guard poller.requestStop() else { return }
-        let (handle, poller, context) = (handle, poller, context)
-        RDKafkaThread.start(name: "faxd.kafka.producer.close") {
-            poller.waitUntilStopped()
-            rd_kafka_destroy(handle.pointer)
-            context.release()
-        }
+        poller.shutdownInBackground(name: "faxd.kafka.producer.close")
     }
 
     /// Sends a record and returns when the broker acknowledged it.
@@ -166,14 +159,9 @@ public final class KafkaProducer: Sendable {
     /// acknowledged by then fail with `KafkaError.Code.closed`.
     public func close(timeout: Duration = .seconds(10)) async {
         do { try await flush(timeout: timeout) } catch { logger.warning("Kafka producer closed with records unacknowledged", metadata: ["error": "\(error)"]) }
-        guard poller.requestStop() else { return }
-        let (handle, poller, context) = (handle, poller, context)
-        await RDKafkaThread.run(name: "faxd.kafka.producer.close") {
-            poller.waitUntilStopped()
+        await poller.shutdown(name: "faxd.kafka.producer.close") { handle in
             rd_kafka_purge(handle.pointer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT)
             rd_kafka_poll(handle.pointer, 0)  // serve the purged records' delivery reports
-            rd_kafka_destroy(handle.pointer)
-            context.release()
         }
     }
 }

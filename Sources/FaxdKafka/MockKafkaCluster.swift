@@ -7,8 +7,6 @@ public import Logging
 ///
 /// - Important: call `shutdown()` when done; every client of the cluster should be closed first.
 public final class MockKafkaCluster: Sendable {
-    private let handle: RDKafkaPointer
-    private let context: Unmanaged<RDKafkaClientContext>
     private let poller: RDKafkaMainPoller
     private let cluster: RDKafkaPointer
     /// `host:port,…` of the cluster's brokers.
@@ -19,10 +17,11 @@ public final class MockKafkaCluster: Sendable {
     /// Starts a cluster of `brokers` brokers on ephemeral loopback ports.
     public init(brokers: Int = 3, logger: Logger) throws(KafkaError) {
         // The mock cluster hangs off a client handle; a producer handle with no brokers of its own.
-        (handle, context) = try RDKafkaClient.make(
+        let (handle, context) = try RDKafkaClient.make(
             type: RD_KAFKA_PRODUCER, properties: [:], context: RDKafkaClientContext(logger: logger))
-        poller = RDKafkaMainPoller(handle, name: "faxd.kafka.mock")
+        poller = RDKafkaMainPoller(handle, context: context, name: "faxd.kafka.mock")
         guard let cluster = rd_kafka_mock_cluster_new(handle.pointer, Int32(brokers)) else {
+            poller.shutdownInBackground(name: "faxd.kafka.mock.close")
             throw KafkaError(code: .invalidArgument, reason: "could not start a mock cluster of \(brokers) brokers")
         }
         self.cluster = RDKafkaPointer(cluster)
@@ -58,24 +57,12 @@ public final class MockKafkaCluster: Sendable {
 
     /// Destroys the cluster and its handle (blocking, off the cooperative pool).
     public func shutdown() async {
-        guard poller.requestStop() else { return }
-        let (handle, poller, context, cluster) = (handle, poller, context, cluster)
-        await RDKafkaThread.run(name: "faxd.kafka.mock.close") {
-            poller.waitUntilStopped()
-            rd_kafka_mock_cluster_destroy(cluster.pointer)
-            rd_kafka_destroy(handle.pointer)
-            context.release()
-        }
+        let cluster = cluster
+        await poller.shutdown(name: "faxd.kafka.mock.close") { _ in rd_kafka_mock_cluster_destroy(cluster.pointer) }
     }
 
     deinit {
-        guard poller.requestStop() else { return }
-        let (handle, poller, context, cluster) = (handle, poller, context, cluster)
-        RDKafkaThread.start(name: "faxd.kafka.mock.close") {
-            poller.waitUntilStopped()
-            rd_kafka_mock_cluster_destroy(cluster.pointer)
-            rd_kafka_destroy(handle.pointer)
-            context.release()
-        }
+        let cluster = cluster
+        poller.shutdownInBackground(name: "faxd.kafka.mock.close") { _ in rd_kafka_mock_cluster_destroy(cluster.pointer) }
     }
 }

@@ -2,13 +2,19 @@ internal import CLibrdkafka
 import Dispatch
 import Synchronization
 
-/// Serves a producer-type handle's main queue (delivery reports, errors) on a dedicated thread, so the
-/// queue never grows unpolled.
+/// Owns a producer-type client handle (a producer, an admin client, the mock cluster's host): serves
+/// its main queue (delivery reports, errors) on a dedicated thread, so the queue never grows unpolled,
+/// and destroys the handle exactly once.
 final class RDKafkaMainPoller: Sendable {
+    let handle: RDKafkaPointer
+    private let context: Unmanaged<RDKafkaClientContext>
     private let stopRequested = Atomic<Bool>(false)
     private let stopped = DispatchSemaphore(value: 0)
 
-    init(_ handle: RDKafkaPointer, name: String) {
+    /// Takes ownership of `handle` and of the retained `context`, and starts polling.
+    init(_ handle: RDKafkaPointer, context: Unmanaged<RDKafkaClientContext>, name: String) {
+        self.handle = handle
+        self.context = context
         RDKafkaThread.start(name: name) { [self] in
             while !stopRequested.load(ordering: .acquiring) {
                 rd_kafka_poll(handle.pointer, 100)
@@ -17,13 +23,24 @@ final class RDKafkaMainPoller: Sendable {
         }
     }
 
-    /// Asks the thread to stop. - Returns: false when a stop was already requested.
-    func requestStop() -> Bool {
-        !stopRequested.exchange(true, ordering: .acquiringAndReleasing)
+    /// Stops polling, runs `beforeDestroy` (e.g. purge, or destroy a mock cluster hosted on the
+    /// handle), destroys the handle and releases the context, on a thread of its own; returns when
+    /// done. Later calls do nothing.
+    func shutdown(name: String, beforeDestroy: @escaping @Sendable (RDKafkaPointer) -> Void = { _ in }) async {
+        guard !stopRequested.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        await RDKafkaThread.run(name: name) { [self] in destroy(beforeDestroy) }
     }
 
-    /// Blocks until the thread has stopped. Call from a dedicated thread, after `requestStop()`.
-    func waitUntilStopped() {
+    /// The same without waiting, for `deinit`.
+    func shutdownInBackground(name: String, beforeDestroy: @escaping @Sendable (RDKafkaPointer) -> Void = { _ in }) {
+        guard !stopRequested.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        RDKafkaThread.start(name: name) { [self] in destroy(beforeDestroy) }
+    }
+
+    private func destroy(_ beforeDestroy: (RDKafkaPointer) -> Void) {
         stopped.wait()
+        beforeDestroy(handle)
+        rd_kafka_destroy(handle.pointer)
+        context.release()
     }
 }
