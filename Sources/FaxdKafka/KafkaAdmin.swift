@@ -32,6 +32,14 @@ public final class KafkaAdmin: Sendable {
         try await RDKafkaQueries.watermarks(handle, partition, timeout: timeout)
     }
 
+    /// For each partition, the earliest offset whose timestamp is at or after the given time
+    /// (milliseconds since the epoch); -1 where no such record exists.
+    public func offsets(
+        forTimes times: [KafkaTopicPartition: Int64], timeout: Duration = .seconds(10)
+    ) async throws(KafkaError) -> [KafkaTopicPartition: Int64] {
+        try await RDKafkaQueries.offsetsForTimes(handle, times, timeout: timeout)
+    }
+
     /// The number of partitions of `topic`, from the cluster's metadata.
     public func partitionCount(topic: String, timeout: Duration = .seconds(10)) async throws(KafkaError) -> Int {
         let handle = handle

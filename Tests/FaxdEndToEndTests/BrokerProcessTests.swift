@@ -47,6 +47,32 @@ import Testing
         #expect(try await broker.stop() == 0)
     }
 
+    @Test func replayShowsWhatItWouldDoThenMovesTheGroupBack() async throws {
+        let broker = try ManagedProcess(ManagedProcess.faxdExecutable, ["broker", "--brokers", "1", "--partitions", "2"])
+        let bootstrap = try await broker.firstLines(1)[0]
+        let producer = try KafkaProducer(configuration: .init(bootstrapServers: bootstrap), logger: logger)
+        try await KafkaFixtures.produce(producer, topic: "fax.jobs", count: 10, keys: 4)
+        await producer.close()
+        let admin = try KafkaAdmin(configuration: .init(bootstrapServers: bootstrap), logger: logger)
+        let partitions = (0..<2).map { KafkaTopicPartition(topic: "fax.jobs", partition: Int32($0)) }
+        var ends: [KafkaTopicPartition: Int64] = [:]
+        for partition in partitions { ends[partition] = try await admin.watermarks(partition).high }
+        let group = UniqueName.make("workers")
+        try await admin.alterCommittedOffsets(group: group, offsets: ends)  // the workers were done
+
+        let dryRun = try ManagedProcess(
+            ManagedProcess.faxdExecutable, ["replay", "--brokers", bootstrap, "--group", group, "--to-beginning", "--dry-run"])
+        #expect(try await dryRun.waitForExit() == 0, "\(dryRun.standardError)")
+        #expect(dryRun.outputLines.last == "dry run: 10 records would be read again by group \(group); nothing changed")
+        #expect(try await admin.committedOffsets(group: group, partitions: partitions) == ends.mapValues { $0 })
+
+        let replay = try ManagedProcess(ManagedProcess.faxdExecutable, ["replay", "--brokers", bootstrap, "--group", group, "--to-beginning"])
+        #expect(try await replay.waitForExit() == 0, "\(replay.standardError)")
+        #expect(try await admin.committedOffsets(group: group, partitions: partitions) == [partitions[0]: 0, partitions[1]: 0])
+        await admin.close()
+        #expect(try await broker.stop() == 0)
+    }
+
     @Test func keyCommandPrintsTheDesignKey() async throws {
         let key = try ManagedProcess(ManagedProcess.faxdExecutable, ["key", "--tenant", "acme", "--job", "inv-1"])
         #expect(try await key.waitForExit() == 0)
@@ -57,6 +83,8 @@ import Testing
         (["broker", "--partitions", "0"], "--partitions"),
         (["broker", "--brokers", "x"], "--brokers"),
         (["key", "--tenant", "acme", "--job", "j", "--namespace", "nope"], "--namespace"),
+        (["replay", "--to-time", "yesterday"], "--to-time"),
+        (["replay"], "--to-beginning"),
     ])
     func badFlagsAreNamedInOneLine(arguments: [String], flag: String) async throws {
         let process = try ManagedProcess(ManagedProcess.faxdExecutable, arguments)
