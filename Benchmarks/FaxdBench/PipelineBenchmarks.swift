@@ -23,7 +23,7 @@ enum PipelineBenchmarks {
 
     private static func run(jobs: Int, maxInFlight: Int, latencyMS: Int, logger: Logger) async throws -> Double {
         let cluster = try MockKafkaCluster(brokers: 1, logger: logger)
-        var topics = WorkerConfiguration.Kafka.Topics()
+        var topics = TopicNames()
         let prefix = UniqueName.make("bench")
         topics.jobs = prefix + ".jobs"
         topics.status = prefix + ".status"

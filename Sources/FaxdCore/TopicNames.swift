@@ -12,4 +12,9 @@ public struct TopicNames: Sendable, Hashable, Codable {
     public init() {}
 
     public var all: [String] { [jobs, status, usage, deadLetters] }
+
+    enum CodingKeys: String, CodingKey {
+        case jobs, status, usage
+        case deadLetters = "dead_letters"
+    }
 }

@@ -166,14 +166,7 @@ public final class KafkaAdmin: Sendable {
     private func commitFromOutside(group: String, offsets: [KafkaTopicPartition: Int64]) async throws(KafkaError) {
         let (groupHandle, groupContext) = try groupClient(group)
         defer { Self.destroy(groupHandle, groupContext) }
-        let result = await RDKafkaThread.run(name: "faxd.kafka.alter_offsets") { () -> KafkaError? in
-            let list = RDKafkaPartitionList.make(offsets.map { ($0.key, $0.value) })
-            defer { rd_kafka_topic_partition_list_destroy(list) }
-            let err = rd_kafka_commit(groupHandle.pointer, list, 0)
-            if err != RD_KAFKA_RESP_ERR_NO_ERROR { return KafkaError(err) }
-            return RDKafkaPartitionList.entries(list).compactMap(\.error).first
-        }
-        if let result { throw result }
+        try await RDKafkaQueries.commit(groupHandle, offsets)
     }
 
     /// A consumer handle in `group` that never subscribes: it reads and writes the group's offsets

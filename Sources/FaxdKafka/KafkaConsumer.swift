@@ -121,15 +121,7 @@ public final class KafkaConsumer: Sendable {
 
     /// Commits `offsets` (next offsets to read) for this member's group and waits for the answer.
     public func commit(_ offsets: [KafkaTopicPartition: Int64]) async throws(KafkaError) {
-        let handle = handle
-        let error = await RDKafkaThread.run(name: "faxd.kafka.commit") { () -> KafkaError? in
-            let list = RDKafkaPartitionList.make(offsets.map { ($0.key, $0.value) })
-            defer { rd_kafka_topic_partition_list_destroy(list) }
-            let err = rd_kafka_commit(handle.pointer, list, 0)
-            if err != RD_KAFKA_RESP_ERR_NO_ERROR { return KafkaError(err) }
-            return RDKafkaPartitionList.entries(list).compactMap(\.error).first
-        }
-        if let error { throw error }
+        try await RDKafkaQueries.commit(handle, offsets)
     }
 
     /// Starts a commit of the stored offsets without waiting; failures are logged by librdkafka.

@@ -39,6 +39,18 @@ enum RDKafkaQueries {
         return try result.get()
     }
 
+    /// Commits `offsets` (next offsets to read) for the handle's group and waits for the answer.
+    static func commit(_ handle: RDKafkaPointer, _ offsets: [KafkaTopicPartition: Int64]) async throws(KafkaError) {
+        let error = await RDKafkaThread.run(name: "faxd.kafka.commit") { () -> KafkaError? in
+            let list = RDKafkaPartitionList.make(offsets.map { ($0.key, $0.value) })
+            defer { rd_kafka_topic_partition_list_destroy(list) }
+            let err = rd_kafka_commit(handle.pointer, list, 0)
+            if err != RD_KAFKA_RESP_ERR_NO_ERROR { return KafkaError(err) }
+            return RDKafkaPartitionList.entries(list).compactMap(\.error).first
+        }
+        if let error { throw error }
+    }
+
     /// The low (first) and high (next to be written) offsets of a partition, asked of its leader.
     static func watermarks(
         _ handle: RDKafkaPointer, _ partition: KafkaTopicPartition, timeout: Duration

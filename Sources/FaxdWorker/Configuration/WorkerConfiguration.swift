@@ -1,3 +1,5 @@
+public import FaxdCore
+
 /// `config/faxd.yaml` (DESIGN §8): everything a worker needs but the tenants' secrets.
 ///
 /// Every property has a default, so a file only names what differs. Environment variables override
@@ -20,23 +22,12 @@ public struct WorkerConfiguration: Codable, Sendable, Equatable {
         public var groupID = "faxd-workers"
         /// Static membership for this replica (`group.instance.id`), e.g. the pod name. Default none.
         public var groupInstanceID: String?
-        public var topics = Topics()
+        /// The topics (DESIGN §2): `jobs`, `status`, `usage`, `dead_letters`.
+        public var topics = TopicNames()
         /// Raw librdkafka properties (TLS, SASL, tuning), applied last. Default none.
         public var properties: [String: String] = [:]
 
         public init() {}
-
-        public struct Topics: Codable, Sendable, Equatable {
-            public var jobs = "fax.jobs"
-            public var status = "fax.status"
-            public var usage = "fax.usage"
-            public var deadLetters = "fax.jobs.dlq"
-            public init() {}
-            enum CodingKeys: String, CodingKey {
-                case jobs, status, usage
-                case deadLetters = "dead_letters"
-            }
-        }
 
         enum CodingKeys: String, CodingKey {
             case bootstrapServers = "bootstrap_servers"

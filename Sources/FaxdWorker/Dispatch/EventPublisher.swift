@@ -6,7 +6,7 @@ import Logging
 /// once Kafka acknowledged every record: a job is done when its events are durable.
 struct EventPublisher: Sendable {
     let producer: KafkaProducer
-    let topics: WorkerConfiguration.Kafka.Topics
+    let topics: TopicNames
     let logger: Logger
 
     /// Why a job went to the dead-letter topic, carried as record headers.
