@@ -28,6 +28,7 @@ test: deps
 ## bench: release-build benchmarks; results are printed and written to docs/benchmarks.md by hand
 bench: deps
 	$(SWIFT) build -c release --product faxd-bench
+	$(SWIFT) build -c release --product faxd
 	.build/release/faxd-bench
 
 ## demo: faxd on its embedded default

@@ -4,7 +4,7 @@ import Foundation
 struct Benchmark {
     let name: String
     let unit: String
-    /// Runs the workload once and returns its rate (units per second).
+    /// Runs the workload once and returns its measure in `unit` (a rate for most benchmarks).
     let run: () async throws -> Double
 
     func measure(runs: Int, warmUp: Bool = true) async throws -> Result {

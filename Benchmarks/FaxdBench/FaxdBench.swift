@@ -24,6 +24,7 @@ enum FaxdBench {
         await cluster.shutdown()
         results.append(contentsOf: try await HTTPBenchmarks.all(requests: requests, logger: logger, runs: runs))
         results.append(contentsOf: try await SandboxBenchmarks.all(requests: submissions, logger: logger, runs: runs))
+        results.append(try await SandboxBenchmarks.startup(runs: runs))
         results.append(try await PipelineBenchmarks.pipeline(jobs: jobs, maxInFlight: 64, latencyMS: 0, logger: logger).measure(runs: runs))
         for cap in [8, 32, 128] {
             results.append(try await PipelineBenchmarks.pipeline(jobs: jobs / 5, maxInFlight: cap, latencyMS: 50, logger: logger).measure(runs: 3, warmUp: false))

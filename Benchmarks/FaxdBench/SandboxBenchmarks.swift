@@ -1,5 +1,6 @@
 import FaxdHTTP
 import FaxdSandbox
+import FaxdTestSupport
 import Logging
 
 /// The sandbox emulator's sustained `POST /v1/faxes` rate: our curl client against the sandbox in
@@ -28,6 +29,21 @@ enum SandboxBenchmarks {
             }
             return [try await benchmark.measure(runs: runs)]
         }
+    }
+
+    /// Milliseconds from spawning `faxd sandbox` to its URL on stdout (the release binary next to
+    /// this one), a median of `runs`.
+    static func startup(runs: Int) async throws -> Benchmark.Result {
+        let benchmark = Benchmark(name: "Sandbox start-up, spawn to URL on stdout (faxd sandbox)", unit: "ms") {
+            let clock = ContinuousClock()
+            let started = clock.now
+            let sandbox = try ManagedProcess(ManagedProcess.faxdExecutable, ["sandbox", "--port", "0"])
+            _ = try await sandbox.firstLines(1, timeout: .seconds(10))
+            let elapsed = clock.now - started
+            try await sandbox.stop()
+            return Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        }
+        return try await benchmark.measure(runs: runs)
     }
 
     private static func submit(_ count: Int, client: HTTPClient, url: String) async throws {

