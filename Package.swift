@@ -103,6 +103,7 @@ let package = Package(
                 "FaxdHTTP",
                 "FaxdKafka",
                 "FaxdMintfax",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

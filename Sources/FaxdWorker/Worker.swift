@@ -17,6 +17,10 @@ public final class Worker: Sendable {
     private let producer: KafkaProducer
     private let http: HTTPClient
     private let dispatcher: Dispatcher
+    private let delivery: DeliveryTracking
+    private let reconciler: Reconciler
+    private let balanceWatch: BalanceWatch
+    private let admin: KafkaAdmin
     private let metrics: WorkerMetrics
     private let readiness = WorkerHTTPServer.Readiness()
     private let logger: Logger
@@ -43,28 +47,42 @@ public final class Worker: Sendable {
                 maxResponseBodyBytes: configuration.dispatch.documents.maxBytes + 1),
             logger: logger)
         let namespace = UUIDv5(configuration.dispatch.idempotencyNamespace) ?? IdempotencyKey.defaultNamespace
+        let events = EventFactory(namespace: namespace, source: .worker, environment: configuration.mintfax.environment == "live" ? .live : .sandbox)
+        let publisher = EventPublisher(producer: producer, topics: kafka.topics, logger: logger)
+        let mintfax = MintfaxClient(baseURL: configuration.mintfax.baseURL, http: http, logger: logger)
         dispatcher = Dispatcher(
             Dispatcher.Dependencies(
                 consumer: consumer,
-                publisher: EventPublisher(producer: producer, topics: kafka.topics, logger: logger),
-                mintfax: MintfaxClient(baseURL: configuration.mintfax.baseURL, http: http, logger: logger),
+                publisher: publisher,
+                mintfax: mintfax,
                 tenants: tenants,
                 documents: DocumentFetcher(http: http, rules: configuration.dispatch.documents),
-                events: EventFactory(
-                    namespace: namespace, source: .worker,
-                    environment: configuration.mintfax.environment == "live" ? .live : .sandbox),
+                events: events,
                 configuration: configuration,
                 metrics: metrics,
                 logger: logger))
+        delivery = DeliveryTracking(configuration: configuration, tenants: tenants, publisher: publisher, events: events, metrics: metrics, logger: logger)
+        admin = try KafkaAdmin(configuration: KafkaClientConfiguration(bootstrapServers: kafka.bootstrapServers, properties: kafka.properties), logger: logger)
+        let duties = TenantDuties(consumer: consumer, admin: admin, jobsTopic: kafka.topics.jobs)
+        var reconcilerEvents = events
+        reconcilerEvents.source = .reconciler
+        reconciler = Reconciler(
+            tracker: delivery.tracker, dispatcher: dispatcher, duties: duties, mintfax: mintfax, tenants: tenants, events: reconcilerEvents,
+            configuration: configuration.delivery, metrics: metrics, logger: logger)
+        balanceWatch = BalanceWatch(
+            tracker: delivery.tracker, dispatcher: dispatcher, duties: duties, mintfax: mintfax, tenants: tenants, events: events,
+            configuration: configuration.balance, metrics: metrics, logger: logger)
     }
 
-    /// Joins the group and dispatches until `shutdown()`; then flushes the producer. Serves
-    /// `/healthz`, `/readyz` and `/metrics` meanwhile; `onListening` gets their port.
+    /// Joins the group and dispatches until `shutdown()`; then flushes the producer. Meanwhile serves
+    /// `/healthz`, `/readyz`, `/metrics` and the webhook ingress (`onListening` gets their port),
+    /// follows the result topics, reconciles overdue faxes and watches balances.
     public func run(onListening: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
         guard let listen = HostPort(configuration.metrics.listen) else {
             throw ConfigurationError(source: "configuration", path: "metrics.listen", reason: "must be host:port")
         }
-        let server = WorkerHTTPServer(listen: listen, metrics: metrics, consumer: consumer, readiness: readiness, logger: logger)
+        let server = WorkerHTTPServer(
+            listen: listen, metrics: metrics, consumer: consumer, readiness: readiness, ingress: delivery.ingress, logger: logger)
         try consumer.subscribe(topics: [configuration.kafka.topics.jobs], listener: dispatcher)
         readiness.set(true)
         logger.info(
@@ -72,9 +90,13 @@ public final class Worker: Sendable {
             metadata: ["kafka.group_id": "\(configuration.kafka.groupID)", "kafka.topic": "\(configuration.kafka.topics.jobs)"])
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.run(onListening: onListening) }
+            group.addTask { [delivery] in await delivery.followResultTopics() }
+            group.addTask { [reconciler] in await reconciler.run() }
+            group.addTask { [balanceWatch] in await balanceWatch.run() }
             try await dispatcher.run()
             group.cancelAll()
         }
+        await admin.close()
         await producer.close(timeout: .seconds(10))
         http.shutdown()
         logger.info("Worker stopped")

@@ -1,15 +1,19 @@
 import FaxdKafka
+import HTTPTypes
 import Hummingbird
 import Logging
 import Synchronization
 
 /// `/healthz` (the process answers), `/readyz` (subscribed and not draining) and `/metrics`
-/// (Prometheus text) on `metrics.listen`.
+/// (Prometheus text) on `metrics.listen`, and the webhook ingress (`POST /webhooks/mintfax/{tenant}`,
+/// `POST /webhooks/mintfax`) when given one.
 struct WorkerHTTPServer: Sendable {
     let listen: HostPort
     let metrics: WorkerMetrics
-    let consumer: KafkaConsumer
+    /// The jobs consumer, for lag; nil in `faxd webhooks`.
+    let consumer: KafkaConsumer?
     let readiness: Readiness
+    let ingress: WebhookIngress?
     let logger: Logger
 
     /// Whether the worker takes work: set once subscribed, cleared when draining.
@@ -27,10 +31,18 @@ struct WorkerHTTPServer: Sendable {
             readiness.isReady ? Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ready\n"))) : Response(status: .serviceUnavailable)
         }
         router.get("metrics") { [metrics, consumer] _, _ -> Response in
-            metrics.recordLag(consumer.lag())
+            if let consumer { metrics.recordLag(consumer.lag()) }
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: metrics.render())))
+        }
+        if let ingress {
+            router.post("webhooks/mintfax/:tenant") { request, context in
+                await Self.deliver(request, tenant: context.parameters.get("tenant"), to: ingress)
+            }
+            router.post("webhooks/mintfax") { request, _ in
+                await Self.deliver(request, tenant: nil, to: ingress)
+            }
         }
         var serverLogger = logger
         serverLogger.logLevel = .warning
@@ -41,4 +53,26 @@ struct WorkerHTTPServer: Sendable {
             logger: serverLogger)
         try await application.runService()
     }
+
+    /// Reads a delivery (at most the ingress's body limit) and answers with the ingress's verdict.
+    private static func deliver(_ request: Request, tenant: String?, to ingress: WebhookIngress) async -> Response {
+        let answer: WebhookIngress.Answer
+        do {
+            let buffer = try await request.body.collect(upTo: ingress.maxBodyBytes)
+            answer = await ingress.handle(
+                tenant: tenant, id: request.headers[webhookID], timestamp: request.headers[webhookTimestamp],
+                signature: request.headers[webhookSignature], body: Array(buffer: buffer))
+        } catch {
+            answer = ingress.oversized()
+        }
+        var headers = HTTPFields()
+        headers[.contentType] = "text/plain; charset=utf-8"
+        if answer.status == 503 { headers[.retryAfter] = "5" }
+        return Response(
+            status: .init(code: answer.status), headers: headers, body: .init(byteBuffer: ByteBuffer(string: answer.reason + "\n")))
+    }
+
+    private static let webhookID = HTTPField.Name("webhook-id")!
+    private static let webhookTimestamp = HTTPField.Name("webhook-timestamp")!
+    private static let webhookSignature = HTTPField.Name("webhook-signature")!
 }

@@ -46,6 +46,28 @@ public struct WorkerMetrics: Sendable {
         }
     }
 
+    /// `faxd_webhooks_total{outcome}`: webhook deliveries by how they were answered: `published`,
+    /// `duplicate`, `ignored` (not a fax of ours), `refused` (401/413), `unreadable` (422),
+    /// `unavailable` (503: catching up or Kafka did not acknowledge).
+    func webhook(_ outcome: String) {
+        registry.makeCounter(descriptor: Self.name("webhooks", "total", "Webhook deliveries by outcome."), labels: [("outcome", outcome)]).increment()
+    }
+
+    /// `faxd_reconciler_lookups_total{outcome}`: `GET /v1/faxes/{id}` by the reconciler: `finished`
+    /// (the fax had ended; its missing events are published), `pending` (still under way), `failed`.
+    func reconcilerLookup(_ outcome: String) {
+        registry.makeCounter(descriptor: Self.name("reconciler_lookups", "total", "Reconciler lookups by outcome."), labels: [("outcome", outcome)])
+            .increment()
+    }
+
+    /// `faxd_tenant_balance_cents{tenant,kind}` (`available`, `held`), from the balance watch.
+    func balance(tenant: String, available: Int, held: Int) {
+        for (kind, value) in [("available", available), ("held", held)] {
+            registry.makeGauge(descriptor: Self.name("tenant_balance", "cents", "A tenant's mintfax balance."), labels: [("tenant", tenant), ("kind", kind)])
+                .set(Double(value))
+        }
+    }
+
     /// The Prometheus text exposition.
     public func render() -> [UInt8] {
         var buffer: [UInt8] = []

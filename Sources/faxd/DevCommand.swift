@@ -9,9 +9,10 @@ import Prometheus
 import UnixSignals
 
 /// `faxd dev`: the embedded default. An in-process Kafka cluster with faxd's topics, the mintfax
-/// sandbox emulator with its demo environments, a worker with demo tenants, and a sample job for every
-/// magic number; it shows each job's events until every one reached its final state, then stays up
-/// for the user's own `faxd enqueue` until Ctrl-C.
+/// sandbox emulator with its demo environments, a worker (with the webhook ingress on `--port`, which
+/// the sandbox's webhooks reach) with demo tenants, and a sample job for every magic number; it shows
+/// each job's status and usage events until every one reached its final state — delivered, failed,
+/// rejected or parked — then stays up for the user's own `faxd enqueue` until Ctrl-C.
 struct DevCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dev",
@@ -20,9 +21,11 @@ struct DevCommand: AsyncParsableCommand {
 
     @Option(help: "Partitions of each topic (1–64).") var partitions: Int = 6
     @Option(help: "Seconds per simulated fax lifecycle step in the sandbox.") var timeScale: Double = 0.5
+    @Option(help: "The worker's HTTP port on 127.0.0.1: webhooks from the sandbox, /metrics, /healthz.") var port: Int = 8090
 
     func validate() throws {
         guard (1...64).contains(partitions) else { throw ValidationError("--partitions must be between 1 and 64, got \(partitions)") }
+        guard (1...65_535).contains(port) else { throw ValidationError("--port must be between 1 and 65535, got \(port)") }
         guard timeScale > 0, timeScale <= 60 else { throw ValidationError("--time-scale must be greater than 0 and at most 60, got \(timeScale)") }
     }
 
@@ -33,8 +36,8 @@ struct DevCommand: AsyncParsableCommand {
         ("+15005550007", "3 pages"), ("+15005550008", "invalid number"), ("+15005550099", "validation failure: rejected"),
     ]
 
-    /// Final states of a job on `fax.status` so far (webhooks bring the delivery results later).
-    static let finalTypes: Set<String> = ["fax.submitted", "fax.rejected", "fax.dead_lettered", "fax.expired"]
+    /// The final states of a job on `fax.status`.
+    static let finalTypes: Set<StatusEvent.Kind> = [.delivered, .failed, .rejected, .deadLettered, .expired]
 
     func run() async throws {
         var quiet = CommandLogging.bootstrap(label: "faxd.dev")
@@ -51,7 +54,7 @@ struct DevCommand: AsyncParsableCommand {
         try await SandboxApplication.withRunning(configuration: sandboxConfiguration, logger: logger) { sandboxPort in
             let sandboxURL = "http://127.0.0.1:\(sandboxPort)"
 
-            let worker = try Self.makeWorker(bootstrap: cluster.bootstrapServers, sandboxURL: sandboxURL, logger: logger)
+            let worker = try Self.makeWorker(bootstrap: cluster.bootstrapServers, sandboxURL: sandboxURL, port: port, logger: logger)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await worker.run() }
 
@@ -60,7 +63,7 @@ struct DevCommand: AsyncParsableCommand {
                     faxd dev — everything in this process:
                       Kafka      \(cluster.bootstrapServers)   topics \(topics.all.joined(separator: ", "))
                       mintfax    \(sandboxURL)/v1   (sandbox; demo tenants acme, globex)
-                      worker     group faxd-dev
+                      worker     group faxd-dev   http://127.0.0.1:\(port)  (webhooks, /metrics)
                     Your own job, from another terminal:
                       faxd enqueue --brokers \(cluster.bootstrapServers) --tenant acme --job mine-1 --to +12125551234 --file README.md --content-type text/plain
                     Ctrl-C stops.
@@ -68,7 +71,7 @@ struct DevCommand: AsyncParsableCommand {
                     """)
                 try await Self.enqueueSamples(bootstrap: cluster.bootstrapServers, topic: topics.jobs, logger: logger)
 
-                group.addTask { try await Self.liveView(bootstrap: cluster.bootstrapServers, topic: topics.status, logger: logger) }
+                group.addTask { try await Self.liveView(bootstrap: cluster.bootstrapServers, topics: topics, logger: logger) }
                 for await _ in await UnixSignalsSequence(trapping: .sigint, .sigterm) { break }
                 CommandLogging.printLine("stopping…")
                 await worker.shutdown()
@@ -78,21 +81,30 @@ struct DevCommand: AsyncParsableCommand {
         await cluster.shutdown()
     }
 
-    private static func makeWorker(bootstrap: String, sandboxURL: String, logger: Logger) throws -> Worker {
+    private static func makeWorker(bootstrap: String, sandboxURL: String, port: Int, logger: Logger) throws -> Worker {
         var configuration = WorkerConfiguration()
         configuration.kafka.bootstrapServers = bootstrap
         configuration.kafka.groupID = "faxd-dev"
         configuration.mintfax.baseURL = sandboxURL + "/v1"
-        configuration.metrics.listen = "127.0.0.1:0"
+        configuration.metrics.listen = "127.0.0.1:\(port)"
+        configuration.webhooks.publicBaseURL = "http://127.0.0.1:\(port)"
+        configuration.delivery.reconcileAfterSeconds = 30
+        configuration.delivery.reconcileIntervalSeconds = 10
         configuration.dispatch.drainTimeoutSeconds = 5
         configuration.dispatch.shutdownTimeoutSeconds = 10
-        let demoKeys = Dictionary(uniqueKeysWithValues: SandboxConfiguration.demoEnvironments.map { ("DEMO_KEY_" + $0.name.uppercased(), $0.apiKey) })
+        var secrets: [String: String] = [:]
+        for environment in SandboxConfiguration.demoEnvironments {
+            secrets["DEMO_KEY_" + environment.name.uppercased()] = environment.apiKey
+            secrets["DEMO_WEBHOOK_SECRET_" + environment.name.uppercased()] = environment.webhookSecret.encoded
+        }
         let tenants = try TenantDirectory(
-            tenants: TenantsConfiguration(tenants: [
-                .init(id: "acme", apiKey: .environment("DEMO_KEY_ACME")),
-                .init(id: "globex", apiKey: .environment("DEMO_KEY_GLOBEX")),
-            ]),
-            environment: demoKeys, mintfaxEnvironment: "sandbox")
+            tenants: TenantsConfiguration(
+                tenants: ["acme", "globex"].map { name in
+                    .init(
+                        id: name, apiKey: .environment("DEMO_KEY_" + name.uppercased()),
+                        webhookSecret: SecretReferences([.environment("DEMO_WEBHOOK_SECRET_" + name.uppercased())]))
+                }),
+            environment: secrets, mintfaxEnvironment: "sandbox")
         return try Worker(configuration: configuration, tenants: tenants, metrics: WorkerMetrics(registry: PrometheusCollectorRegistry()), logger: logger)
     }
 
@@ -112,31 +124,44 @@ struct DevCommand: AsyncParsableCommand {
         await producer.close()
     }
 
-    /// Prints every status event; says so once each sample job reached a final state.
-    private static func liveView(bootstrap: String, topic: String, logger: Logger) async throws {
+    /// Prints every status and usage event; says so once each sample job reached a final state.
+    private static func liveView(bootstrap: String, topics: TopicNames, logger: Logger) async throws {
         let consumer = try KafkaConsumer(configuration: .init(bootstrapServers: bootstrap, groupID: "faxd-dev-view"), logger: logger)
-        try consumer.subscribe(topics: [topic])
+        try consumer.subscribe(topics: [topics.status, topics.usage])
         var finished: Set<String> = []
         let started = ContinuousClock.now
+        let decoder = JSONDecoder()
         do {
             for try await record in consumer.records {
-                guard let event = try? JSONDecoder().decode(StatusEvent.self, from: Data(record.value)) else { continue }
+                if record.topic == topics.usage, let usage = try? decoder.decode(UsageEvent.self, from: Data(record.value)) {
+                    CommandLogging.printLine(describe(usage))
+                    continue
+                }
+                guard let event = try? decoder.decode(StatusEvent.self, from: Data(record.value)) else { continue }
                 CommandLogging.printLine(describe(event))
-                if finalTypes.contains(event.type.rawValue), event.jobID.hasPrefix("sample-") {
-                    finished.insert(event.jobID)
-                    if finished.count == samples.count {
-                        CommandLogging.printLine(
-                            "\nAll \(samples.count) sample jobs reached their final state in \(ContinuousClock.now - started). Waiting for your jobs (Ctrl-C stops).\n")
-                    }
+                if finalTypes.contains(event.type), event.jobID.hasPrefix("sample-"), finished.insert(event.jobID).inserted,
+                    finished.count == samples.count
+                {
+                    CommandLogging.printLine(
+                        "\nAll \(samples.count) sample jobs reached their final state in \(ContinuousClock.now - started). Waiting for your jobs (Ctrl-C stops).\n")
                 }
             }
         } catch is CancellationError {}
         try? await consumer.close(timeout: .seconds(5))
     }
 
+    static func describe(_ event: UsageEvent) -> String {
+        var line = "\(event.tenantID)/\(event.jobID ?? "-")  \(event.type.rawValue)"
+        if let pages = event.pages { line += "  \(pages) page\(pages == 1 ? "" : "s")" }
+        if let available = event.available { line += "  available \(available)¢" }
+        return line
+    }
+
     static func describe(_ event: StatusEvent) -> String {
         var line = "\(event.tenantID)/\(event.jobID)  \(event.type.rawValue)"
         if let faxID = event.faxID { line += "  \(faxID)" }
+        if event.type == .sending, let attempt = event.attempt { line += "  attempt \(attempt)" }
+        if event.source != .worker { line += "  (\(event.source.rawValue))" }
         if let error = event.error { line += "  \(error.code): \(error.message)" }
         return line
     }

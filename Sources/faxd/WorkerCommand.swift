@@ -25,10 +25,9 @@ struct WorkerCommand: AsyncParsableCommand {
         let worker: Worker
         do {
             let configuration = try WorkerConfiguration.load(path: config, environment: environment)
-            let directory = (config as NSString).deletingLastPathComponent
-            let tenantsPath = configuration.tenants.path.hasPrefix("/")
-                ? configuration.tenants.path : (directory.isEmpty ? "." : directory) + "/" + configuration.tenants.path
-            let tenants = try TenantDirectory(path: tenantsPath, environment: environment, mintfaxEnvironment: configuration.mintfax.environment)
+            let tenants = try TenantDirectory(
+                path: Self.tenantsPath(configuration, configFile: config), environment: environment,
+                mintfaxEnvironment: configuration.mintfax.environment)
             worker = try Worker(
                 configuration: configuration, tenants: tenants, metrics: WorkerMetrics(registry: PrometheusCollectorRegistry()), logger: logger)
         } catch {
@@ -39,12 +38,7 @@ struct WorkerCommand: AsyncParsableCommand {
             group.addTask {
                 for await signal in await UnixSignalsSequence(trapping: .sigterm, .sigint, .sighup) {
                     if signal == .sighup {
-                        do {
-                            try worker.tenants.reload()
-                            logger.info("Tenants reloaded", metadata: ["tenants.count": "\(worker.tenants.listedTenantIDs.count)"])
-                        } catch {
-                            logger.error("Tenants reload failed; keeping the previous tenants", metadata: ["error": "\(error)"])
-                        }
+                        Self.reload(worker.tenants, logger: logger)
                         continue
                     }
                     logger.info("Draining on \(signal)")
@@ -54,6 +48,25 @@ struct WorkerCommand: AsyncParsableCommand {
             }
             try await group.next()
             group.cancelAll()
+        }
+    }
+}
+
+extension WorkerCommand {
+    /// The tenants file's path: `tenants.path`, relative to the configuration file's directory.
+    static func tenantsPath(_ configuration: WorkerConfiguration, configFile: String) -> String {
+        if configuration.tenants.path.hasPrefix("/") { return configuration.tenants.path }
+        let directory = (configFile as NSString).deletingLastPathComponent
+        return (directory.isEmpty ? "." : directory) + "/" + configuration.tenants.path
+    }
+
+    /// SIGHUP: re-reads the tenants file and its secrets; on failure the previous tenants stay.
+    static func reload(_ tenants: TenantDirectory, logger: Logger) {
+        do {
+            try tenants.reload()
+            logger.info("Tenants reloaded", metadata: ["tenants.count": "\(tenants.listedTenantIDs.count)"])
+        } catch {
+            logger.error("Tenants reload failed; keeping the previous tenants", metadata: ["error": "\(error)"])
         }
     }
 }

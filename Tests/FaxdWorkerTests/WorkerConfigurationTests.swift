@@ -87,7 +87,7 @@ import Testing
         let tenants = try TenantsConfiguration.parse(yaml: yaml, source: "tenants.yaml")
         #expect(tenants.tenants.map(\.id) == ["acme", "globex"])
         #expect(tenants.tenants[0].apiKey == .environment("MINTFAX_KEY_ACME"))
-        #expect(tenants.tenants[0].webhookSecret == .file("/run/secrets/acme/webhook_secret"))
+        #expect(tenants.tenants[0].webhookSecret == SecretReferences([.file("/run/secrets/acme/webhook_secret")]))
         #expect(tenants.tenants[0].maxInFlight == 8)
         #expect(tenants.tenants[1].rateLimitPerMinute == nil)
         #expect(tenants.sharedWorkspace?.apiKey == .environment("MINTFAX_SHARED_KEY"))

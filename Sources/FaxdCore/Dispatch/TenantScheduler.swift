@@ -123,6 +123,15 @@ public struct TenantScheduler<Item> {
         }
     }
 
+    /// Takes one of `tenant`'s tokens at `now` for a request that is not a queued job (a reconciler
+    /// lookup, a balance poll), so such requests share the tenant's rate with its submissions.
+    /// Blocks and an open circuit apply; in-flight caps do not.
+    /// - Returns: nil when a token was taken; otherwise the instant one is due or the block ends.
+    public mutating func takeToken(tenant: String, now: Instant) -> Instant? {
+        let limits = configuration.limits(for: tenant)
+        return update(tenant) { $0.takeToken(now: now, limits: limits) }
+    }
+
     /// Opens `tenant`'s circuit: none of its jobs start before `until` (a later pause extends it).
     /// Its queued jobs stay queued.
     public mutating func pause(tenant: String, until: Instant) {
@@ -195,16 +204,29 @@ public struct TenantScheduler<Item> {
             guard inFlight < limits.maxInFlight else { return .atCap }
             let blockedUntil = max(throttledUntil ?? now, pausedUntil ?? now)
             if blockedUntil > now { return .waitUntil(blockedUntil) }
-            throttledUntil = nil
-            pausedUntil = nil
-            let interval = limits.emissionInterval
-            let arrival = max(theoreticalArrival ?? now, now)
-            let tokenDue = arrival - interval * (limits.burst - 1)
-            if tokenDue > now { return .waitUntil(tokenDue) }
+            if let due = tokenDue(now: now, limits: limits) { return .waitUntil(due) }
             guard let item = queue.popFirst() else { return .atCap }
-            theoreticalArrival = arrival + interval
+            _ = takeToken(now: now, limits: limits)
             inFlight += 1
             return .run(item, emptied: queue.isEmpty)
+        }
+
+        /// Takes a token at `now` unless blocked or empty. - Returns: nil when taken, else when to ask again.
+        mutating func takeToken(now: Instant, limits: TenantLimits) -> Instant? {
+            let blockedUntil = max(throttledUntil ?? now, pausedUntil ?? now)
+            if blockedUntil > now { return blockedUntil }
+            throttledUntil = nil
+            pausedUntil = nil
+            if let due = tokenDue(now: now, limits: limits) { return due }
+            theoreticalArrival = max(theoreticalArrival ?? now, now) + limits.emissionInterval
+            return nil
+        }
+
+        /// When the next token is due, or nil when one is available at `now`.
+        private func tokenDue(now: Instant, limits: TenantLimits) -> Instant? {
+            let arrival = max(theoreticalArrival ?? now, now)
+            let due = arrival - limits.emissionInterval * (limits.burst - 1)
+            return due > now ? due : nil
         }
 
         /// Leaves at most `tokens` tokens in the bucket at `now`.

@@ -58,3 +58,28 @@ public enum SecretReference: Codable, Sendable, Equatable, CustomStringConvertib
         return value.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
+
+/// One secret reference, or a list of them: `webhook_secret: { env: A }` or
+/// `webhook_secret: [{ file: old }, { file: new }]` while a signing secret is rotated.
+public struct SecretReferences: Codable, Sendable, Equatable {
+    public var references: [SecretReference]
+
+    public init(_ references: [SecretReference]) {
+        self.references = references
+    }
+
+    public init(from decoder: any Decoder) throws {
+        if let list = try? [SecretReference](from: decoder) {
+            guard !list.isEmpty else {
+                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "a list of secrets must not be empty"))
+            }
+            references = list
+        } else {
+            references = [try SecretReference(from: decoder)]
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        if references.count == 1 { try references[0].encode(to: encoder) } else { try references.encode(to: encoder) }
+    }
+}

@@ -15,18 +15,25 @@ public struct TenantsConfiguration: Codable, Sendable, Equatable {
     public struct Tenant: Codable, Sendable, Equatable {
         public var id: String
         public var apiKey: SecretReference
-        public var webhookSecret: SecretReference?
+        /// The webhook signing secrets: one reference, or a list during a rotation (every one is accepted).
+        public var webhookSecret: SecretReferences?
         /// Requests per minute to mintfax with this tenant's key; default `dispatch.rate_limit_per_minute`.
         public var rateLimitPerMinute: Int?
         /// Jobs in flight at once; default `dispatch.max_in_flight_per_tenant`.
         public var maxInFlight: Int?
+        /// The balance (cents) whose crossing publishes `usage.balance`; default `balance.threshold_cents`.
+        public var balanceThresholdCents: Int?
 
-        public init(id: String, apiKey: SecretReference, webhookSecret: SecretReference? = nil, rateLimitPerMinute: Int? = nil, maxInFlight: Int? = nil) {
+        public init(
+            id: String, apiKey: SecretReference, webhookSecret: SecretReferences? = nil, rateLimitPerMinute: Int? = nil, maxInFlight: Int? = nil,
+            balanceThresholdCents: Int? = nil
+        ) {
             self.id = id
             self.apiKey = apiKey
             self.webhookSecret = webhookSecret
             self.rateLimitPerMinute = rateLimitPerMinute
             self.maxInFlight = maxInFlight
+            self.balanceThresholdCents = balanceThresholdCents
         }
 
         enum CodingKeys: String, CodingKey {
@@ -35,14 +42,16 @@ public struct TenantsConfiguration: Codable, Sendable, Equatable {
             case webhookSecret = "webhook_secret"
             case rateLimitPerMinute = "rate_limit_per_minute"
             case maxInFlight = "max_in_flight"
+            case balanceThresholdCents = "balance_threshold_cents"
         }
     }
 
     public struct Workspace: Codable, Sendable, Equatable {
         public var apiKey: SecretReference
-        public var webhookSecret: SecretReference?
+        /// Verifies deliveries to `/webhooks/mintfax` and to unlisted tenants' routes.
+        public var webhookSecret: SecretReferences?
 
-        public init(apiKey: SecretReference, webhookSecret: SecretReference? = nil) {
+        public init(apiKey: SecretReference, webhookSecret: SecretReferences? = nil) {
             self.apiKey = apiKey
             self.webhookSecret = webhookSecret
         }

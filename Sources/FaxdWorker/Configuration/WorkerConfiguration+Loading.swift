@@ -46,9 +46,14 @@ extension WorkerConfiguration {
             ("dispatch.rate_limit_per_minute", dispatch.rateLimitPerMinute), ("dispatch.retry_budget_seconds", dispatch.retryBudgetSeconds),
             ("dispatch.max_buffered_jobs", dispatch.maxBufferedJobs), ("dispatch.max_buffered_bytes", dispatch.maxBufferedBytes), ("dispatch.documents.max_bytes", dispatch.documents.maxBytes),
             ("mintfax.request_timeout_ms", mintfax.requestTimeoutMS), ("mintfax.connect_timeout_ms", mintfax.connectTimeoutMS),
+            ("webhooks.tolerance_seconds", webhooks.toleranceSeconds), ("webhooks.max_body_bytes", webhooks.maxBodyBytes),
+            ("delivery.reconcile_after_seconds", delivery.reconcileAfterSeconds),
+            ("delivery.reconcile_interval_seconds", delivery.reconcileIntervalSeconds),
+            ("delivery.forget_after_minutes", delivery.forgetAfterMinutes),
         ] where value < 1 {
             throw fail(path, "must be at least 1, got \(value)")
         }
+        guard balance.intervalSeconds >= 0 else { throw fail("balance.interval_seconds", "must be 0 (off) or more, got \(balance.intervalSeconds)") }
         guard UUID(uuidString: dispatch.idempotencyNamespace) != nil else {
             throw fail("dispatch.idempotency_namespace", "must be a UUID, got '\(dispatch.idempotencyNamespace)'")
         }

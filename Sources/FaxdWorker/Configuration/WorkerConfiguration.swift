@@ -11,6 +11,8 @@ public struct WorkerConfiguration: Codable, Sendable, Equatable {
     public var dispatch = Dispatch()
     public var tenants = Tenants()
     public var webhooks = Webhooks()
+    public var delivery = Delivery()
+    public var balance = Balance()
     public var metrics = Metrics()
 
     public init() {}
@@ -125,15 +127,55 @@ public struct WorkerConfiguration: Codable, Sendable, Equatable {
     }
 
     public struct Webhooks: Codable, Sendable, Equatable {
-        /// Serve the webhook ingress in the worker. Default true.
+        /// Serve the webhook ingress (`POST /webhooks/mintfax/{tenant}` and `/webhooks/mintfax`) on
+        /// `metrics.listen`. Default true.
         public var enabled = true
-        /// The public URL mintfax posts to; each fax's `webhook_url` is this + `/webhooks/mintfax/{tenant}`.
-        /// Default none (faxes get no webhook URL from faxd).
+        /// The public URL mintfax posts to; each fax's `webhook_url` is this + `/webhooks/mintfax/{tenant}`,
+        /// unless the job brings its own. Default none (faxes get no webhook URL from faxd).
         public var publicBaseURL: String?
+        /// How far a delivery's `webhook-timestamp` may be from now, seconds. Default 300.
+        public var toleranceSeconds = 300
+        /// The largest delivery body accepted, bytes. Default 1 MiB.
+        public var maxBodyBytes = 1024 * 1024
         public init() {}
         enum CodingKeys: String, CodingKey {
             case enabled
             case publicBaseURL = "public_base_url"
+            case toleranceSeconds = "tolerance_seconds"
+            case maxBodyBytes = "max_body_bytes"
+        }
+    }
+
+    /// Delivery tracking: the reconciler and what the result topics are remembered for.
+    public struct Delivery: Codable, Sendable, Equatable {
+        /// A submitted fax with no final event this long after `fax.submitted` is looked up with
+        /// `GET /v1/faxes/{id}`, seconds. Default 900 (mintfax: most faxes finish in 1–5 minutes).
+        public var reconcileAfterSeconds = 900
+        /// How often the reconciler looks for overdue faxes, and the least time between two lookups
+        /// of one fax, seconds. Default 60.
+        public var reconcileIntervalSeconds = 60
+        /// Finished faxes and acknowledged webhook ids are remembered this long for deduplication,
+        /// minutes. Default 60 (mintfax's own redelivery schedule spans about 18 minutes).
+        public var forgetAfterMinutes = 60
+        public init() {}
+        enum CodingKeys: String, CodingKey {
+            case reconcileAfterSeconds = "reconcile_after_seconds"
+            case reconcileIntervalSeconds = "reconcile_interval_seconds"
+            case forgetAfterMinutes = "forget_after_minutes"
+        }
+    }
+
+    /// Balance watch: each tenant's `GET /v1/environment/balance`.
+    public struct Balance: Codable, Sendable, Equatable {
+        /// How often each tenant's balance is read, seconds; 0 turns the watch off. Default 300.
+        public var intervalSeconds = 300
+        /// A `usage.balance` event is published when a tenant's available balance crosses this, cents,
+        /// unless the tenant sets `balance_threshold_cents`. Default 1,000.
+        public var thresholdCents = 1_000
+        public init() {}
+        enum CodingKeys: String, CodingKey {
+            case intervalSeconds = "interval_seconds"
+            case thresholdCents = "threshold_cents"
         }
     }
 

@@ -194,6 +194,14 @@ actor Dispatcher: KafkaRebalanceListener {
         poke()
     }
 
+    /// Takes one of the tenant's rate-limit tokens for a lookup that is not a submission (reconciler,
+    /// balance watch), so it shares the tenant's rate with the jobs.
+    /// - Returns: true when taken; false when the tenant must wait (try again next round).
+    func takeToken(tenant: String) -> Bool {
+        configureLimits(for: tenant)
+        return scheduler.takeToken(tenant: tenant, now: clock.now) == nil
+    }
+
     /// Credentials or balance failed: no more submissions for the tenant for a while.
     func openCircuit(tenant: String) {
         scheduler.pause(tenant: tenant, until: clock.now.advanced(by: .seconds(30)))

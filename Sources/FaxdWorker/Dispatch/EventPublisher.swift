@@ -1,6 +1,7 @@
 import FaxdCore
 import FaxdKafka
 import Logging
+import Synchronization
 
 /// Writes status and usage events and dead letters through the idempotent producer, and returns only
 /// once Kafka acknowledged every record: a job is done when its events are durable.
@@ -16,7 +17,9 @@ struct EventPublisher: Sendable {
     }
 
     /// Publishes `status` and `usage` (keyed by tenant) and the dead letter, if any, retrying each
-    /// send until Kafka takes it or the task is cancelled.
+    /// send until Kafka takes it or the task is cancelled. Records are handed to the producer in the
+    /// order given, so one tenant's events land on their partition in that order (a record that has
+    /// to be sent again may land after its successors).
     /// - Returns: false when cancelled before everything was acknowledged.
     func publish(
         tenantKey: [UInt8], status: [StatusEvent], usage: [UsageEvent] = [],
@@ -27,11 +30,50 @@ struct EventPublisher: Sendable {
         if let (record, reason) = deadLetter {
             messages.append(Self.deadLetter(record, reason: reason, topic: topics.deadLetters))
         }
-        return await withTaskGroup(of: Bool.self) { group in
-            for message in messages {
-                group.addTask { await send(message) }
+        for index in await produceInOrder(messages) {
+            guard await send(messages[index]) else { return false }
+        }
+        return true
+    }
+
+    /// Hands every message to librdkafka in order and waits for their delivery reports.
+    /// - Returns: the indices of the messages that failed or were refused (to be sent again).
+    private func produceInOrder(_ messages: [KafkaOutgoingMessage]) async -> [Int] {
+        guard !messages.isEmpty else { return [] }
+        return await withCheckedContinuation { continuation in
+            let reports = DeliveryReports(count: messages.count, continuation: continuation)
+            for (index, message) in messages.enumerated() {
+                do {
+                    try producer.produce(message) { result in reports.report(index, delivered: (try? result.get()) != nil) }
+                } catch {
+                    reports.report(index, delivered: false)
+                }
             }
-            return await group.allSatisfy { $0 }
+        }
+    }
+
+    /// Collects one batch's delivery reports; resumes its waiter after the last.
+    private final class DeliveryReports: Sendable {
+        private struct State {
+            var outstanding: Int
+            var failed: [Int] = []
+            var continuation: CheckedContinuation<[Int], Never>?
+        }
+        private let state: Mutex<State>
+
+        init(count: Int, continuation: CheckedContinuation<[Int], Never>) {
+            state = Mutex(State(outstanding: count, continuation: continuation))
+        }
+
+        func report(_ index: Int, delivered: Bool) {
+            let finished = state.withLock { state -> (CheckedContinuation<[Int], Never>, [Int])? in
+                if !delivered { state.failed.append(index) }
+                state.outstanding -= 1
+                guard state.outstanding == 0, let continuation = state.continuation else { return nil }
+                state.continuation = nil
+                return (continuation, state.failed.sorted())
+            }
+            if let (continuation, failed) = finished { continuation.resume(returning: failed) }
         }
     }
 

@@ -14,13 +14,22 @@ public final class TenantDirectory: Sendable {
         public var apiKey: MintfaxAPIKey
         public var rateLimitPerMinute: Int?
         public var maxInFlight: Int?
+        /// Every secret that verifies the tenant's webhook deliveries (several during a rotation);
+        /// empty when none is configured (its deliveries are refused).
+        public var webhookSecrets: [WebhookSecret]
+        public var balanceThresholdCents: Int?
         /// True when the tenant is not listed and uses the shared workspace's key.
         public var shared: Bool
     }
 
+    private struct Workspace: Sendable {
+        var apiKey: MintfaxAPIKey
+        var webhookSecrets: [WebhookSecret]
+    }
+
     private struct Snapshot: Sendable {
         var tenants: [String: Tenant] = [:]
-        var shared: MintfaxAPIKey?
+        var shared: Workspace?
     }
 
     private let snapshot = Mutex(Snapshot())
@@ -69,12 +78,17 @@ public final class TenantDirectory: Sendable {
         }
         var next = Snapshot()
         for tenant in configuration.tenants {
-            let key = try resolveKey(tenant.apiKey, owner: "tenant \(tenant.id)", directory: directory)
+            let owner = "tenant \(tenant.id)"
             next.tenants[tenant.id] = Tenant(
-                id: tenant.id, apiKey: key, rateLimitPerMinute: tenant.rateLimitPerMinute, maxInFlight: tenant.maxInFlight, shared: false)
+                id: tenant.id, apiKey: try resolveKey(tenant.apiKey, owner: owner, directory: directory),
+                rateLimitPerMinute: tenant.rateLimitPerMinute, maxInFlight: tenant.maxInFlight,
+                webhookSecrets: try resolveWebhookSecrets(tenant.webhookSecret, owner: owner, directory: directory),
+                balanceThresholdCents: tenant.balanceThresholdCents, shared: false)
         }
         if let shared = configuration.sharedWorkspace {
-            next.shared = try resolveKey(shared.apiKey, owner: "shared_workspace", directory: directory)
+            next.shared = Workspace(
+                apiKey: try resolveKey(shared.apiKey, owner: "shared_workspace", directory: directory),
+                webhookSecrets: try resolveWebhookSecrets(shared.webhookSecret, owner: "shared_workspace", directory: directory))
         }
         snapshot.withLock { $0 = next }
     }
@@ -92,14 +106,34 @@ public final class TenantDirectory: Sendable {
         return key
     }
 
+    private func resolveWebhookSecrets(_ references: SecretReferences?, owner: String, directory: String) throws(ConfigurationError) -> [WebhookSecret] {
+        var secrets: [WebhookSecret] = []
+        for reference in references?.references ?? [] {
+            guard let secret = WebhookSecret(try reference.resolve(environment: environment, relativeTo: directory)) else {
+                throw ConfigurationError(source: source, path: "\(owner).webhook_secret", reason: "\(reference) does not hold a webhook secret (whsec_…)")
+            }
+            secrets.append(secret)
+        }
+        return secrets
+    }
+
     private var source: String { path ?? "tenants" }
 
     /// The tenant's credentials, the shared workspace's for unlisted tenants, or nil (park the job).
     public func tenant(_ id: String) -> Tenant? {
         snapshot.withLock { snapshot in
             if let tenant = snapshot.tenants[id] { return tenant }
-            return snapshot.shared.map { Tenant(id: id, apiKey: $0, rateLimitPerMinute: nil, maxInFlight: nil, shared: true) }
+            return snapshot.shared.map {
+                Tenant(
+                    id: id, apiKey: $0.apiKey, rateLimitPerMinute: nil, maxInFlight: nil, webhookSecrets: $0.webhookSecrets,
+                    balanceThresholdCents: nil, shared: true)
+            }
         }
+    }
+
+    /// The secrets of the shared workspace's own route (`/webhooks/mintfax`); empty without one.
+    public var sharedWebhookSecrets: [WebhookSecret] {
+        snapshot.withLock { $0.shared?.webhookSecrets ?? [] }
     }
 
     /// The listed tenants' ids.

@@ -261,3 +261,20 @@ import Testing
         #expect(started == ["b1", "a2", "c1", "b2"])
     }
 }
+
+extension TenantSchedulerTests {
+    /// Lookups outside the queue take the tenant's tokens too: they and the jobs share one rate.
+    @Test func takenTokensShareTheTenantsBucketWithJobs() {
+        let limits = TenantLimits(maxInFlight: 100, ratePerMinute: 60, burst: 2)
+        var scheduler = TenantScheduler<String>(configuration: TenantSchedulerConfiguration(maxInFlight: 100, defaultLimits: limits))
+        #expect(scheduler.takeToken(tenant: "a", now: Self.t0) == nil)
+        #expect(scheduler.takeToken(tenant: "a", now: Self.t0) == nil)
+        let due = scheduler.takeToken(tenant: "a", now: Self.t0)
+        #expect(due == Self.t0 + .seconds(1))
+        scheduler.enqueue("job", tenant: "a")
+        #expect(scheduler.next(now: Self.t0) == .waitUntil(Self.t0 + .seconds(1)))
+        #expect(scheduler.takeToken(tenant: "b", now: Self.t0) == nil, "another tenant's bucket is its own")
+        scheduler.pause(tenant: "b", until: Self.t0 + .seconds(30))
+        #expect(scheduler.takeToken(tenant: "b", now: Self.t0 + .seconds(5)) == Self.t0 + .seconds(30))
+    }
+}

@@ -1,0 +1,102 @@
+import FaxdCore
+import FaxdKafka
+import Foundation
+import Logging
+
+/// The one way delivery facts reach the result topics: each at most once per process, and not at
+/// all when `fax.status`/`fax.usage` already hold it (as far as this process has read them).
+///
+/// Wraps a `DeliveryLedger` fed by `ResultTopicsReader`. Webhook ingress, reconciler and balance
+/// watch publish through `publishOnce`, which drops the ids the ledger knows, lets a concurrent
+/// publication of the same event finish instead of starting a second one, and records what Kafka
+/// acknowledged. Until the reader has caught up with the topics as they were at start-up
+/// (`isCaughtUp`), the ledger is incomplete and callers should not publish (the ingress answers 503).
+actor DeliveryTracker {
+    private var ledger: DeliveryLedger
+    private var inFlight: [UUIDv5: Task<Bool, Never>] = [:]
+    private(set) var isCaughtUp = false
+    private let publisher: EventPublisher
+    private let topics: TopicNames
+    private let logger: Logger
+
+    init(publisher: EventPublisher, forgetAfter: TimeInterval, logger: Logger) {
+        self.publisher = publisher
+        self.topics = publisher.topics
+        self.ledger = DeliveryLedger(forgetAfter: forgetAfter)
+        self.logger = logger
+    }
+
+    // MARK: Feeding
+
+    /// Records a record read from the status or usage topic; undecodable values are skipped (they are
+    /// not ours to judge; the topics' consumers see them too).
+    func observe(_ records: [KafkaRecord]) {
+        let decoder = JSONDecoder()
+        for record in records {
+            if record.topic == topics.status, let event = try? decoder.decode(StatusEvent.self, from: Data(record.value)) {
+                ledger.record(event)
+            } else if record.topic == topics.usage, let event = try? decoder.decode(UsageEvent.self, from: Data(record.value)) {
+                ledger.record(event)
+            }
+        }
+    }
+
+    /// The reader reached the topics' ends as they were at start-up.
+    func caughtUp() {
+        if !isCaughtUp { logger.info("Delivery ledger caught up", metadata: ["ledger.faxes": "\(ledger.faxCount)"]) }
+        isCaughtUp = true
+    }
+
+    /// Drops what is too old to matter (see `DeliveryLedger.forget`).
+    func forget(now: Date) {
+        ledger.forget(now: now)
+    }
+
+    // MARK: Publishing
+
+    /// Publishes the events of `facts` not yet on the topics, keyed by `tenant`.
+    /// - Returns: true once every event of `facts` is acknowledged by Kafka (now or before).
+    func publishOnce(_ facts: DeliveryFacts, tenant: String) async -> Bool {
+        let unpublished = ledger.unpublished(facts)
+        var waits: [Task<Bool, Never>] = []
+        var fresh = DeliveryFacts()
+        for event in unpublished.status {
+            if let running = inFlight[event.eventID] { waits.append(running) } else { fresh.status.append(event) }
+        }
+        for event in unpublished.usage {
+            if let running = inFlight[event.eventID] { waits.append(running) } else { fresh.usage.append(event) }
+        }
+        if !fresh.isEmpty {
+            let publisher = publisher
+            let task = Task { await publisher.publish(tenantKey: Array(tenant.utf8), status: fresh.status, usage: fresh.usage) }
+            for id in fresh.eventIDs { inFlight[id] = task }
+            let published = await task.value
+            for id in fresh.eventIDs { inFlight[id] = nil }
+            if published { ledger.record(fresh) }
+            guard published else { return false }
+        }
+        for wait in waits where !(await wait.value) {
+            return false
+        }
+        return true
+    }
+
+    /// Publishes a tenant's `usage.balance` and records it as the tenant's latest.
+    func publish(balance event: UsageEvent) async -> Bool {
+        let published = await publisher.publish(tenantKey: Array(event.tenantID.utf8), status: [], usage: [event])
+        if published { ledger.record(event) }
+        return published
+    }
+
+    // MARK: Questions
+
+    func wasAcknowledged(webhookID: String) -> Bool { ledger.wasAcknowledged(webhookID: webhookID) }
+    func acknowledged(webhookID: String, at date: Date) { ledger.acknowledged(webhookID: webhookID, at: date) }
+    func balance(tenant: String) -> DeliveryLedger.Balance? { ledger.balance(tenant: tenant) }
+    func lookedUp(_ faxID: String, at date: Date) { ledger.lookedUp(faxID, at: date) }
+
+    /// See `DeliveryLedger.overdue`.
+    func overdue(now: Date, after: TimeInterval, lookupInterval: TimeInterval, isOwned: @Sendable (String) -> Bool) -> [DeliveryLedger.Fax] {
+        ledger.overdue(now: now, after: after, lookupInterval: lookupInterval, isOwned: isOwned)
+    }
+}

@@ -1,0 +1,69 @@
+import FaxdCore
+import FaxdKafka
+import Foundation
+import Logging
+
+/// Reads `fax.status` and `fax.usage` from the beginning into a `DeliveryTracker`, and keeps
+/// following them, so every worker knows which delivery facts exist whoever published them.
+///
+/// It reads as a consumer group of its own (`<group_id>.ledger.<uuid>`, nothing committed), so it
+/// gets every partition. It tells the tracker it caught up once it reached the high watermarks the
+/// topics had when it started. Every minute it lets the tracker forget what is too old to matter.
+struct ResultTopicsReader: Sendable {
+    let kafka: WorkerConfiguration.Kafka
+    let tracker: DeliveryTracker
+    let logger: Logger
+
+    /// Reads until the calling task is cancelled.
+    func run() async throws {
+        var targets = try await startingHighWatermarks()
+        if targets.isEmpty { await tracker.caughtUp() }
+        var properties = kafka.properties
+        properties["enable.auto.commit"] = "false"
+        var configuration = KafkaConsumerConfiguration(
+            bootstrapServers: kafka.bootstrapServers, groupID: "\(kafka.groupID).ledger.\(UUID().uuidString.lowercased())", properties: properties)
+        configuration.groupInstanceID = nil
+        configuration.maxBufferedRecords = 5_000
+        let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
+        try consumer.subscribe(topics: [kafka.topics.status, kafka.topics.usage])
+        try await withTaskCancellationHandler {
+            var batch: [KafkaRecord] = []
+            var lastForget = ContinuousClock.now
+            for try await record in consumer.records {
+                batch.append(record)
+                if let target = targets[record.topicPartition], record.offset + 1 >= target { targets[record.topicPartition] = nil }
+                guard consumer.bufferedRecordCount == 0 || batch.count >= 1_000 else { continue }
+                await tracker.observe(batch)
+                batch.removeAll(keepingCapacity: true)
+                if targets.isEmpty { await tracker.caughtUp() }
+                if ContinuousClock.now - lastForget > .seconds(60) {
+                    await tracker.forget(now: Date())
+                    lastForget = .now
+                }
+            }
+        } onCancel: {
+            Task { try? await consumer.close(timeout: .seconds(5)) }
+        }
+    }
+
+    /// The high watermark of every non-empty partition of both topics, now.
+    private func startingHighWatermarks() async throws -> [KafkaTopicPartition: Int64] {
+        let admin = try KafkaAdmin(configuration: KafkaClientConfiguration(bootstrapServers: kafka.bootstrapServers, properties: kafka.properties), logger: logger)
+        var targets: [KafkaTopicPartition: Int64] = [:]
+        do {
+            for topic in [kafka.topics.status, kafka.topics.usage] {
+                let count = (try? await admin.partitionCount(topic: topic)) ?? 0
+                for index in 0..<count {
+                    let partition = KafkaTopicPartition(topic: topic, partition: Int32(index))
+                    let marks = try await admin.watermarks(partition)
+                    if marks.high > marks.low { targets[partition] = marks.high }
+                }
+            }
+        } catch {
+            await admin.close()
+            throw error
+        }
+        await admin.close()
+        return targets
+    }
+}

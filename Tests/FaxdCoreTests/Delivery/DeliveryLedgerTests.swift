@@ -1,0 +1,96 @@
+import FaxdCore
+import Foundation
+import Testing
+
+@Suite struct DeliveryLedgerTests {
+    private typealias F = EventFixtures
+    static let t0 = Date(timeIntervalSince1970: 1_795_775_400)
+
+    static func snapshot(_ status: FaxSnapshot.Status, attempts: Int = 0, faxID: String = F.faxID) -> FaxSnapshot {
+        FaxSnapshot(
+            id: faxID, status: status, pages: 1, errorCode: status == .failed ? "busy" : nil,
+            attempts: (0..<attempts).map { FaxSnapshot.Attempt(number: $0 + 1, startedAt: t0.addingTimeInterval(Double(60 * ($0 + 1)))) },
+            createdAt: t0, completedAt: status.isTerminal ? t0.addingTimeInterval(600) : nil)
+    }
+
+    @Test func publishedFactsAreDroppedAndNewOnesKept() {
+        var ledger = DeliveryLedger(forgetAfter: 3600)
+        let first = DeliveryFacts.of(Self.snapshot(.inProgress, attempts: 1), job: F.job, factory: F.webhook)
+        #expect(ledger.unpublished(first) == first)
+        ledger.record(first)
+        #expect(ledger.unpublished(first).isEmpty)
+        let final = DeliveryFacts.of(Self.snapshot(.delivered, attempts: 1), job: F.job, factory: F.webhook)
+        let missing = ledger.unpublished(final)
+        #expect(missing.status.map(\.type) == [.delivered] && missing.usage.map(\.type) == [.capture])
+    }
+
+    /// Events read back from the topics count the same as events this process published.
+    @Test func eventsReadFromTheTopicsCount() throws {
+        var ledger = DeliveryLedger(forgetAfter: 3600)
+        let facts = DeliveryFacts.of(Self.snapshot(.failed, attempts: 2), job: F.job, factory: F.webhook)
+        for event in facts.status { ledger.record(try JSONDecoder().decode(StatusEvent.self, from: Data(event.jsonBytes()))) }
+        #expect(ledger.unpublished(facts).status.isEmpty)
+        #expect(ledger.unpublished(facts).usage.count == 1, "the release is on fax.usage, not yet read")
+        for event in facts.usage { ledger.record(event) }
+        #expect(ledger.unpublished(facts).isEmpty)
+    }
+
+    @Test func overdueFaxesAreSubmittedUnfinishedOwnedAndNotJustLookedUp() {
+        var ledger = DeliveryLedger(forgetAfter: 3600)
+        let other = JobReference(tenantID: "globex", jobID: "inv-9")
+        ledger.record(F.worker.submitted(F.job, faxID: "fax_a", attempt: 1, occurredAt: Self.t0))
+        ledger.record(F.worker.submitted(other, faxID: "fax_b", attempt: 1, occurredAt: Self.t0.addingTimeInterval(10)))
+        ledger.record(F.worker.submitted(F.job, faxID: "fax_c", attempt: 1, occurredAt: Self.t0.addingTimeInterval(20)))
+        ledger.record(DeliveryFacts.of(Self.snapshot(.delivered, attempts: 1, faxID: "fax_c"), job: F.job, factory: F.webhook))
+        ledger.record(F.webhook.queued(F.job, faxID: "fax_d", occurredAt: Self.t0))  // never seen submitted
+
+        let now = Self.t0.addingTimeInterval(1000)
+        #expect(ledger.overdue(now: now, after: 2000, lookupInterval: 60) { _ in true }.isEmpty)
+        #expect(ledger.overdue(now: now, after: 900, lookupInterval: 60) { _ in true }.map(\.faxID) == ["fax_a", "fax_b"])
+        #expect(ledger.overdue(now: now, after: 900, lookupInterval: 60) { $0 == "globex" }.map(\.faxID) == ["fax_b"])
+        ledger.lookedUp("fax_a", at: now)
+        #expect(ledger.overdue(now: now.addingTimeInterval(30), after: 900, lookupInterval: 60) { _ in true }.map(\.faxID) == ["fax_b"])
+        #expect(ledger.overdue(now: now.addingTimeInterval(60), after: 900, lookupInterval: 60) { _ in true }.map(\.faxID) == ["fax_a", "fax_b"])
+    }
+
+    @Test func forgettingDropsOnlyWhatIsOldAndFinishedOrOrphaned() {
+        var ledger = DeliveryLedger(forgetAfter: 3600)
+        ledger.record(F.worker.submitted(F.job, faxID: "fax_open", attempt: 1, occurredAt: Self.t0))
+        ledger.record(F.worker.submitted(F.job, faxID: "fax_done", attempt: 1, occurredAt: Self.t0))
+        ledger.record(DeliveryFacts.of(Self.snapshot(.failed, faxID: "fax_done"), job: F.job, factory: F.webhook))
+        ledger.record(F.webhook.queued(F.job, faxID: "fax_orphan", occurredAt: Self.t0))
+        ledger.acknowledged(webhookID: "evt_1", at: Self.t0)
+        ledger.forget(now: Self.t0.addingTimeInterval(3000))
+        #expect(ledger.faxCount == 3 && ledger.wasAcknowledged(webhookID: "evt_1"))
+        ledger.forget(now: Self.t0.addingTimeInterval(600 + 3601))
+        #expect(ledger.fax("fax_open") != nil, "an unfinished fax stays until it finishes")
+        #expect(ledger.fax("fax_done") == nil && ledger.fax("fax_orphan") == nil)
+        #expect(!ledger.wasAcknowledged(webhookID: "evt_1"))
+    }
+
+    @Test func theLatestBalanceIsTheLatestByTimeNotByArrival() {
+        var ledger = DeliveryLedger(forgetAfter: 3600)
+        ledger.record(F.worker.usageBalance(tenantID: "acme", crossingID: "b", available: 500, held: 6, occurredAt: Self.t0.addingTimeInterval(60)))
+        ledger.record(F.worker.usageBalance(tenantID: "acme", crossingID: "a", available: 5000, held: 0, occurredAt: Self.t0))
+        #expect(ledger.balance(tenant: "acme")?.available == 500)
+        #expect(ledger.balance(tenant: "globex") == nil)
+    }
+
+    @Test func balanceCrossingsFireOnEachTransitionOnly() {
+        let below = DeliveryLedger.Balance(available: 900, held: 0, occurredAt: Self.t0)
+        let above = DeliveryLedger.Balance(available: 1500, held: 0, occurredAt: Self.t0)
+        #expect(BalanceCrossing.crossed(latest: nil, available: 999, threshold: 1000))
+        #expect(!BalanceCrossing.crossed(latest: nil, available: 1000, threshold: 1000))
+        #expect(!BalanceCrossing.crossed(latest: below, available: 10, threshold: 1000))
+        #expect(BalanceCrossing.crossed(latest: below, available: 2000, threshold: 1000))
+        #expect(BalanceCrossing.crossed(latest: above, available: 999, threshold: 1000))
+        #expect(BalanceCrossing.crossingID(threshold: 1000, available: 999, held: 6) == "1000:below:999:6")
+    }
+
+    @Test func dutyPartitionsAreStableAndSpread() {
+        #expect(DutyPartition.of(tenant: "acme", partitionCount: 6) == DutyPartition.of(tenant: "acme", partitionCount: 6))
+        let spread = Set((0..<60).map { DutyPartition.of(tenant: "tenant-\($0)", partitionCount: 6) })
+        #expect(spread == Set(0..<6))
+        #expect(DutyPartition.of(tenant: "anything", partitionCount: 1) == 0)
+    }
+}
