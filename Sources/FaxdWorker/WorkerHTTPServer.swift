@@ -4,7 +4,8 @@ import Hummingbird
 import Logging
 import Synchronization
 
-/// `/healthz` (the process answers), `/readyz` (subscribed and not draining) and `/metrics`
+/// `/healthz` (the process answers), `/readyz` (subscribed and not draining, and with the ingress,
+/// the result topics read), `/metrics`
 /// (Prometheus text) on `metrics.listen`, and the webhook ingress (`POST /webhooks/mintfax/{tenant}`,
 /// `POST /webhooks/mintfax`) when given one.
 struct WorkerHTTPServer: Sendable {
@@ -27,8 +28,11 @@ struct WorkerHTTPServer: Sendable {
     func run(onListening: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
         let router = Router()
         router.get("healthz") { _, _ in "ok\n" }
-        router.get("readyz") { [readiness] _, _ -> Response in
-            readiness.isReady ? Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ready\n"))) : Response(status: .serviceUnavailable)
+        router.get("readyz") { [readiness, ingress] _, _ -> Response in
+            // With the webhook ingress, ready also means the ledger has read the result topics.
+            let caughtUp = if let ingress { await ingress.tracker.isCaughtUp } else { true }
+            return readiness.isReady && caughtUp
+                ? Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ready\n"))) : Response(status: .serviceUnavailable)
         }
         router.get("metrics") { [metrics, consumer] _, _ -> Response in
             if let consumer { metrics.recordLag(consumer.lag()) }
