@@ -3,6 +3,7 @@ import FaxdHTTP
 import FaxdKafka
 import FaxdTestSupport
 import Foundation
+import Synchronization
 
 /// `faxd broker`, `faxd sandbox` and `faxd worker`s as separate processes, with kcat as the producer:
 /// the whole pipeline, nothing faked. The processes are terminated when the harness is released,
@@ -11,6 +12,8 @@ final class PipelineHarness {
     static let apiKey = "mfx_test_e2e000000000000000000001"
     /// A well-formed key the sandbox does not know: mintfax answers 401.
     static let revokedKey = "mfx_test_revoked00000000000000001"
+    /// The sandbox environment's webhook signing secret (every tenant's, here).
+    static let webhookSecret = "whsec_ZTJlLXdlYmhvb2stc2VjcmV0LTAwMDAwMQ"
     let directory: URL
     let broker: ManagedProcess
     let sandbox: ManagedProcess
@@ -20,7 +23,7 @@ final class PipelineHarness {
     private(set) var workers: [ManagedProcess] = []
 
     /// Starts the broker and a sandbox with one fast, generous environment.
-    init(partitions: Int = 6, sandboxFaults: String = "") async throws {
+    init(partitions: Int = 6, sandboxTimeScale: Double = 0.001, sandboxFaults: String = "") async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent(UniqueName.make("faxd-e2e"))
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         broker = try ManagedProcess(ManagedProcess.faxdExecutable, ["broker", "--brokers", "1", "--partitions", String(partitions)])
@@ -29,26 +32,58 @@ final class PipelineHarness {
         try """
             host: 127.0.0.1
             port: 0
-            time_scale: 0.001
+            time_scale: \(sandboxTimeScale)
             environments:
               - name: e2e
                 api_key: \(Self.apiKey)
                 balance_cents: 100000000
                 rate_limit_per_minute: 1000000
+                webhook_secret: \(Self.webhookSecret)
             \(sandboxFaults)
             """.write(to: sandboxConfig, atomically: true, encoding: .utf8)
         sandbox = try ManagedProcess(ManagedProcess.faxdExecutable, ["sandbox", "--config", sandboxConfig.path])
         sandboxURL = try await sandbox.firstLines(1)[0]
     }
 
-    /// Writes the worker's configuration (tenants `t1`…`t<tenants>` share the sandbox key; `revoked`
-    /// tenants hold a key the sandbox refuses) and starts it.
+    /// Writes the worker's configuration (tenants `t1`…`t<tenants>` share the sandbox key and webhook
+    /// secret; `revoked` tenants hold a key the sandbox refuses; `tenantExtras` adds YAML lines to a
+    /// tenant) and starts it. `extraConfiguration` is appended to `faxd.yaml` (whole sections).
     @discardableResult
     func startWorker(
-        tenants: Int = 5, revoked: [String] = [], requestTimeoutMS: Int = 5000, maxInFlight: Int = 32
+        tenants: Int = 5, revoked: [String] = [], requestTimeoutMS: Int = 5000, maxInFlight: Int = 32,
+        tenantExtras: [String: String] = [:], extraConfiguration: String = ""
     ) async throws -> ManagedProcess {
-        let tenantsYAML = "tenants:\n" + (1...tenants).map { "  - id: t\($0)\n    api_key: { env: E2E_MINTFAX_KEY }\n" }.joined()
-            + revoked.map { "  - id: \($0)\n    api_key: { env: E2E_REVOKED_KEY }\n" }.joined()
+        let config = try writeConfiguration(
+            tenants: tenants, revoked: revoked, requestTimeoutMS: requestTimeoutMS, maxInFlight: maxInFlight, tenantExtras: tenantExtras,
+            extraConfiguration: extraConfiguration)
+        let worker = try ManagedProcess(ManagedProcess.faxdExecutable, ["worker", "--config", config.path], environment: processEnvironment)
+        workers.append(worker)
+        return worker
+    }
+
+    /// `faxd webhooks` on `port`, with the configuration the workers have; returns once it listens.
+    func startWebhooks(port: Int) async throws -> ManagedProcess {
+        let webhooks = try ManagedProcess(
+            ManagedProcess.faxdExecutable, ["webhooks", "--config", directory.appendingPathComponent("faxd.yaml").path],
+            environment: processEnvironment.merging(["FAXD_METRICS_LISTEN": "127.0.0.1:\(port)"]) { _, new in new })
+        _ = try await webhooks.firstLines(1)
+        workers.append(webhooks)
+        return webhooks
+    }
+
+    private var processEnvironment: [String: String] {
+        ["E2E_MINTFAX_KEY": Self.apiKey, "E2E_REVOKED_KEY": Self.revokedKey, "E2E_WEBHOOK_SECRET": Self.webhookSecret, "FAXD_LOG_LEVEL": "error"]
+    }
+
+    private func writeConfiguration(
+        tenants: Int, revoked: [String], requestTimeoutMS: Int, maxInFlight: Int, tenantExtras: [String: String], extraConfiguration: String
+    ) throws -> URL {
+        func tenant(_ id: String, key: String) -> String {
+            "  - id: \(id)\n    api_key: { env: \(key) }\n    webhook_secret: { env: E2E_WEBHOOK_SECRET }\n"
+                + (tenantExtras[id].map { "    \($0)\n" } ?? "")
+        }
+        let tenantsYAML = "tenants:\n" + (1...tenants).map { tenant("t\($0)", key: "E2E_MINTFAX_KEY") }.joined()
+            + revoked.map { tenant($0, key: "E2E_REVOKED_KEY") }.joined()
         try tenantsYAML.write(to: directory.appendingPathComponent("tenants.yaml"), atomically: true, encoding: .utf8)
         let config = directory.appendingPathComponent("faxd.yaml")
         try """
@@ -71,12 +106,9 @@ final class PipelineHarness {
               shutdown_timeout_seconds: 20
             metrics:
               listen: 127.0.0.1:0
+            \(extraConfiguration)
             """.write(to: config, atomically: true, encoding: .utf8)
-        let worker = try ManagedProcess(
-            ManagedProcess.faxdExecutable, ["worker", "--config", config.path],
-            environment: ["E2E_MINTFAX_KEY": Self.apiKey, "E2E_REVOKED_KEY": Self.revokedKey, "FAXD_LOG_LEVEL": "error"])
-        workers.append(worker)
-        return worker
+        return config
     }
 
     /// Produces `lines` (`key<TAB>value`) to the jobs topic with kcat.
@@ -112,6 +144,40 @@ final class PipelineHarness {
         watchdog.cancel()
         try await consumer.close()
         return records
+    }
+
+    /// Every record on `topic`, read from the beginning to the high watermarks as they are now.
+    func readAll(_ topic: String) async throws -> [KafkaRecord] {
+        let admin = try KafkaAdmin(configuration: .init(bootstrapServers: bootstrap), logger: KafkaFixtures.logger("test.e2e.admin"))
+        var total: Int64 = 0
+        for index in 0..<(try await admin.partitionCount(topic: topic)) {
+            let marks = try await admin.watermarks(KafkaTopicPartition(topic: topic, partition: Int32(index)))
+            total += marks.high - marks.low
+        }
+        await admin.close()
+        guard total > 0 else { return [] }
+        let count = Mutex<Int64>(0)
+        let expected = total
+        return try await read(topic, timeout: .seconds(60)) { _ in
+            count.withLock { count in
+                count += 1
+                return count >= expected
+            }
+        }
+    }
+
+    /// The sandbox's webhook delivery attempts (introspection), as `(fax id, attempt, outcome)`.
+    func webhookDeliveries() async throws -> [(faxID: String, attempt: Int, outcome: String)] {
+        let client = try HTTPClient()
+        defer { client.shutdown() }
+        let response = try await client.execute(HTTPRequest(method: .GET, url: sandboxURL + "/_sandbox/webhook-deliveries"))
+        struct Entry: Decodable {
+            var fax_id: String
+            var attempt: Int
+            var outcome: String
+        }
+        struct List: Decodable { var data: [Entry] }
+        return try JSONDecoder().decode(List.self, from: Data(response.body)).data.map { ($0.fax_id, $0.attempt, $0.outcome) }
     }
 
     /// The sandbox's faxes (introspection), as `(idempotency key, tags)`.

@@ -179,6 +179,32 @@ import Testing
         }
     }
 
+    /// mintfax's deliveries race: a fax's events and their redeliveries arrive at once. Each fact is
+    /// published once and in the fax's order, and every delivery is answered (none waits forever on
+    /// another's publication).
+    @Test func concurrentDeliveriesOfOneFaxPublishEachFactOnceInOrder() async throws {
+        try await Self.withIngress { (ingress: Ingress) async throws in
+            let bodies = [
+                Self.event(), Self.event("fax.sending", status: "in_progress", attempts: 1),
+                Self.event("fax.sending", status: "in_progress", attempts: 2),
+                Self.event("fax.failed", status: "failed", attempts: 2),
+            ]
+            let answers = try await withThrowingTaskGroup(of: Int.self) { group in
+                for copy in 0..<5 {
+                    for (index, body) in bodies.enumerated() {
+                        group.addTask { try await ingress.deliver(body, id: "evt_\(index)_\(copy)") }
+                    }
+                }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            #expect(answers.count == 20 && answers.allSatisfy { $0 == 200 }, "\(answers)")
+            let status = try await ingress.statusEvents()
+            #expect(status.map(\.type) == [.queued, .sending, .sending, .failed])
+            #expect(status.filter { $0.type == .sending }.map(\.attempt) == [1, 2])
+            #expect(try await ingress.usageEvents().map(\.type) == [.release])
+        }
+    }
+
     @Test func bothSecretsOfARotationAreAccepted() async throws {
         try await Self.withIngress { (ingress: Ingress) async throws in
             #expect(try await ingress.deliver(Self.event(job: "a"), id: "evt_a", signedWith: [Self.acmeOld]) == 200)

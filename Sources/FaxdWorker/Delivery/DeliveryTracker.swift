@@ -54,31 +54,35 @@ actor DeliveryTracker {
 
     // MARK: Publishing
 
-    /// Publishes the events of `facts` not yet on the topics, keyed by `tenant`.
+    /// Publishes the events of `facts` not yet on the topics, keyed by `tenant`, in their order.
+    /// Publications of some of the same events already under way finish first, so a fax's history
+    /// reaches the topic in order however its webhooks race.
     /// - Returns: true once every event of `facts` is acknowledged by Kafka (now or before).
     func publishOnce(_ facts: DeliveryFacts, tenant: String) async -> Bool {
-        let unpublished = ledger.unpublished(facts)
-        var waits: [Task<Bool, Never>] = []
-        var fresh = DeliveryFacts()
-        for event in unpublished.status {
-            if let running = inFlight[event.eventID] { waits.append(running) } else { fresh.status.append(event) }
+        while true {
+            let running = ledger.unpublished(facts).eventIDs.compactMap { inFlight[$0] }
+            if running.isEmpty { break }
+            for task in running where !(await task.value) {
+                return false
+            }
         }
-        for event in unpublished.usage {
-            if let running = inFlight[event.eventID] { waits.append(running) } else { fresh.usage.append(event) }
+        let fresh = ledger.unpublished(facts)
+        guard !fresh.isEmpty else { return true }
+        let publisher = publisher
+        // The task settles the books itself before anyone sees its result, so a waiter that resumes
+        // first finds the events recorded (or free to try again), never still in flight.
+        let task = Task {
+            let published = await publisher.publish(tenantKey: Array(tenant.utf8), status: fresh.status, usage: fresh.usage)
+            await self.settle(fresh, published: published)
+            return published
         }
-        if !fresh.isEmpty {
-            let publisher = publisher
-            let task = Task { await publisher.publish(tenantKey: Array(tenant.utf8), status: fresh.status, usage: fresh.usage) }
-            for id in fresh.eventIDs { inFlight[id] = task }
-            let published = await task.value
-            for id in fresh.eventIDs { inFlight[id] = nil }
-            if published { ledger.record(fresh) }
-            guard published else { return false }
-        }
-        for wait in waits where !(await wait.value) {
-            return false
-        }
-        return true
+        for id in fresh.eventIDs { inFlight[id] = task }
+        return await task.value
+    }
+
+    private func settle(_ facts: DeliveryFacts, published: Bool) {
+        for id in facts.eventIDs { inFlight[id] = nil }
+        if published { ledger.record(facts) }
     }
 
     /// Publishes a tenant's `usage.balance` and records it as the tenant's latest.
