@@ -87,6 +87,18 @@ public final class KafkaConsumer: Sendable {
         try KafkaError.check(rd_kafka_subscribe(handle.pointer, list))
     }
 
+    /// Reads `offsets`' partitions from the given offsets without joining the group: no rebalances,
+    /// no listener. Replaces the previous assignment; buffered records of partitions left out are
+    /// dropped. Nothing is committed unless the owner stores offsets (or commits) itself.
+    ///
+    /// - Important: do not mix with `subscribe`.
+    public func assign(_ offsets: [KafkaTopicPartition: Int64]) throws(KafkaError) {
+        let list = RDKafkaPartitionList.make(offsets.map { ($0.key, $0.value) })
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        core.replaceAssignment(Set(offsets.keys))
+        try KafkaError.check(rd_kafka_assign(handle.pointer, list))
+    }
+
     /// The partitions currently assigned to this consumer.
     public func assignment() throws(KafkaError) -> [KafkaTopicPartition] {
         var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?

@@ -163,6 +163,17 @@ final class KafkaConsumerCore: Sendable {
         state.withLock { state in state.positions.filter { state.assigned.contains($0.key) } }
     }
 
+    /// Makes `partitions` the whole assignment (a manual `assign`), forgetting the others.
+    func replaceAssignment(_ partitions: Set<KafkaTopicPartition>) {
+        let left = state.withLock { state in
+            let left = state.assigned.subtracting(partitions)
+            state.forget(Array(left))
+            state.assigned = partitions
+            return left
+        }
+        buffer.remove(partitions: left)
+    }
+
     /// Holds `partitions` back: their records stop reaching the buffer at once.
     func pause(_ partitions: Set<KafkaTopicPartition>) {
         state.withLock { $0.pausedByOwner.formUnion(partitions) }

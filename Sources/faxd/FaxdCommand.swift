@@ -6,6 +6,9 @@ struct FaxdCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "faxd",
         abstract: "Sends faxes from Kafka jobs through the mintfax API, once each.",
-        subcommands: [WorkerCommand.self, WebhooksCommand.self, EnqueueCommand.self, DevCommand.self, SandboxCommand.self, ReplayCommand.self, BrokerCommand.self, KeyCommand.self]
+        subcommands: [
+            WorkerCommand.self, WebhooksCommand.self, EnqueueCommand.self, DevCommand.self, SandboxCommand.self, ReplayCommand.self,
+            RedriveCommand.self, BrokerCommand.self, KeyCommand.self,
+        ]
     )
 }

@@ -85,6 +85,9 @@ import Testing
         (["key", "--tenant", "acme", "--job", "j", "--namespace", "nope"], "--namespace"),
         (["replay", "--to-time", "yesterday"], "--to-time"),
         (["replay"], "--to-beginning"),
+        (["redrive", "--since", "yesterday"], "--since"),
+        (["redrive", "--since", "2026-11-27T09:00:00Z", "--until", "2026-11-27T08:00:00Z"], "--until"),
+        (["redrive", "--topic", "fax.jobs.dlq"], "--dlq-topic"),
     ])
     func badFlagsAreNamedInOneLine(arguments: [String], flag: String) async throws {
         let process = try ManagedProcess(ManagedProcess.faxdExecutable, arguments)

@@ -47,6 +47,35 @@ import Testing
         await cluster.shutdown()
     }
 
+    @Test func anAssignedConsumerReadsFromTheGivenOffsetsAndCommitsNothing() async throws {
+        let cluster = try MockKafkaCluster(brokers: 1, logger: logger)
+        let topic = UniqueName.make("assign")
+        try cluster.createTopic(topic, partitions: 2)
+        let producer = try KafkaProducer(configuration: .init(bootstrapServers: cluster.bootstrapServers), logger: logger)
+        for i in 0..<20 {
+            _ = try await producer.send(KafkaOutgoingMessage(topic: topic, partition: Int32(i % 2), key: nil, value: Array("v\(i)".utf8)))
+        }
+        await producer.close()
+        let group = UniqueName.make("g")
+        let consumer = try KafkaConsumer(
+            configuration: KafkaConsumerConfiguration(bootstrapServers: cluster.bootstrapServers, groupID: group), logger: logger)
+        let (p0, p1) = (KafkaTopicPartition(topic: topic, partition: 0), KafkaTopicPartition(topic: topic, partition: 1))
+        try consumer.assign([p0: 7, p1: 0])
+        #expect(Set(try consumer.assignment()) == [p0, p1])
+        var offsets: [Int32: [Int64]] = [:]
+        for try await record in consumer.records {
+            offsets[record.partition, default: []].append(record.offset)
+            if offsets.values.map(\.count).reduce(0, +) == 13 { break }
+        }
+        #expect(offsets[0] == Array(7..<10))
+        #expect(offsets[1] == Array(0..<10))
+        try await consumer.close()
+        let admin = try KafkaAdmin(configuration: .init(bootstrapServers: cluster.bootstrapServers), logger: logger)
+        #expect(try await admin.committedOffsets(group: group, partitions: [p0, p1]) == [p0: nil, p1: nil])
+        await admin.close()
+        await cluster.shutdown()
+    }
+
     @Test func aProducerRetriesThroughInjectedBrokerErrors() async throws {
         let cluster = try MockKafkaCluster(brokers: 1, logger: logger)
         let topic = UniqueName.make("inject")
