@@ -6,6 +6,6 @@ struct FaxdCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "faxd",
         abstract: "Sends faxes from Kafka jobs through the mintfax API, once each.",
-        subcommands: [WorkerCommand.self, EnqueueCommand.self, DevCommand.self, SandboxCommand.self, ReplayCommand.self, BrokerCommand.self, KeyCommand.self]
+        subcommands: [WorkerCommand.self, EnqueueCommand.self, DevCommand.self, SandboxCommand.self, ReplayCommand.self, BrokerCommand.self, KeyCommand.self, UsageCommand.self]
     )
 }
