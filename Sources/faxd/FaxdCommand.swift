@@ -8,7 +8,7 @@ struct FaxdCommand: AsyncParsableCommand {
         abstract: "Sends faxes from Kafka jobs through the mintfax API, once each.",
         subcommands: [
             WorkerCommand.self, WebhooksCommand.self, EnqueueCommand.self, DevCommand.self, SandboxCommand.self, ReplayCommand.self,
-            RedriveCommand.self, BrokerCommand.self, KeyCommand.self,
+            RedriveCommand.self, UsageCommand.self, BrokerCommand.self, KeyCommand.self,
         ]
     )
 }
