@@ -32,6 +32,24 @@ public final class KafkaAdmin: Sendable {
         try await RDKafkaQueries.watermarks(handle, partition, timeout: timeout)
     }
 
+    /// The low and high watermarks of every partition of `topic` now: one metadata request for the
+    /// partitions, then one watermark query per partition, each bounded by `timeout`. Empty partitions
+    /// are included (`low == high`); callers that want the partitions holding records keep `high > low`.
+    ///
+    /// - Throws: `KafkaError.Code.unknownTopicOrPartition` when the topic does not exist (a cluster that
+    ///   creates topics on first use, as the mock cluster does, creates it instead); otherwise the first
+    ///   request that failed.
+    public func watermarks(
+        ofTopic topic: String, timeout: Duration = .seconds(10)
+    ) async throws(KafkaError) -> [KafkaTopicPartition: KafkaWatermarks] {
+        var result: [KafkaTopicPartition: KafkaWatermarks] = [:]
+        for index in 0..<(try await partitionCount(topic: topic, timeout: timeout)) {
+            let partition = KafkaTopicPartition(topic: topic, partition: Int32(index))
+            result[partition] = try await watermarks(partition, timeout: timeout)
+        }
+        return result
+    }
+
     /// For each partition, the earliest offset whose timestamp is at or after the given time
     /// (milliseconds since the epoch); -1 where no such record exists.
     public func offsets(

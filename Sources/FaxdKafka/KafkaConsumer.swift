@@ -161,6 +161,13 @@ public final class KafkaConsumer: Sendable {
         core.resume(Set(partitions))
     }
 
+    /// Ends `records` with `error`: its reader gets the records already buffered, then `error`; later
+    /// records are dropped. Polling goes on until `close`. For readers inside the adapter that give up
+    /// on a consumer (`KafkaTopicSnapshotReader`'s idle watchdog).
+    func finishRecords(throwing error: KafkaError) {
+        core.buffer.finish(error: error)
+    }
+
     /// Moves an assigned partition to `offset`; buffered records of that partition are dropped.
     public func seek(_ partition: KafkaTopicPartition, to offset: Int64, timeout: Duration = .seconds(10)) async throws(KafkaError) {
         core.willSeek(partition, to: offset)

@@ -3,7 +3,6 @@ import FaxdCore
 import FaxdKafka
 import Foundation
 import Logging
-import Synchronization
 
 /// `faxd redrive`: puts dead letters back on the jobs topic once what parked them is fixed (a tenant's
 /// key replaced, a balance topped up). Each job goes back byte for byte, so it keeps its job id and
@@ -57,35 +56,42 @@ struct RedriveCommand: AsyncParsableCommand {
         let selection = DeadLetterSelection(
             tenants: Set(tenants), errorCodes: Set(errorCodes), since: since.flatMap(RFC3339Timestamp.parse),
             until: until.flatMap(RFC3339Timestamp.parse), includeRejected: includeRejected)
-        let admin = try KafkaAdmin(configuration: .init(bootstrapServers: brokers), logger: logger)
-        let ends: [KafkaTopicPartition: KafkaWatermarks]
+        let reader: KafkaTopicSnapshotReader
         do {
-            ends = try await Self.watermarks(of: dlqTopic, admin)
-            await admin.close()
+            reader = try await KafkaTopicSnapshotReader(
+                topic: dlqTopic, configuration: .init(bootstrapServers: brokers), idleTimeout: .seconds(readTimeout), logger: logger)
         } catch {
-            await admin.close()
             throw CommandFailure("cannot read the partitions of \(dlqTopic) at \(brokers): \(error)")
         }
 
         let (reports, reportSink) = AsyncStream.makeStream(of: Result<KafkaDeliveryReport, KafkaError>.self)
         let producer: KafkaProducer?
-        let publish: (@Sendable (KafkaRecord) async throws -> Void)?
-        if dryRun {
-            (producer, publish) = (nil, nil)
-        } else {
-            do {
-                let created = try KafkaProducer(configuration: .init(bootstrapServers: brokers), logger: logger)
-                let topic = topic
-                producer = created
-                publish = { record in try await Self.produce(Self.redriven(record, to: topic), created, reportSink) }
-            } catch {
-                throw CommandFailure("\(error)")
-            }
+        do {
+            producer = dryRun ? nil : try KafkaProducer(configuration: .init(bootstrapServers: brokers), logger: logger)
+        } catch {
+            throw CommandFailure("\(error)")
         }
-        let read = await Self.read(
-            ends, brokers: brokers, logger: logger, idleTimeout: .seconds(readTimeout),
-            select: { selection.verdict(tenant: $0.tenant, errorCode: $0.errorCode, writtenAt: $0.writtenAt) },
-            publish: publish)
+        var read = ReadResult()
+        do {
+            try await reader.read { record in
+                read.readCount += 1
+                let deadLetter = DeadLetter(record)
+                switch selection.verdict(tenant: deadLetter.tenant, errorCode: deadLetter.errorCode, writtenAt: deadLetter.writtenAt) {
+                case .redrive:
+                    read.selected[Row(tenant: deadLetter.tenant ?? "-", errorCode: deadLetter.errorCode ?? "-"), default: 0] += 1
+                    if let producer {
+                        try await Self.produce(Self.redriven(record, to: topic), producer, reportSink)
+                        read.produced += 1
+                    }
+                case .skipRejected:
+                    read.skippedRejected += 1
+                case .notSelected:
+                    break
+                }
+            }
+        } catch {
+            read.stopped = "\(error)"
+        }
         if read.stopped != nil {
             // The cluster may be gone: give what was handed over a short while, then fail the rest.
             await producer?.close(timeout: .seconds(10))
@@ -159,7 +165,7 @@ struct RedriveCommand: AsyncParsableCommand {
     }
 
     /// What reading the dead-letter topic found and did.
-    struct ReadResult: Sendable {
+    struct ReadResult {
         var readCount = 0
         var selected: [Row: Int] = [:]
         var skippedRejected = 0
@@ -169,105 +175,6 @@ struct RedriveCommand: AsyncParsableCommand {
         var stopped: String?
 
         var selectedCount: Int { selected.values.reduce(0, +) }
-    }
-
-    /// Each non-empty partition of `topic` with its watermarks now: reading stops at these ends.
-    private static func watermarks(of topic: String, _ admin: KafkaAdmin) async throws -> [KafkaTopicPartition: KafkaWatermarks] {
-        var result: [KafkaTopicPartition: KafkaWatermarks] = [:]
-        for index in 0..<(try await admin.partitionCount(topic: topic)) {
-            let partition = KafkaTopicPartition(topic: topic, partition: Int32(index))
-            let marks = try await admin.watermarks(partition)
-            if marks.high > marks.low { result[partition] = marks }
-        }
-        return result
-    }
-
-    /// Reads every partition of `ends` from its low to its high watermark with a consumer that is
-    /// assigned the partitions (it joins no group and commits nothing), and passes each record the
-    /// selection redrives to `publish` (nil in a dry run), in order.
-    ///
-    /// Reading stops early — with `stopped` set — when no record arrives for `idleTimeout` (the
-    /// cluster went away) or publishing fails.
-    private static func read(
-        _ ends: [KafkaTopicPartition: KafkaWatermarks], brokers: String, logger: Logger, idleTimeout: Duration,
-        select: @escaping @Sendable (DeadLetter) -> DeadLetterSelection.Verdict,
-        publish: (@Sendable (KafkaRecord) async throws -> Void)?
-    ) async -> ReadResult {
-        guard !ends.isEmpty else { return ReadResult() }
-        let configuration = KafkaConsumerConfiguration(
-            bootstrapServers: brokers, groupID: "faxd-redrive-\(UUID().uuidString.lowercased())", properties: ["enable.auto.commit": "false"])
-        let consumer: KafkaConsumer
-        do {
-            consumer = try KafkaConsumer(configuration: configuration, logger: logger)
-            try consumer.assign(ends.mapValues(\.low))
-        } catch {
-            return ReadResult(stopped: "\(error)")
-        }
-        let lastRecord = LastRecordTime()
-        let result = await withTaskGroup(of: ReadResult?.self) { group in
-            group.addTask {
-                var result = ReadResult()
-                var remaining = ends.mapValues(\.high)
-                do {
-                    for try await record in consumer.records {
-                        lastRecord.touch()
-                        let partition = record.topicPartition
-                        guard let end = remaining[partition], record.offset < end else { continue }
-                        if record.offset + 1 >= end {
-                            remaining[partition] = nil
-                            consumer.pause([partition])
-                        }
-                        result.readCount += 1
-                        let deadLetter = DeadLetter(record)
-                        switch select(deadLetter) {
-                        case .redrive:
-                            result.selected[Row(tenant: deadLetter.tenant ?? "-", errorCode: deadLetter.errorCode ?? "-"), default: 0] += 1
-                            if let publish {
-                                try await publish(record)
-                                result.produced += 1
-                            }
-                        case .skipRejected:
-                            result.skippedRejected += 1
-                        case .notSelected:
-                            break
-                        }
-                        if remaining.isEmpty { return result }
-                    }
-                    result.stopped = "the consumer closed"
-                } catch {
-                    result.stopped = "\(error)"
-                }
-                return result
-            }
-            group.addTask {
-                while !Task.isCancelled {
-                    let idle = lastRecord.idle
-                    if idle >= idleTimeout { return nil }
-                    try? await Task.sleep(for: min(idleTimeout - idle, .seconds(1)))
-                }
-                return nil
-            }
-            var result: ReadResult?
-            var stalled = false
-            for await value in group {
-                if let value { result = value } else if result == nil { stalled = true }
-                group.cancelAll()
-            }
-            if stalled { result?.stopped = "nothing arrived for \(idleTimeout) before the end it had at the start" }
-            return result ?? ReadResult(stopped: "reading ended without a result")
-        }
-        try? await consumer.close(timeout: .seconds(10))
-        return result
-    }
-
-    /// When the reader last got a record, for the watchdog that ends a stalled read.
-    private final class LastRecordTime: Sendable {
-        private let instant = Mutex(ContinuousClock.now)
-
-        func touch() { instant.withLock { $0 = .now } }
-
-        /// The time since the last record (or since this was made).
-        var idle: Duration { ContinuousClock.now - instant.withLock { $0 } }
     }
 
     /// Hands `message` to the producer in order (waiting while its queue is full); the delivery

@@ -8,8 +8,8 @@ import Logging
 /// beginning to its end as it was at the start, drops duplicate events by `event_id`, and prints per
 /// tenant and environment the faxes held, still held, captured and released, and the latest balance.
 ///
-/// Commits nothing: it reads in a throwaway consumer group, so no other group moves. The rules of
-/// counting are `UsageLedger`'s.
+/// Commits nothing: it reads with `KafkaTopicSnapshotReader`, which joins no consumer group. The rules
+/// of counting are `UsageLedger`'s.
 struct UsageReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
@@ -39,12 +39,10 @@ struct UsageReportCommand: AsyncParsableCommand {
     func run() async throws {
         var logger = CommandLogging.bootstrap(label: "faxd.usage")
         logger.logLevel = .error
-        let reader = TopicSnapshotReader(bootstrapServers: brokers, topic: topic, logger: logger)
-        let ledger: UsageLedger
+        var ledger = UsageLedger(since: since.flatMap(RFC3339Timestamp.parse))
         do {
-            ledger = try await reader.read(into: UsageLedger(since: since.flatMap(RFC3339Timestamp.parse))) { ledger, record in
-                ledger.add(recordValue: record.value)
-            }
+            let reader = try await KafkaTopicSnapshotReader(topic: topic, configuration: .init(bootstrapServers: brokers), logger: logger)
+            try await reader.read { record in ledger.add(recordValue: record.value) }
         } catch {
             throw CommandFailure("cannot read \(topic): \(error)")
         }

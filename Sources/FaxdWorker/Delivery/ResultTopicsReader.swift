@@ -6,9 +6,11 @@ import Logging
 /// Reads `fax.status` and `fax.usage` from the beginning into a `DeliveryTracker`, and keeps
 /// following them, so every worker knows which delivery facts exist whoever published them.
 ///
-/// It reads as a consumer group of its own (`<group_id>.ledger.<uuid>`, nothing committed), so it
-/// gets every partition. It tells the tracker it caught up once it reached the high watermarks the
-/// topics had when it started. Every minute it lets the tracker forget what is too old to matter.
+/// It reads as the only member of a consumer group of its own (`<group_id>.ledger.<uuid>`, nothing
+/// committed), so it gets every partition, including partitions and topics created after it started
+/// (a reader assigned the partitions it found at the start would miss those). It tells the tracker it
+/// caught up once it reached the high watermarks the topics had when it started; a topic the cluster
+/// reports unknown then counts as empty. Every minute it lets the tracker forget what is too old to matter.
 struct ResultTopicsReader: Sendable {
     let kafka: WorkerConfiguration.Kafka
     let tracker: DeliveryTracker
@@ -46,18 +48,20 @@ struct ResultTopicsReader: Sendable {
         }
     }
 
-    /// The high watermark of every non-empty partition of both topics, now.
+    /// The high watermark of every non-empty partition of both topics, now; none for a topic the
+    /// cluster reports unknown. Other failures throw (`DeliveryTracking` starts again).
     private func startingHighWatermarks() async throws -> [KafkaTopicPartition: Int64] {
         let admin = try KafkaAdmin(configuration: KafkaClientConfiguration(bootstrapServers: kafka.bootstrapServers, properties: kafka.properties), logger: logger)
         var targets: [KafkaTopicPartition: Int64] = [:]
         do {
             for topic in [kafka.topics.status, kafka.topics.usage] {
-                let count = (try? await admin.partitionCount(topic: topic)) ?? 0
-                for index in 0..<count {
-                    let partition = KafkaTopicPartition(topic: topic, partition: Int32(index))
-                    let marks = try await admin.watermarks(partition)
-                    if marks.high > marks.low { targets[partition] = marks.high }
+                let watermarks: [KafkaTopicPartition: KafkaWatermarks]
+                do {
+                    watermarks = try await admin.watermarks(ofTopic: topic)
+                } catch where error.code == .unknownTopicOrPartition {
+                    watermarks = [:]
                 }
+                for (partition, marks) in watermarks where marks.high > marks.low { targets[partition] = marks.high }
             }
         } catch {
             await admin.close()
