@@ -69,11 +69,12 @@ actor DeliveryTracker {
         let fresh = ledger.unpublished(facts)
         guard !fresh.isEmpty else { return true }
         let publisher = publisher
-        // The task settles the books itself before anyone sees its result, so a waiter that resumes
-        // first finds the events recorded (or free to try again), never still in flight.
+        // The task (isolated to this actor, like the method that creates it) settles the books before
+        // anyone sees its result, so a waiter that resumes first finds the events recorded (or free
+        // to try again), never still in flight.
         let task = Task {
             let published = await publisher.publish(tenantKey: Array(tenant.utf8), status: fresh.status, usage: fresh.usage)
-            await self.settle(fresh, published: published)
+            self.settle(fresh, published: published)
             return published
         }
         for id in fresh.eventIDs { inFlight[id] = task }

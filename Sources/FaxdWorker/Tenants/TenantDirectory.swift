@@ -93,8 +93,17 @@ public final class TenantDirectory: Sendable {
         snapshot.withLock { $0 = next }
     }
 
+    /// Reads a secret; an error names its owner and key path (`tenant acme.webhook_secret`), never the value.
+    private func resolve(_ reference: SecretReference, owner: String, key: String, directory: String) throws(ConfigurationError) -> String {
+        do {
+            return try reference.resolve(environment: environment, relativeTo: directory)
+        } catch {
+            throw ConfigurationError(source: source, path: "\(owner).\(key)", reason: "\(reference): \(error.reason)")
+        }
+    }
+
     private func resolveKey(_ reference: SecretReference, owner: String, directory: String) throws(ConfigurationError) -> MintfaxAPIKey {
-        let text = try reference.resolve(environment: environment, relativeTo: directory)
+        let text = try resolve(reference, owner: owner, key: "api_key", directory: directory)
         guard let key = MintfaxAPIKey(text) else {
             throw ConfigurationError(source: source, path: "\(owner).api_key", reason: "\(reference) does not hold a mintfax key (mfx_test_… or mfx_live_…)")
         }
@@ -109,7 +118,7 @@ public final class TenantDirectory: Sendable {
     private func resolveWebhookSecrets(_ references: SecretReferences?, owner: String, directory: String) throws(ConfigurationError) -> [WebhookSecret] {
         var secrets: [WebhookSecret] = []
         for reference in references?.references ?? [] {
-            guard let secret = WebhookSecret(try reference.resolve(environment: environment, relativeTo: directory)) else {
+            guard let secret = WebhookSecret(try resolve(reference, owner: owner, key: "webhook_secret", directory: directory)) else {
                 throw ConfigurationError(source: source, path: "\(owner).webhook_secret", reason: "\(reference) does not hold a webhook secret (whsec_…)")
             }
             secrets.append(secret)
