@@ -45,14 +45,21 @@ public final class WebhookServer: Sendable {
             listen: listen, metrics: metrics, consumer: nil, readiness: readiness, ingress: delivery.ingress, logger: logger)
         readiness.set(true)
         logger.info("Webhook ingress started", metadata: ["http.listen": "\(configuration.metrics.listen)"])
+        var failure: (any Error)?
         await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.run(onListening: onListening) }
             group.addTask { [delivery] in await delivery.followResultTopics() }
-            _ = try? await group.next()
+            // Both run until cancelled; an error first (the listener could not bind) is a failure.
+            do {
+                try await group.next()
+            } catch where !Task.isCancelled {
+                failure = error
+            } catch {}
             group.cancelAll()
         }
         readiness.set(false)
         await producer.close(timeout: .seconds(10))
+        if let failure { throw failure }
         logger.info("Webhook ingress stopped")
     }
 }

@@ -88,17 +88,33 @@ public final class Worker: Sendable {
         logger.info(
             "Worker started",
             metadata: ["kafka.group_id": "\(configuration.kafka.groupID)", "kafka.topic": "\(configuration.kafka.topics.jobs)"])
-        try await withThrowingTaskGroup(of: Void.self) { group in
+        var failure: (any Error)?
+        await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.run(onListening: onListening) }
-            group.addTask { [delivery] in await delivery.followResultTopics() }
-            group.addTask { [reconciler] in await reconciler.run() }
-            group.addTask { [balanceWatch] in await balanceWatch.run() }
-            try await dispatcher.run()
+            group.addTask { [delivery, reconciler, balanceWatch] in
+                await withDiscardingTaskGroup { background in
+                    background.addTask { await delivery.followResultTopics() }
+                    background.addTask { await reconciler.run() }
+                    background.addTask { await balanceWatch.run() }
+                }
+            }
+            group.addTask { [dispatcher] in try await dispatcher.run() }
+            // The dispatcher returns after `shutdown()`; the others run until cancelled, so anything
+            // else that ends first is a failure (the listener could not bind, the consumer failed):
+            // leave the group cleanly and report it.
+            do {
+                try await group.next()
+            } catch {
+                failure = error
+                logger.error("Worker failed; leaving the group", metadata: ["error": "\(error)"])
+                await shutdown()
+            }
             group.cancelAll()
         }
         await admin.close()
         await producer.close(timeout: .seconds(10))
         http.shutdown()
+        if let failure { throw failure }
         logger.info("Worker stopped")
     }
 

@@ -17,7 +17,8 @@ struct WorkerHTTPServer: Sendable {
     let ingress: WebhookIngress?
     let logger: Logger
 
-    /// Whether the worker takes work: set once subscribed, cleared when draining.
+    /// A flag shared with handlers: whether the worker takes work (set once subscribed, cleared when
+    /// draining), or whether the listener is up.
     final class Readiness: Sendable {
         private let ready = Mutex(false)
         var isReady: Bool { ready.withLock { $0 } }
@@ -50,12 +51,22 @@ struct WorkerHTTPServer: Sendable {
         }
         var serverLogger = logger
         serverLogger.logLevel = .warning
+        let listening = Readiness()
         let application = Application(
             router: router,
             configuration: ApplicationConfiguration(address: .hostname(listen.host, port: listen.port)),
-            onServerRunning: { channel in onListening(channel.localAddress?.port ?? 0) },
+            onServerRunning: { channel in
+                listening.set(true)
+                onListening(channel.localAddress?.port ?? 0)
+            },
             logger: serverLogger)
-        try await application.runService()
+        do {
+            // Signals are the command's to handle (SIGTERM drains the worker first); this server stops
+            // when its task is cancelled.
+            try await application.runService(gracefulShutdownSignals: [])
+        } catch where !listening.isReady {
+            throw ConfigurationError(source: "configuration", path: "metrics.listen", reason: "cannot listen on \(listen.host):\(listen.port) (\(error))")
+        }
     }
 
     /// Reads a delivery (at most the ingress's body limit) and answers with the ingress's verdict.

@@ -47,16 +47,18 @@ final class PipelineHarness {
 
     /// Writes the worker's configuration (tenants `t1`…`t<tenants>` share the sandbox key and webhook
     /// secret; `revoked` tenants hold a key the sandbox refuses; `tenantExtras` adds YAML lines to a
-    /// tenant) and starts it. `extraConfiguration` is appended to `faxd.yaml` (whole sections).
+    /// tenant) and starts it. `extraConfiguration` is appended to `faxd.yaml` (whole sections);
+    /// `environment` adds variables (`FAXD_…` overrides).
     @discardableResult
     func startWorker(
         tenants: Int = 5, revoked: [String] = [], requestTimeoutMS: Int = 5000, maxInFlight: Int = 32,
-        tenantExtras: [String: String] = [:], extraConfiguration: String = ""
+        tenantExtras: [String: String] = [:], extraConfiguration: String = "", environment: [String: String] = [:]
     ) async throws -> ManagedProcess {
         let config = try writeConfiguration(
             tenants: tenants, revoked: revoked, requestTimeoutMS: requestTimeoutMS, maxInFlight: maxInFlight, tenantExtras: tenantExtras,
             extraConfiguration: extraConfiguration)
-        let worker = try ManagedProcess(ManagedProcess.faxdExecutable, ["worker", "--config", config.path], environment: processEnvironment)
+        let worker = try ManagedProcess(
+            ManagedProcess.faxdExecutable, ["worker", "--config", config.path], environment: processEnvironment.merging(environment) { _, new in new })
         workers.append(worker)
         return worker
     }

@@ -20,6 +20,20 @@ import Testing
         return tally.outcomes
     }
 
+    /// A listener that cannot bind is a start-up failure: the worker leaves the group and exits
+    /// non-zero with one line naming the setting, instead of working on without health or metrics.
+    @Test func aWorkerThatCannotListenExitsNamingTheSetting() async throws {
+        let harness = try await PipelineHarness(partitions: 1)
+        // The broker's own port is taken.
+        let taken = String(harness.bootstrap.split(separator: ",")[0])
+        let worker = try await harness.startWorker(environment: ["FAXD_METRICS_LISTEN": taken])
+        let status = try await worker.waitForExit(timeout: .seconds(60))
+        #expect(status != 0)
+        let last = worker.standardError.split(separator: "\n").last.map(String.init) ?? ""
+        #expect(last.hasPrefix("Error: ") && last.contains("metrics.listen") && last.contains(taken), "\(last)")
+        await harness.stop()
+    }
+
     @Test func twoWorkersSendEveryValidJobOnceAndDeadLetterTheMalformedAndAReplaySendsNothingAgain() async throws {
         let harness = try await PipelineHarness()
         let jobs = Self.validJobs(2_000)
