@@ -182,6 +182,19 @@ final class PipelineHarness {
         return try JSONDecoder().decode(List.self, from: Data(response.body)).data.map { ($0.fax_id, $0.attempt, $0.outcome) }
     }
 
+    /// The `POST /v1/faxes` requests the sandbox received (introspection), as `(idempotency key, replayed)`.
+    func sandboxSubmissions() async throws -> [(key: String?, replayed: Bool)] {
+        let client = try HTTPClient()
+        defer { client.shutdown() }
+        let response = try await client.execute(HTTPRequest(method: .GET, url: sandboxURL + "/_sandbox/submissions"))
+        struct Entry: Decodable {
+            var idempotency_key: String?
+            var replayed: Bool
+        }
+        struct List: Decodable { var data: [Entry] }
+        return try JSONDecoder().decode(List.self, from: Data(response.body)).data.map { ($0.idempotency_key, $0.replayed) }
+    }
+
     /// The sandbox's faxes (introspection), as `(idempotency key, tags)`.
     func sandboxFaxes() async throws -> [(key: String, tags: [String: String])] {
         let client = try HTTPClient()

@@ -34,6 +34,75 @@ import Testing
         await harness.stop()
     }
 
+    /// Reads `fax.status` until `job` (`tenant/job`) has an event of `type`; returns that event.
+    static func waitForEvent(_ harness: PipelineHarness, _ job: String, _ type: StatusEvent.Kind) async throws -> StatusEvent? {
+        let found = Mutex<StatusEvent?>(nil)
+        _ = try await harness.read("fax.status", timeout: .seconds(60)) { record in
+            guard let event = try? JSONDecoder().decode(StatusEvent.self, from: Data(record.value)),
+                "\(event.tenantID)/\(event.jobID)" == job, event.type == type
+            else { return false }
+            found.withLock { $0 = event }
+            return true
+        }
+        return found.withLock { $0 }
+    }
+
+    /// SIGHUP re-reads the tenants file: a tenant added while the worker runs gets its jobs sent.
+    @Test func sighupAddsATenantWithoutARestart() async throws {
+        let harness = try await PipelineHarness(partitions: 1)
+        let worker = try await harness.startWorker(tenants: 1, environment: ["FAXD_LOG_LEVEL": "info"])
+        try await harness.produce([PipelineHarness.job(tenant: "t9", id: "before")])
+        let parked = try await Self.waitForEvent(harness, "t9/before", .deadLettered)
+        #expect(parked?.error?.code == "unknown_tenant")
+
+        let tenants = harness.directory.appendingPathComponent("tenants.yaml")
+        let text = try String(contentsOf: tenants, encoding: .utf8) + "  - id: t9\n    api_key: { env: E2E_MINTFAX_KEY }\n"
+        try text.write(to: tenants, atomically: true, encoding: .utf8)
+        kill(worker.pid, SIGHUP)
+        try await Eventually.wait(for: "the worker to reload its tenants") { worker.standardError.contains("Tenants reloaded") }
+        #expect(worker.isRunning)
+
+        try await harness.produce([PipelineHarness.job(tenant: "t9", id: "after")])
+        let submitted = try await Self.waitForEvent(harness, "t9/after", .submitted)
+        #expect(submitted?.faxID != nil)
+        await harness.stop()
+    }
+
+    /// A record older than mintfax's key window is looked up by tag before anything is submitted: a
+    /// fax found there is reported, and no second POST reaches mintfax.
+    @Test func aLateReplayFindsTheFaxInsteadOfSubmittingAgain() async throws {
+        let harness = try await PipelineHarness(partitions: 1)
+        let first = try await harness.startWorker(tenants: 1)
+        try await harness.produce([PipelineHarness.job(tenant: "t1", id: "old")])
+        let original = try await Self.waitForEvent(harness, "t1/old", .submitted)
+        #expect(try await first.stop() == 0)
+
+        // A new group reads the record again; with a window of 0 hours every record counts as late.
+        let key = IdempotencyKey(tenantID: "t1", jobID: "old").description
+        let late = try await harness.startWorker(
+            tenants: 1, environment: ["FAXD_DISPATCH_LATE_REPLAY_AFTER_HOURS": "0", "FAXD_KAFKA_GROUP_ID": UniqueName.make("late")])
+        // The worker re-emits fax.submitted for the fax it found: the same event, the same fax id.
+        let seen = Mutex(0)
+        let records = try await harness.read("fax.status", timeout: .seconds(60)) { record in
+            guard let event = try? JSONDecoder().decode(StatusEvent.self, from: Data(record.value)), event.jobID == "old", event.type == .submitted
+            else { return false }
+            return seen.withLock { count in
+                count += 1
+                return count == 2
+            }
+        }
+        #expect(late.isRunning)
+        let posts = try await harness.sandboxSubmissions().filter { $0.key == key }
+        #expect(posts.count == 1, "the late replay submitted again: \(posts)")
+        #expect(try await harness.sandboxFaxes().filter { $0.key == key }.count == 1)
+        let submitted = records.compactMap { try? JSONDecoder().decode(StatusEvent.self, from: Data($0.value)) }
+            .filter { $0.jobID == "old" && $0.type == .submitted }
+        #expect(submitted.count == 2)
+        #expect(Set(submitted.map(\.eventID)) == Set([original?.eventID].compactMap { $0 }))
+        #expect(Set(submitted.map(\.faxID)) == [original?.faxID])
+        await harness.stop()
+    }
+
     @Test func twoWorkersSendEveryValidJobOnceAndDeadLetterTheMalformedAndAReplaySendsNothingAgain() async throws {
         let harness = try await PipelineHarness()
         let jobs = Self.validJobs(2_000)
