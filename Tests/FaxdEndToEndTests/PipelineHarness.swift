@@ -182,17 +182,19 @@ final class PipelineHarness {
         return try JSONDecoder().decode(List.self, from: Data(response.body)).data.map { ($0.fax_id, $0.attempt, $0.outcome) }
     }
 
-    /// The `POST /v1/faxes` requests the sandbox received (introspection), as `(idempotency key, replayed)`.
-    func sandboxSubmissions() async throws -> [(key: String?, replayed: Bool)] {
+    /// The `POST /v1/faxes` requests the sandbox received (introspection), as `(idempotency key,
+    /// replayed, answer status)`.
+    func sandboxSubmissions() async throws -> [(key: String?, replayed: Bool, status: Int?)] {
         let client = try HTTPClient()
         defer { client.shutdown() }
         let response = try await client.execute(HTTPRequest(method: .GET, url: sandboxURL + "/_sandbox/submissions"))
         struct Entry: Decodable {
             var idempotency_key: String?
             var replayed: Bool
+            var status: Int?
         }
         struct List: Decodable { var data: [Entry] }
-        return try JSONDecoder().decode(List.self, from: Data(response.body)).data.map { ($0.idempotency_key, $0.replayed) }
+        return try JSONDecoder().decode(List.self, from: Data(response.body)).data.map { ($0.idempotency_key, $0.replayed, $0.status) }
     }
 
     /// The sandbox's faxes (introspection), as `(idempotency key, tags)`.

@@ -47,6 +47,34 @@ import Testing
         return found.withLock { $0 }
     }
 
+    /// A revoked key opens the tenant's circuit: its queued jobs are parked at once, without a
+    /// request each (mintfax is not hammered, the partition's offsets move on), and other tenants flow.
+    @Test func aRevokedTenantsBacklogIsParkedAtOnceWithoutARequestEach() async throws {
+        let harness = try await PipelineHarness(partitions: 1)
+        let revoked = (0..<300).map { PipelineHarness.job(tenant: "t6", id: "r-\($0)") }
+        let others = (0..<30).map { PipelineHarness.job(tenant: "t1", id: "ok-\($0)") }
+        try await harness.produce(revoked + others)
+        let started = ContinuousClock.now
+        try await harness.startWorker(revoked: ["t6"])
+        let parked = Mutex<Set<String>>([])
+        let submitted = Mutex<Set<String>>([])
+        _ = try await harness.read("fax.status", timeout: .seconds(60)) { record in
+            guard let event = try? JSONDecoder().decode(StatusEvent.self, from: Data(record.value)) else { return false }
+            if event.type == .deadLettered { parked.withLock { _ = $0.insert(event.jobID) } }
+            if event.type == .submitted { submitted.withLock { _ = $0.insert(event.jobID) } }
+            return parked.withLock { $0.count } == revoked.count && submitted.withLock { $0.count } == others.count
+        }
+        let elapsed = ContinuousClock.now - started
+        #expect(parked.withLock { $0.count } == revoked.count)
+        #expect(submitted.withLock { $0.count } == others.count)
+        // At most one window of requests with the bad key (the per-tenant in-flight cap, 8): one at a
+        // time per job would have taken 300 requests, waiting 30 s per window of 8.
+        let refused = try await harness.sandboxSubmissions().filter { $0.status == 401 }.count
+        #expect(refused <= 8, "\(refused) requests with the revoked key")
+        print("e2e: 300 jobs of a revoked tenant parked in \(elapsed), \(refused) requests with its key")
+        await harness.stop()
+    }
+
     /// SIGHUP re-reads the tenants file: a tenant added while the worker runs gets its jobs sent.
     @Test func sighupAddsATenantWithoutARestart() async throws {
         let harness = try await PipelineHarness(partitions: 1)

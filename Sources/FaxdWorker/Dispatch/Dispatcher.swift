@@ -46,6 +46,12 @@ actor Dispatcher: KafkaRebalanceListener {
     private var nextWake: ContinuousClock.Instant?
     private var roomWaiters: [CheckedContinuation<Void, Never>] = []
     private var drainWaiters: [CheckedContinuation<Void, Never>] = []
+    /// Tenants whose key or balance failed: until when, and the error their jobs are parked with.
+    private var circuits: [String: (until: ContinuousClock.Instant, error: ErrorInfo)] = [:]
+    /// Jobs of a tenant with an open circuit, to be parked without a request; the run loop starts them.
+    private var toPark: [(pending: PendingJob, error: ErrorInfo)] = []
+    /// Parkings started and not yet published.
+    private var parking = 0
     private let clock = ContinuousClock()
 
     init(_ dependencies: Dependencies) {
@@ -67,7 +73,13 @@ actor Dispatcher: KafkaRebalanceListener {
                 await self.finishReading()
             }
             while true {
-                if readingDone, scheduler.totalQueued == 0, scheduler.totalInFlight == 0 { return }
+                for (pending, error) in toPark {
+                    inFlight[pending.record.topicPartition, default: 0] += 1
+                    parking += 1
+                    group.addTask { await self.executeParking(pending, error: error) }
+                }
+                toPark.removeAll()
+                if readingDone, scheduler.totalQueued == 0, scheduler.totalInFlight == 0, parking == 0 { return }
                 switch scheduler.next(now: clock.now) {
                 case .run(let pending, let tenant):
                     queuedBytes -= pending.record.value.count
@@ -125,6 +137,9 @@ actor Dispatcher: KafkaRebalanceListener {
                 tenantKey: Array(job.tenantID.utf8), status: [dependencies.events.expired(job.reference, attempt: nil, occurredAt: Date())])
             dependencies.metrics.count("expired")
             if done { finish(record) }
+        case .success(let job) where circuits[job.tenantID].map({ $0.until > clock.now }) ?? false:
+            toPark.append((PendingJob(job: job, record: record), circuits[job.tenantID]!.error))
+            poke()
         case .success(let job):
             let dispatch = dependencies.configuration.dispatch
             while scheduler.totalQueued >= dispatch.maxBufferedJobs || (queuedBytes > 0 && queuedBytes + record.value.count > dispatch.maxBufferedBytes) {
@@ -144,6 +159,20 @@ actor Dispatcher: KafkaRebalanceListener {
     private nonisolated func execute(_ pending: PendingJob) async {
         let outcome = await JobRun(pending: pending, dependencies: dependencies, retryPolicy: retryPolicy, dispatcher: self).run()
         await completed(pending, published: outcome)
+    }
+
+    /// Parks one job of a tenant with an open circuit; runs outside the actor.
+    private nonisolated func executeParking(_ pending: PendingJob, error: ErrorInfo) async {
+        let published = await JobRun(pending: pending, dependencies: dependencies, retryPolicy: retryPolicy, dispatcher: self).park(error, attempts: 0)
+        await parked(pending, published: published)
+    }
+
+    private func parked(_ pending: PendingJob, published: Bool) {
+        parking -= 1
+        inFlight[pending.record.topicPartition, default: 1] -= 1
+        if published { finish(pending.record) }
+        releaseDrainWaiters()
+        poke()
     }
 
     /// Records the end of a job: frees its slot and, when its events are durable, its offset.
@@ -202,10 +231,25 @@ actor Dispatcher: KafkaRebalanceListener {
         return scheduler.takeToken(tenant: tenant, now: clock.now) == nil
     }
 
-    /// Credentials or balance failed: no more submissions for the tenant for a while.
-    func openCircuit(tenant: String) {
-        scheduler.pause(tenant: tenant, until: clock.now.advanced(by: .seconds(30)))
-        dependencies.logger.warning("Tenant circuit open for 30 s", metadata: ["tenant.id": "\(tenant)"])
+    /// Credentials or balance failed (`error`): for 30 s no request goes out with the tenant's key, and
+    /// its jobs — those queued now and those read meanwhile — are parked on the dead-letter topic
+    /// straight away instead of waiting for the circuit (which would hold back the partitions'
+    /// offsets). After 30 s the next job tries the key again.
+    func openCircuit(tenant: String, error: ErrorInfo) {
+        let until = clock.now.advanced(by: .seconds(30))
+        let parked = ErrorInfo(
+            code: error.code, message: "Not sent: the tenant's circuit is open after \(error.code) (\(error.message))", retryable: false,
+            httpStatus: error.httpStatus)
+        circuits[tenant] = (until, parked)
+        scheduler.pause(tenant: tenant, until: until)
+        let held = scheduler.removeQueued { $0.job.tenantID == tenant }
+        queuedBytes -= held.reduce(0) { $0 + $1.record.value.count }
+        toPark += held.map { ($0, parked) }
+        for waiter in roomWaiters { waiter.resume() }
+        roomWaiters.removeAll()
+        poke()
+        dependencies.logger.warning(
+            "Tenant circuit open for 30 s; parking its jobs", metadata: ["tenant.id": "\(tenant)", "error.code": "\(error.code)", "jobs.parked": "\(held.count)"])
     }
 
     /// Applies a tenant's own limits from the tenants file.
@@ -259,6 +303,7 @@ actor Dispatcher: KafkaRebalanceListener {
     func partitionsRevoked(_ partitions: [KafkaTopicPartition], lost: Bool) async {
         let leaving = Set(partitions)
         let dropped = scheduler.removeQueued { leaving.contains($0.record.topicPartition) }
+        toPark.removeAll { leaving.contains($0.pending.record.topicPartition) }
         queuedBytes -= dropped.reduce(0) { $0 + $1.record.value.count }
         if !dropped.isEmpty { poke() }
         for waiter in roomWaiters { waiter.resume() }

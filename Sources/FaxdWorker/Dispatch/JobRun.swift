@@ -54,7 +54,7 @@ struct JobRun: Sendable {
                     deadLetter: (pending.record, .init(error: error, attempts: attempt)))
             case .park(let error, let tenantCircuit):
                 logger.warning("Job parked", metadata: ["error.code": "\(error.code)"])
-                if tenantCircuit { await dispatcher.openCircuit(tenant: job.tenantID) }
+                if tenantCircuit { await dispatcher.openCircuit(tenant: job.tenantID, error: error) }
                 return await park(error, attempts: attempt)
             case .retry(let error, let notBefore):
                 let elapsed = ContinuousClock.now - started
@@ -128,7 +128,9 @@ struct JobRun: Sendable {
         return (base.hasSuffix("/") ? String(base.dropLast()) : base) + "/webhooks/mintfax/" + job.tenantID
     }
 
-    private func park(_ error: ErrorInfo, attempts: Int) async -> Bool {
+    /// Parks the job on the dead-letter topic with `error` and publishes `fax.dead_lettered`.
+    /// - Returns: whether Kafka acknowledged both.
+    func park(_ error: ErrorInfo, attempts: Int) async -> Bool {
         dependencies.metrics.count("dead_lettered")
         dependencies.metrics.deadLettered()
         return await dependencies.publisher.publish(
