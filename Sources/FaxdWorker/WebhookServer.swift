@@ -16,6 +16,8 @@ public final class WebhookServer: Sendable {
     private let metrics: WorkerMetrics
     private let readiness = WorkerHTTPServer.Readiness()
     private let logger: Logger
+    /// Finished by `shutdown()`; `run()` ends when it ends.
+    private let stopping: (stream: AsyncStream<Void>, continuation: AsyncStream<Void>.Continuation) = AsyncStream.makeStream()
 
     /// - Throws: `ConfigurationError` for an unusable listen address; `KafkaError` for the producer.
     public init(configuration: WorkerConfiguration, tenants: TenantDirectory, metrics: WorkerMetrics, logger: Logger) throws {
@@ -36,7 +38,9 @@ public final class WebhookServer: Sendable {
             metrics: metrics, logger: logger)
     }
 
-    /// Serves until the calling task is cancelled, then flushes the producer. `onListening` gets the port.
+    /// Serves until `shutdown()` (or the calling task is cancelled), then flushes the producer.
+    /// `onListening` gets the port. Call it once.
+    /// - Throws: `ConfigurationError` when `metrics.listen` cannot be bound.
     public func run(onListening: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
         guard let listen = HostPort(configuration.metrics.listen) else {
             throw ConfigurationError(source: "configuration", path: "metrics.listen", reason: "must be host:port")
@@ -49,7 +53,8 @@ public final class WebhookServer: Sendable {
         await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.run(onListening: onListening) }
             group.addTask { [delivery] in await delivery.followResultTopics() }
-            // Both run until cancelled; an error first (the listener could not bind) is a failure.
+            group.addTask { [stopping] in for await _ in stopping.stream {} }
+            // Only the stop ends of itself; an error first (the listener could not bind) is a failure.
             do {
                 try await group.next()
             } catch where !Task.isCancelled {
@@ -61,5 +66,11 @@ public final class WebhookServer: Sendable {
         await producer.close(timeout: .seconds(10))
         if let failure { throw failure }
         logger.info("Webhook ingress stopped")
+    }
+
+    /// Stops serving: `run()` returns once the producer is flushed.
+    public func shutdown() {
+        readiness.set(false)
+        stopping.continuation.finish()
     }
 }

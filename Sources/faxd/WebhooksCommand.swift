@@ -3,7 +3,6 @@ import FaxdWorker
 import Foundation
 import Logging
 import Prometheus
-import UnixSignals
 
 /// `faxd webhooks --config config/faxd.yaml`: the webhook ingress alone.
 struct WebhooksCommand: AsyncParsableCommand {
@@ -21,33 +20,16 @@ struct WebhooksCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = CommandLogging.bootstrap(label: "faxd.webhooks", json: true)
-        let environment = ProcessInfo.processInfo.environment
+        let (configuration, tenants) = try SignalledService.load(config)
         let server: WebhookServer
         do {
-            let configuration = try WorkerConfiguration.load(path: config, environment: environment)
-            let tenants = try TenantDirectory(
-                path: WorkerCommand.tenantsPath(configuration, configFile: config), environment: environment,
-                mintfaxEnvironment: configuration.mintfax.environment)
             server = try WebhookServer(
                 configuration: configuration, tenants: tenants, metrics: WorkerMetrics(registry: PrometheusCollectorRegistry()), logger: logger)
         } catch {
             throw CommandFailure("\(error)")
         }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await server.run { port in CommandLogging.printLine("listening on \(port)") } }
-            group.addTask {
-                for await signal in await UnixSignalsSequence(trapping: .sigterm, .sigint, .sighup) {
-                    if signal == .sighup {
-                        WorkerCommand.reload(server.tenants, logger: logger)
-                        continue
-                    }
-                    logger.info("Stopping on \(signal)")
-                    return
-                }
-            }
-            try await group.next()
-            group.cancelAll()
-            try await group.waitForAll()
-        }
+        try await SignalledService.run(
+            tenants: tenants, logger: logger, service: { try await server.run { port in CommandLogging.printLine("listening on \(port)") } },
+            stop: { server.shutdown() })
     }
 }
