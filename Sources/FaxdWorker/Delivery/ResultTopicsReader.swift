@@ -10,7 +10,9 @@ import Logging
 /// committed), so it gets every partition, including partitions and topics created after it started
 /// (a reader assigned the partitions it found at the start would miss those). It tells the tracker it
 /// caught up once it reached the high watermarks the topics had when it started; a topic the cluster
-/// reports unknown then counts as empty. Every minute it lets the tracker forget what is too old to matter.
+/// reports unknown then counts as empty. Every minute, and every 100,000 records while it catches up
+/// (so a long topic does not pile up finished faxes in memory), it lets the tracker forget what is
+/// too old to matter.
 struct ResultTopicsReader: Sendable {
     let kafka: WorkerConfiguration.Kafka
     let tracker: DeliveryTracker
@@ -31,16 +33,19 @@ struct ResultTopicsReader: Sendable {
         try await withTaskCancellationHandler {
             var batch: [KafkaRecord] = []
             var lastForget = ContinuousClock.now
+            var sinceForget = 0
             for try await record in consumer.records {
+                sinceForget += 1
                 batch.append(record)
                 if let target = targets[record.topicPartition], record.offset + 1 >= target { targets[record.topicPartition] = nil }
                 guard consumer.bufferedRecordCount == 0 || batch.count >= 1_000 else { continue }
                 await tracker.observe(batch)
                 batch.removeAll(keepingCapacity: true)
                 if targets.isEmpty { await tracker.caughtUp() }
-                if ContinuousClock.now - lastForget > .seconds(60) {
+                if sinceForget >= 100_000 || ContinuousClock.now - lastForget > .seconds(60) {
                     await tracker.forget(now: Date())
                     lastForget = .now
+                    sinceForget = 0
                 }
             }
         } onCancel: {
