@@ -2,6 +2,7 @@ import FaxdKafka
 import HTTPTypes
 import Hummingbird
 import Logging
+import ServiceLifecycle
 import Synchronization
 
 /// `/healthz` (the process answers), `/readyz` (subscribed and not draining, and with the ingress,
@@ -60,10 +61,17 @@ struct WorkerHTTPServer: Sendable {
                 onListening(channel.localAddress?.port ?? 0)
             },
             logger: serverLogger)
+        // Signals are the command's to handle (SIGTERM drains the worker first).
+        let services = ServiceGroup(configuration: .init(services: [application], gracefulShutdownSignals: [], logger: serverLogger))
+        // Cancelling the group's own task would abort open connections; it runs apart, and the
+        // cancellation of this task becomes a graceful shutdown.
+        let running = Task { try await services.run() }
         do {
-            // Signals are the command's to handle (SIGTERM drains the worker first); this server stops
-            // when its task is cancelled.
-            try await application.runService(gracefulShutdownSignals: [])
+            try await withTaskCancellationHandler {
+                try await running.value
+            } onCancel: {
+                Task { await services.triggerGracefulShutdown() }
+            }
         } catch where !listening.isReady {
             throw ConfigurationError(source: "configuration", path: "metrics.listen", reason: "cannot listen on \(listen.host):\(listen.port) (\(error))")
         }

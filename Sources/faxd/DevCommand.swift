@@ -6,7 +6,6 @@ import FaxdWorker
 import Foundation
 import Logging
 import Prometheus
-import UnixSignals
 
 /// `faxd dev`: the embedded default. An in-process Kafka cluster with faxd's topics, the mintfax
 /// sandbox emulator with its demo environments, a worker (with the webhook ingress on `--port`, which
@@ -56,7 +55,18 @@ struct DevCommand: AsyncParsableCommand {
 
             let worker = try Self.makeWorker(bootstrap: cluster.bootstrapServers, sandboxURL: sandboxURL, port: port, logger: logger)
             try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await worker.run() }
+                group.addTask { [port] in
+                    do {
+                        try await SignalledService.run(
+                            tenants: worker.tenants, logger: logger, service: { try await worker.run() },
+                            stop: {
+                                CommandLogging.printLine("stopping…")
+                                await worker.shutdown()
+                            })
+                    } catch {
+                        throw Self.explain(error, port: port)
+                    }
+                }
 
                 CommandLogging.printLine(
                     """
@@ -72,13 +82,18 @@ struct DevCommand: AsyncParsableCommand {
                 try await Self.enqueueSamples(bootstrap: cluster.bootstrapServers, topic: topics.jobs, logger: logger)
 
                 group.addTask { try await Self.liveView(bootstrap: cluster.bootstrapServers, topics: topics, logger: logger) }
-                for await _ in await UnixSignalsSequence(trapping: .sigint, .sigterm) { break }
-                CommandLogging.printLine("stopping…")
-                await worker.shutdown()
+                // The worker ends on Ctrl-C (after draining) or when it fails; the live view goes with it.
+                try await group.next()
                 group.cancelAll()
             }
         }
         await cluster.shutdown()
+    }
+
+    /// A worker failure in the words of `faxd dev`'s flags: the listener is `--port`.
+    private static func explain(_ error: any Error, port: Int) -> any Error {
+        guard let configuration = error as? ConfigurationError, configuration.path == "metrics.listen" else { return error }
+        return CommandFailure("--port \(port): \(configuration.reason); choose another port with --port")
     }
 
     private static func makeWorker(bootstrap: String, sandboxURL: String, port: Int, logger: Logger) throws -> Worker {

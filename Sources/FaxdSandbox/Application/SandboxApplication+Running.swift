@@ -1,9 +1,10 @@
 public import Logging
+import ServiceLifecycle
 
 extension SandboxApplication {
     /// Starts a sandbox with `configuration` (port 0 picks a free port), runs `body` with the port it
-    /// listens on, then stops the sandbox and returns `body`'s result. The server runs in a child
-    /// task, so it never outlives this call.
+    /// listens on, then shuts the sandbox down gracefully and returns `body`'s result. The server runs
+    /// in a child task, so it never outlives this call.
     ///
     /// - Throws: what `body` throws, a `SandboxConfigurationError`, or the server's own error when it
     ///   stops before listening.
@@ -18,10 +19,12 @@ extension SandboxApplication {
             portContinuation.yield(port)
             portContinuation.finish()
         }
+        // No signals: the caller owns them. Stopped by a graceful shutdown once `body` returned.
+        let services = ServiceGroup(configuration: .init(services: [application], gracefulShutdownSignals: [], logger: logger))
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 defer { portContinuation.finish() }
-                try await application.run()
+                try await services.run()
             }
             var iterator = ports.makeAsyncIterator()
             guard let port = await iterator.next() else {
@@ -29,7 +32,8 @@ extension SandboxApplication {
                 throw SandboxConfigurationError("the sandbox stopped before listening")
             }
             let result = try await body(port)
-            group.cancelAll()
+            await services.triggerGracefulShutdown()
+            try await group.waitForAll()
             return result
         }
     }
