@@ -140,8 +140,10 @@ let package = Package(
         .executableTarget(
             name: "FaxdBench",
             dependencies: [
+                "FaxdCore",
                 "FaxdKafka",
                 "FaxdHTTP",
+                "FaxdMintfax",
                 "FaxdSandbox",
                 "FaxdTestSupport",
                 "FaxdWorker",

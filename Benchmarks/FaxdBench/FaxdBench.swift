@@ -4,7 +4,7 @@ import Foundation
 import Logging
 
 /// `make bench`: the baselines that the dispatch pipeline is measured against, in one run on one
-/// machine. Prints a Markdown table of medians.
+/// machine. Prints a Markdown table of medians, then the pipeline's ratios to its two halves.
 @main
 enum FaxdBench {
     static func main() async throws {
@@ -25,7 +25,10 @@ enum FaxdBench {
         results.append(contentsOf: try await HTTPBenchmarks.all(requests: requests, logger: logger, runs: runs))
         results.append(contentsOf: try await SandboxBenchmarks.all(requests: submissions, logger: logger, runs: runs))
         results.append(try await SandboxBenchmarks.startup(runs: runs))
-        results.append(try await PipelineBenchmarks.pipeline(jobs: jobs, maxInFlight: 64, latencyMS: 0, logger: logger).measure(runs: runs))
+        let httpOnly = try await PipelineBaselines.httpOnly(jobs: jobs, maxInFlight: 64, logger: logger).measure(runs: runs)
+        let kafkaOnly = try await PipelineBaselines.kafkaOnly(jobs: jobs, maxInFlight: 64, logger: logger).measure(runs: runs)
+        let pipeline = try await PipelineBenchmarks.pipeline(jobs: jobs, maxInFlight: 64, latencyMS: 0, logger: logger).measure(runs: runs)
+        results += [httpOnly, kafkaOnly, pipeline]
         for cap in [8, 32, 128] {
             results.append(try await PipelineBenchmarks.pipeline(jobs: jobs / 5, maxInFlight: cap, latencyMS: 50, logger: logger).measure(runs: 3, warmUp: false))
         }
@@ -37,5 +40,13 @@ enum FaxdBench {
             let runsText = result.rates.map { String(format: "%.0f", $0) }.joined(separator: ", ")
             print("| \(result.name) | \(String(format: "%.0f", result.median)) \(result.unit) | \(runsText) |")
         }
+
+        // Issue #4: end to end against the zero-latency sandbox, at least 0.5 of the smaller half.
+        let smaller = httpOnly.median <= kafkaOnly.median ? "HTTP only" : "Kafka only"
+        print("\nPipeline (64 in flight, zero-latency sandbox) against its halves, medians of this run:")
+        print(String(format: "- pipeline ÷ HTTP only:  %.0f ÷ %.0f = %.2f", pipeline.median, httpOnly.median, pipeline.median / httpOnly.median))
+        print(String(format: "- pipeline ÷ Kafka only: %.0f ÷ %.0f = %.2f", pipeline.median, kafkaOnly.median, pipeline.median / kafkaOnly.median))
+        print("- the smaller baseline is \(smaller): the ratio to it is "
+            + String(format: "%.2f", pipeline.median / min(httpOnly.median, kafkaOnly.median)) + " (target: at least 0.5)")
     }
 }
