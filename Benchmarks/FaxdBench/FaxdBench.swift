@@ -5,10 +5,22 @@ import Logging
 
 /// `make bench`: the baselines that the dispatch pipeline is measured against, in one run on one
 /// machine. Prints a Markdown table of medians, then the pipeline's ratios to its two halves.
+///
+/// `faxd-bench backlog` (`make bench-backlog`) is the backlog benchmark instead (`BacklogBenchmark`).
 @main
 enum FaxdBench {
     static func main() async throws {
         let environment = ProcessInfo.processInfo.environment
+        if CommandLine.arguments.dropFirst().first == "backlog" {
+            let jobs = environment["FAXD_BENCH_BACKLOG"].flatMap(Int.init) ?? 1_000_000
+            do {
+                try await BacklogBenchmark.run(jobs: jobs)
+            } catch {
+                FileHandle.standardError.write(Data("faxd-bench backlog: \(error)\n".utf8))
+                exit(1)
+            }
+            return
+        }
         let runs = environment["FAXD_BENCH_RUNS"].flatMap(Int.init) ?? 5
         let records = environment["FAXD_BENCH_RECORDS"].flatMap(Int.init) ?? 100_000
         let requests = environment["FAXD_BENCH_REQUESTS"].flatMap(Int.init) ?? 20_000
