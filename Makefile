@@ -5,7 +5,7 @@ SWIFT ?= swift
 APT_PACKAGES := librdkafka-dev libcurl4-openssl-dev kcat
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build test bench demo clean
+.PHONY: deps build test bench bench-backlog demo clean
 
 ## deps: install the missing system packages (non-interactive apt-get; runs `apt-get update` first)
 deps:
@@ -30,6 +30,12 @@ bench: deps
 	$(SWIFT) build -c release --product faxd-bench
 	$(SWIFT) build -c release --product faxd
 	.build/release/faxd-bench
+
+## bench-backlog: peak RSS of one release `faxd worker` working off FAXD_BENCH_BACKLOG jobs (1,000,000)
+bench-backlog: deps
+	$(SWIFT) build -c release --product faxd-bench
+	$(SWIFT) build -c release --product faxd
+	.build/release/faxd-bench backlog
 
 ## demo: faxd on its embedded default
 demo: deps

@@ -141,8 +141,10 @@ let package = Package(
         .executableTarget(
             name: "FaxdBench",
             dependencies: [
+                "FaxdCore",
                 "FaxdKafka",
                 "FaxdHTTP",
+                "FaxdMintfax",
                 "FaxdSandbox",
                 "FaxdTestSupport",
                 "FaxdWorker",

@@ -4,11 +4,23 @@ import Foundation
 import Logging
 
 /// `make bench`: the baselines that the dispatch pipeline is measured against, in one run on one
-/// machine. Prints a Markdown table of medians.
+/// machine. Prints a Markdown table of medians, then the pipeline's ratios to its two halves.
+///
+/// `faxd-bench backlog` (`make bench-backlog`) is the backlog benchmark instead (`BacklogBenchmark`).
 @main
 enum FaxdBench {
     static func main() async throws {
         let environment = ProcessInfo.processInfo.environment
+        if CommandLine.arguments.dropFirst().first == "backlog" {
+            let jobs = environment["FAXD_BENCH_BACKLOG"].flatMap(Int.init) ?? 1_000_000
+            do {
+                try await BacklogBenchmark.run(jobs: jobs)
+            } catch {
+                FileHandle.standardError.write(Data("faxd-bench backlog: \(error)\n".utf8))
+                exit(1)
+            }
+            return
+        }
         let runs = environment["FAXD_BENCH_RUNS"].flatMap(Int.init) ?? 5
         let records = environment["FAXD_BENCH_RECORDS"].flatMap(Int.init) ?? 100_000
         let requests = environment["FAXD_BENCH_REQUESTS"].flatMap(Int.init) ?? 20_000
@@ -25,7 +37,10 @@ enum FaxdBench {
         results.append(contentsOf: try await HTTPBenchmarks.all(requests: requests, logger: logger, runs: runs))
         results.append(contentsOf: try await SandboxBenchmarks.all(requests: submissions, logger: logger, runs: runs))
         results.append(try await SandboxBenchmarks.startup(runs: runs))
-        results.append(try await PipelineBenchmarks.pipeline(jobs: jobs, maxInFlight: 64, latencyMS: 0, logger: logger).measure(runs: runs))
+        let httpOnly = try await PipelineBaselines.httpOnly(jobs: jobs, maxInFlight: 64, logger: logger).measure(runs: runs)
+        let kafkaOnly = try await PipelineBaselines.kafkaOnly(jobs: jobs, maxInFlight: 64, logger: logger).measure(runs: runs)
+        let pipeline = try await PipelineBenchmarks.pipeline(jobs: jobs, maxInFlight: 64, latencyMS: 0, logger: logger).measure(runs: runs)
+        results += [httpOnly, kafkaOnly, pipeline]
         for cap in [8, 32, 128] {
             results.append(try await PipelineBenchmarks.pipeline(jobs: jobs / 5, maxInFlight: cap, latencyMS: 50, logger: logger).measure(runs: 3, warmUp: false))
         }
@@ -37,5 +52,13 @@ enum FaxdBench {
             let runsText = result.rates.map { String(format: "%.0f", $0) }.joined(separator: ", ")
             print("| \(result.name) | \(String(format: "%.0f", result.median)) \(result.unit) | \(runsText) |")
         }
+
+        // Issue #4: end to end against the zero-latency sandbox, at least 0.5 of the smaller half.
+        let smaller = httpOnly.median <= kafkaOnly.median ? "HTTP only" : "Kafka only"
+        print("\nPipeline (64 in flight, zero-latency sandbox) against its halves, medians of this run:")
+        print(String(format: "- pipeline ÷ HTTP only:  %.0f ÷ %.0f = %.2f", pipeline.median, httpOnly.median, pipeline.median / httpOnly.median))
+        print(String(format: "- pipeline ÷ Kafka only: %.0f ÷ %.0f = %.2f", pipeline.median, kafkaOnly.median, pipeline.median / kafkaOnly.median))
+        print("- the smaller baseline is \(smaller): the ratio to it is "
+            + String(format: "%.2f", pipeline.median / min(httpOnly.median, kafkaOnly.median)) + " (target: at least 0.5)")
     }
 }

@@ -23,22 +23,9 @@ enum PipelineBenchmarks {
 
     private static func run(jobs: Int, maxInFlight: Int, latencyMS: Int, logger: Logger) async throws -> Double {
         let cluster = try MockKafkaCluster(brokers: 1, logger: logger)
-        var topics = TopicNames()
         let prefix = UniqueName.make("bench")
-        topics.jobs = prefix + ".jobs"
-        topics.status = prefix + ".status"
-        topics.usage = prefix + ".usage"
-        topics.deadLetters = prefix + ".dlq"
-        for topic in [topics.jobs, topics.status, topics.usage, topics.deadLetters] { try cluster.createTopic(topic, partitions: 6) }
-
-        var sandboxConfiguration = SandboxConfiguration(port: 0, timeScale: 0.001, unauthenticatedRateLimitPerMinute: 10_000_000)
-        sandboxConfiguration.environments = [
-            EnvironmentConfiguration(
-                name: "bench", apiKey: apiKey, balanceCents: 1_000_000_000, rateLimitPerMinute: 100_000_000,
-                webhookSecret: SandboxConfiguration.demoEnvironments[0].webhookSecret)
-        ]
-        if latencyMS > 0 { sandboxConfiguration.faults.latency = .init(minMilliseconds: latencyMS) }
-        return try await SandboxApplication.withRunning(configuration: sandboxConfiguration, logger: logger) { port in
+        let topics = try createTopics(on: cluster, prefix: prefix)
+        return try await SandboxApplication.withRunning(configuration: sandboxConfiguration(latencyMS: latencyMS), logger: logger) { port in
             try await produceJobs(jobs, topic: topics.jobs, bootstrap: cluster.bootstrapServers, logger: logger)
 
             var configuration = WorkerConfiguration()
@@ -66,18 +53,54 @@ enum PipelineBenchmarks {
         }
     }
 
-    private static func produceJobs(_ count: Int, topic: String, bootstrap: String, logger: Logger) async throws {
+    /// The jobs, status, usage and dead-letter topics of one run, 6 partitions each.
+    static func createTopics(on cluster: MockKafkaCluster, prefix: String) throws -> TopicNames {
+        var topics = TopicNames()
+        topics.jobs = prefix + ".jobs"
+        topics.status = prefix + ".status"
+        topics.usage = prefix + ".usage"
+        topics.deadLetters = prefix + ".dlq"
+        for topic in [topics.jobs, topics.status, topics.usage, topics.deadLetters] { try cluster.createTopic(topic, partitions: 6) }
+        return topics
+    }
+
+    /// A sandbox with one environment whose balance and rate limit never stop a run, lifecycles at a
+    /// millisecond per step, and `latencyMS` before each answer.
+    static func sandboxConfiguration(latencyMS: Int) -> SandboxConfiguration {
+        var configuration = SandboxConfiguration(port: 0, timeScale: 0.001, unauthenticatedRateLimitPerMinute: 10_000_000)
+        configuration.environments = [
+            EnvironmentConfiguration(
+                name: "bench", apiKey: apiKey, balanceCents: 1_000_000_000, rateLimitPerMinute: 100_000_000,
+                webhookSecret: SandboxConfiguration.demoEnvironments[0].webhookSecret)
+        ]
+        if latencyMS > 0 { configuration.faults.latency = .init(minMilliseconds: latencyMS) }
+        return configuration
+    }
+
+    /// Job `index`: tenant `t1`…`t5` in turn, a 45-byte inline PDF (a record of about 170 bytes).
+    static func job(_ index: Int) -> (tenant: String, value: [UInt8]) {
+        let tenant = "t\(index % 5 + 1)"
+        let value = "{\"job_id\":\"job-\(index)\",\"tenant_id\":\"\(tenant)\",\"to\":\"+12125550100\",\"document\":{\"content_base64\":\"\(pdf)\",\"filename\":\"a.pdf\"}}"
+        return (tenant, Array(value.utf8))
+    }
+
+    private static let pdf = Data("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n".utf8).base64EncodedString()
+
+    /// Produces jobs `0..<count` keyed by tenant, and waits until Kafka acknowledged them all.
+    /// - Parameter partitions: when given, job `i` goes to partition `i % partitions` instead of its
+    ///   tenant's (five keys fill only five partitions).
+    static func produceJobs(_ count: Int, topic: String, bootstrap: String, partitions: Int? = nil, logger: Logger) async throws {
         let producer = try KafkaProducer(configuration: .init(bootstrapServers: bootstrap), logger: logger)
-        let pdf = Data("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n".utf8).base64EncodedString()
         let counter = DeliveryCounter()
         for i in 0..<count {
-            let tenant = "t\(i % 5 + 1)"
-            let value = "{\"job_id\":\"job-\(i)\",\"tenant_id\":\"\(tenant)\",\"to\":\"+12125550100\",\"document\":{\"content_base64\":\"\(pdf)\",\"filename\":\"a.pdf\"}}"
-            let message = KafkaOutgoingMessage(topic: topic, key: Array(tenant.utf8), value: Array(value.utf8))
+            let (tenant, value) = job(i)
+            let message = KafkaOutgoingMessage(topic: topic, partition: partitions.map { Int32(i % $0) }, key: Array(tenant.utf8), value: value)
             while try !counter.enqueue(message, on: producer) { try await Task.sleep(for: .milliseconds(1)) }
         }
-        try await producer.flush(timeout: .seconds(120))
+        try await producer.flush(timeout: .seconds(300))
         await producer.close()
+        let failed = counter.failed.load(ordering: .relaxed)
+        guard failed == 0 else { throw BenchmarkFailure(description: "\(failed) of \(count) jobs were not produced") }
     }
 
     /// Reads the status topic until `jobs` `fax.submitted` events; the rate between the first and last.

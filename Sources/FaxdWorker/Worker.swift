@@ -33,7 +33,7 @@ public final class Worker: Sendable {
         self.logger = logger
         let kafka = configuration.kafka
         var consumerConfiguration = KafkaConsumerConfiguration(
-            bootstrapServers: kafka.bootstrapServers, groupID: kafka.groupID, properties: kafka.properties)
+            bootstrapServers: kafka.bootstrapServers, groupID: kafka.groupID, properties: kafka.consumerProperties)
         consumerConfiguration.groupInstanceID = kafka.groupInstanceID
         consumerConfiguration.revokeTimeout = .seconds(configuration.dispatch.drainTimeoutSeconds + 5)
         consumerConfiguration.maxBufferedRecords = 1_000

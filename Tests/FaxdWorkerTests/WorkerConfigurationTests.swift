@@ -42,6 +42,14 @@ import Testing
         #expect(configuration.webhooks.publicBaseURL == "https://faxd.example.com")
     }
 
+    @Test func consumersBoundLibrdkafkasPrefetchQueueUnlessThePropertiesSetIt() {
+        var kafka = WorkerConfiguration.Kafka()
+        kafka.properties = ["security.protocol": "SSL"]
+        #expect(kafka.consumerProperties == ["security.protocol": "SSL", "queued.max.messages.kbytes": "16384"])
+        kafka.properties["queued.max.messages.kbytes"] = "65536"
+        #expect(kafka.consumerProperties == kafka.properties)
+    }
+
     @Test(arguments: [
         ("kafka:\n  bootstrap_server: x:1\n", "kafka.bootstrap_server: unknown key"),
         ("dispatch:\n  max_in_flight: lots\n", "dispatch.max_in_flight: expected a whole number, got 'lots'"),

@@ -31,6 +31,16 @@ public struct WorkerConfiguration: Codable, Sendable, Equatable {
 
         public init() {}
 
+        /// `properties` as the worker's consumers (jobs, result topics) get them: librdkafka's
+        /// pre-fetch queue is bounded to `queued.max.messages.kbytes` 16,384 (16 MiB; librdkafka's own
+        /// default is 64 MiB per consumer), unless `properties` sets it. The worker reads ahead itself
+        /// (`dispatch.max_buffered_jobs`, `max_buffered_bytes`); this queue only bridges fetch round
+        /// trips. librdkafka lowers `fetch.max.bytes` (50 MB) to the same 16 MiB unless that is set
+        /// too; a larger record is still fetched whole.
+        public var consumerProperties: [String: String] {
+            properties.merging(["queued.max.messages.kbytes": "16384"]) { own, _ in own }
+        }
+
         enum CodingKeys: String, CodingKey {
             case bootstrapServers = "bootstrap_servers"
             case groupID = "group_id"

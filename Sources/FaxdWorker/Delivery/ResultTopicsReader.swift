@@ -22,7 +22,7 @@ struct ResultTopicsReader: Sendable {
     func run() async throws {
         var targets = try await startingHighWatermarks()
         if targets.isEmpty { await tracker.caughtUp() }
-        var properties = kafka.properties
+        var properties = kafka.consumerProperties
         properties["enable.auto.commit"] = "false"
         var configuration = KafkaConsumerConfiguration(
             bootstrapServers: kafka.bootstrapServers, groupID: "\(kafka.groupID).ledger.\(UUID().uuidString.lowercased())", properties: properties)

@@ -1,19 +1,32 @@
-import FaxdCore
-import FaxdKafka
-import Logging
+public import FaxdCore
+public import FaxdKafka
+public import Logging
 import Synchronization
 
 /// Writes status and usage events and dead letters through the idempotent producer, and returns only
 /// once Kafka acknowledged every record: a job is done when its events are durable.
-struct EventPublisher: Sendable {
+///
+/// Public for `faxd-bench`, whose Kafka-only baseline publishes through it (the pipeline's own code).
+public struct EventPublisher: Sendable {
     let producer: KafkaProducer
     let topics: TopicNames
     let logger: Logger
 
+    public init(producer: KafkaProducer, topics: TopicNames, logger: Logger) {
+        self.producer = producer
+        self.topics = topics
+        self.logger = logger
+    }
+
     /// Why a job went to the dead-letter topic, carried as record headers.
-    struct DeadLetterReason: Sendable {
-        var error: ErrorInfo
-        var attempts: Int
+    public struct DeadLetterReason: Sendable {
+        public var error: ErrorInfo
+        public var attempts: Int
+
+        public init(error: ErrorInfo, attempts: Int) {
+            self.error = error
+            self.attempts = attempts
+        }
     }
 
     /// Publishes `status` and `usage` (keyed by tenant) and the dead letter, if any, retrying each
@@ -21,7 +34,7 @@ struct EventPublisher: Sendable {
     /// order given, so one tenant's events land on their partition in that order (a record that has
     /// to be sent again may land after its successors).
     /// - Returns: false when cancelled before everything was acknowledged.
-    func publish(
+    public func publish(
         tenantKey: [UInt8], status: [StatusEvent], usage: [UsageEvent] = [],
         deadLetter: (record: KafkaRecord, reason: DeadLetterReason)? = nil
     ) async -> Bool {
