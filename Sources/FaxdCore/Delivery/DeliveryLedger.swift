@@ -1,31 +1,30 @@
 public import Foundation
 
 /// What the result topics already say about each fax, built by reading `fax.status` and `fax.usage`
-/// (and by recording what this process published): which event ids exist, which faxes were submitted
-/// and are not yet delivered or failed, which webhook deliveries were acknowledged, and each tenant's
+/// (and by recording what this process published): which facts exist, which faxes were submitted and
+/// are not yet delivered or failed, which webhook deliveries were acknowledged, and each tenant's
 /// latest `usage.balance`. No I/O; the worker feeds it.
 ///
-/// It lets the webhook ingress and the reconciler publish each fact once (drop ids already present),
-/// and tells the reconciler which faxes are overdue. Because its state comes from Kafka, it survives
-/// restarts and is shared by every worker reading the same topics.
+/// It lets the webhook ingress and the reconciler publish each fact once (drop those already
+/// present), and tells the reconciler which faxes are overdue. Because its state comes from Kafka, it
+/// survives restarts and is shared by every worker reading the same topics.
 ///
-/// Memory is bounded by forgetting: a fax `forgetAfter` past its final event (or, never submitted by a
-/// worker we saw, past its last event) and webhook ids acknowledged `forgetAfter` ago are dropped by
+/// It is sized for hours of traffic at thousands of faxes a second: a fax is a 64-bit hash of its id
+/// and 24 bytes of state — its facts as bits (event ids are deterministic per fax and fact, see
+/// `EventFactory`), its tenant as an index, times as whole seconds — about 45 bytes in all; the id
+/// itself is kept only while the fax is submitted and unfinished (the reconciler needs it). Two fax
+/// ids with the same 64-bit hash would share an entry: about one chance in 10^7 among 10^6 faxes.
+///
+/// Memory is bounded by forgetting: a fax `forgetAfter` past its final event (or, never seen
+/// submitted, past its last event) and webhook ids acknowledged `forgetAfter` ago are dropped by
 /// `forget(now:)`. A redelivery after that republishes the same event ids, which consumers drop.
 public struct DeliveryLedger: Sendable {
-    /// One fax as the topics describe it.
+    /// A submitted, unfinished fax, as the reconciler sees it.
     public struct Fax: Sendable, Hashable {
-        public var job: JobReference
         public var faxID: String
-        /// `occurred_at` of `fax.submitted`, once seen.
-        public var submittedAt: Date?
-        /// `occurred_at` of `fax.delivered` or `fax.failed`, once seen.
-        public var finishedAt: Date?
-        /// The latest `occurred_at` of any of its events.
-        public var lastEventAt: Date
-        /// When the reconciler last looked it up.
-        public var lookedUpAt: Date?
-        public var eventIDs: Set<UUIDv5> = []
+        public var tenantID: String
+        /// `occurred_at` of `fax.submitted`.
+        public var submittedAt: Date
     }
 
     /// A tenant's balance as its latest `usage.balance` event stated it.
@@ -41,10 +40,61 @@ public struct DeliveryLedger: Sendable {
         }
     }
 
+    /// The facts of one fax, one bit each (`fax.sending` one per attempt, 1…24).
+    struct Facts: OptionSet, Hashable {
+        let rawValue: UInt32
+        init(rawValue: UInt32) { self.rawValue = rawValue }
+        static let submitted = Facts(rawValue: 1 << 0)
+        static let queued = Facts(rawValue: 1 << 1)
+        static let delivered = Facts(rawValue: 1 << 2)
+        static let failed = Facts(rawValue: 1 << 3)
+        static let hold = Facts(rawValue: 1 << 4)
+        static let capture = Facts(rawValue: 1 << 5)
+        static let release = Facts(rawValue: 1 << 6)
+        static func sending(_ attempt: Int) -> Facts { Facts(rawValue: 1 << UInt32(7 + min(max(attempt, 1), 24))) }
+
+        /// The fact a status event states; nil for events about no delivery (retrying, rejected, …).
+        init?(_ event: StatusEvent) {
+            switch event.type {
+            case .submitted: self = .submitted
+            case .queued: self = .queued
+            case .delivered: self = .delivered
+            case .failed: self = .failed
+            case .sending: self = .sending(event.attempt ?? 1)
+            default: return nil
+            }
+        }
+
+        /// The fact a usage event states; nil for `usage.balance` and unknown types.
+        init?(_ event: UsageEvent) {
+            switch event.type {
+            case .hold: self = .hold
+            case .capture: self = .capture
+            case .release: self = .release
+            default: return nil
+            }
+        }
+    }
+
+    /// One fax: 24 bytes.
+    private struct Entry {
+        var facts: Facts = []
+        var tenant: UInt32
+        /// Whole seconds since the Unix epoch; 0 for "not yet".
+        var submittedAt: UInt32 = 0
+        var finishedAt: UInt32 = 0
+        var lastEventAt: UInt32 = 0
+        var lookedUpAt: UInt32 = 0
+    }
+
     /// How long finished faxes and acknowledged webhook ids are remembered.
     public var forgetAfter: TimeInterval
-    private var faxes: [String: Fax] = [:]
-    private var webhooks: [String: Date] = [:]
+    private var entries: [UInt64: Entry] = [:]
+    /// The ids of faxes seen submitted and not finished.
+    private var unfinishedIDs: [UInt64: String] = [:]
+    private var tenantNames: [String] = []
+    private var tenantIndex: [String: UInt32] = [:]
+    private var webhooks: [UInt64: UInt32] = [:]
     private var balances: [String: Balance] = [:]
 
     public init(forgetAfter: TimeInterval) {
@@ -52,24 +102,15 @@ public struct DeliveryLedger: Sendable {
     }
 
     /// Faxes remembered.
-    public var faxCount: Int { faxes.count }
-
-    /// The fax `id`, if remembered.
-    public func fax(_ id: String) -> Fax? { faxes[id] }
+    public var faxCount: Int { entries.count }
 
     // MARK: Recording
 
-    /// Records a status event from `fax.status` (or one this process published). Events without a
-    /// fax id (rejected, expired, …) concern no delivery and are ignored.
+    /// Records a status event from `fax.status` (or one this process published). Events about no
+    /// delivery (rejected, expired, …) are ignored.
     public mutating func record(_ event: StatusEvent) {
-        guard let faxID = event.faxID else { return }
-        update(faxID, job: JobReference(tenantID: event.tenantID, jobID: event.jobID), eventID: event.eventID, at: event.occurredAt) { fax in
-            switch event.type {
-            case .submitted: fax.submittedAt = min(fax.submittedAt ?? event.occurredAt, event.occurredAt)
-            case .delivered, .failed: fax.finishedAt = event.occurredAt
-            default: break
-            }
-        }
+        guard let faxID = event.faxID, let fact = Facts(event) else { return }
+        update(faxID, tenant: event.tenantID, fact: fact, at: event.occurredAt)
     }
 
     /// Records a usage event from `fax.usage` (or one this process published).
@@ -79,8 +120,8 @@ public struct DeliveryLedger: Sendable {
             balances[event.tenantID] = Balance(available: available, held: held, occurredAt: event.occurredAt)
             return
         }
-        guard let faxID = event.faxID, let jobID = event.jobID else { return }
-        update(faxID, job: JobReference(tenantID: event.tenantID, jobID: jobID), eventID: event.eventID, at: event.occurredAt) { _ in }
+        guard let faxID = event.faxID, let fact = Facts(event) else { return }
+        update(faxID, tenant: event.tenantID, fact: fact, at: event.occurredAt)
     }
 
     /// Records facts this process published (Kafka acknowledged them).
@@ -89,42 +130,62 @@ public struct DeliveryLedger: Sendable {
         facts.usage.forEach { record($0) }
     }
 
-    private mutating func update(_ faxID: String, job: JobReference, eventID: UUIDv5, at date: Date, _ change: (inout Fax) -> Void) {
-        var fax = faxes[faxID] ?? Fax(job: job, faxID: faxID, lastEventAt: date)
-        fax.eventIDs.insert(eventID)
-        fax.lastEventAt = max(fax.lastEventAt, date)
-        change(&fax)
-        faxes[faxID] = fax
+    private mutating func update(_ faxID: String, tenant: String, fact: Facts, at date: Date) {
+        let key = Self.hash(faxID)
+        let seconds = Self.seconds(date)
+        var entry = entries[key] ?? Entry(tenant: index(of: tenant))
+        entry.facts.insert(fact)
+        entry.lastEventAt = max(entry.lastEventAt, seconds)
+        if fact == .submitted { entry.submittedAt = entry.submittedAt == 0 ? seconds : min(entry.submittedAt, seconds) }
+        if fact == .delivered || fact == .failed { entry.finishedAt = seconds }
+        entries[key] = entry
+        if entry.finishedAt != 0 {
+            unfinishedIDs[key] = nil
+        } else if entry.submittedAt != 0, unfinishedIDs[key] == nil {
+            unfinishedIDs[key] = faxID
+        }
+    }
+
+    private mutating func index(of tenant: String) -> UInt32 {
+        if let index = tenantIndex[tenant] { return index }
+        let index = UInt32(tenantNames.count)
+        tenantNames.append(tenant)
+        tenantIndex[tenant] = index
+        return index
     }
 
     /// Records that the webhook delivery `id` was acknowledged (answered 2xx) at `date`.
     public mutating func acknowledged(webhookID id: String, at date: Date) {
-        webhooks[id] = date
+        webhooks[Self.hash(id)] = Self.seconds(date)
     }
 
     /// Records that the reconciler looked fax `id` up at `date`.
     public mutating func lookedUp(_ id: String, at date: Date) {
-        faxes[id]?.lookedUpAt = date
+        entries[Self.hash(id)]?.lookedUpAt = Self.seconds(date)
     }
 
     // MARK: Questions
 
-    /// Whether the event `eventID` about fax `faxID` is already on the topics.
-    public func contains(_ eventID: UUIDv5, faxID: String) -> Bool {
-        faxes[faxID]?.eventIDs.contains(eventID) ?? false
+    /// Whether the fact `event` states is already on the topics.
+    public func contains(_ event: StatusEvent) -> Bool {
+        guard let faxID = event.faxID, let fact = Facts(event) else { return false }
+        return entries[Self.hash(faxID)]?.facts.contains(fact) ?? false
+    }
+
+    /// Whether the fact `event` states is already on the topics.
+    public func contains(_ event: UsageEvent) -> Bool {
+        guard let faxID = event.faxID, let fact = Facts(event) else { return false }
+        return entries[Self.hash(faxID)]?.facts.contains(fact) ?? false
     }
 
     /// `facts` without the events already on the topics.
     public func unpublished(_ facts: DeliveryFacts) -> DeliveryFacts {
-        var known: Set<UUIDv5> = []
-        for event in facts.status { if let id = event.faxID, contains(event.eventID, faxID: id) { known.insert(event.eventID) } }
-        for event in facts.usage { if let id = event.faxID, contains(event.eventID, faxID: id) { known.insert(event.eventID) } }
-        return facts.removing { known.contains($0) }
+        DeliveryFacts(status: facts.status.filter { !contains($0) }, usage: facts.usage.filter { !contains($0) })
     }
 
     /// Whether the webhook delivery `id` was already acknowledged.
     public func wasAcknowledged(webhookID id: String) -> Bool {
-        webhooks[id] != nil
+        webhooks[Self.hash(id)] != nil
     }
 
     /// The tenant's latest `usage.balance`.
@@ -132,16 +193,24 @@ public struct DeliveryLedger: Sendable {
         balances[tenant]
     }
 
+    /// Whether fax `id` is remembered, and finished.
+    public func isFinished(_ id: String) -> Bool? {
+        entries[Self.hash(id)].map { $0.finishedAt != 0 }
+    }
+
     /// Faxes submitted at least `after` ago with no final event, not looked up in the last
     /// `lookupInterval`, whose tenant `isOwned`; oldest first.
     public func overdue(now: Date, after: TimeInterval, lookupInterval: TimeInterval, isOwned: (String) -> Bool) -> [Fax] {
-        faxes.values
-            .filter { fax in
-                guard let submitted = fax.submittedAt, fax.finishedAt == nil, now.timeIntervalSince(submitted) >= after else { return false }
-                if let looked = fax.lookedUpAt, now.timeIntervalSince(looked) < lookupInterval { return false }
-                return isOwned(fax.job.tenantID)
-            }
-            .sorted { ($0.submittedAt!, $0.faxID) < ($1.submittedAt!, $1.faxID) }
+        let current = Self.seconds(now)
+        return unfinishedIDs.compactMap { key, faxID -> Fax? in
+            guard let entry = entries[key], entry.finishedAt == 0, entry.submittedAt != 0,
+                TimeInterval(current) - TimeInterval(entry.submittedAt) >= after,
+                entry.lookedUpAt == 0 || TimeInterval(current) - TimeInterval(entry.lookedUpAt) >= lookupInterval,
+                isOwned(tenantNames[Int(entry.tenant)])
+            else { return nil }
+            return Fax(faxID: faxID, tenantID: tenantNames[Int(entry.tenant)], submittedAt: Date(timeIntervalSince1970: TimeInterval(entry.submittedAt)))
+        }
+        .sorted { ($0.submittedAt, $0.faxID) < ($1.submittedAt, $1.faxID) }
     }
 
     // MARK: Forgetting
@@ -150,11 +219,28 @@ public struct DeliveryLedger: Sendable {
     /// sign of life is more than `forgetAfter` before `now`. Submitted, unfinished faxes stay until
     /// they finish (the reconciler finds out).
     public mutating func forget(now: Date) {
-        let horizon = now.addingTimeInterval(-forgetAfter)
-        faxes = faxes.filter { _, fax in
-            if let finished = fax.finishedAt { return finished >= horizon }
-            return fax.submittedAt != nil || fax.lastEventAt >= horizon
+        let horizon = Self.seconds(now.addingTimeInterval(-forgetAfter))
+        entries = entries.filter { _, entry in
+            if entry.finishedAt != 0 { return entry.finishedAt >= horizon }
+            return entry.submittedAt != 0 || entry.lastEventAt >= horizon
         }
         webhooks = webhooks.filter { $0.value >= horizon }
+    }
+
+    // MARK: Encoding
+
+    /// FNV-1a, 64 bits.
+    static func hash(_ text: String) -> UInt64 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01B3
+        }
+        return hash
+    }
+
+    /// Whole seconds since the Unix epoch (good until 2106), at least 1.
+    static func seconds(_ date: Date) -> UInt32 {
+        UInt32(clamping: max(1, Int64(date.timeIntervalSince1970)))
     }
 }

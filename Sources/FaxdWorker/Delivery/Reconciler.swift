@@ -9,7 +9,8 @@ import Logging
 /// and no final event `reconcile_after_seconds` after it, among the tenants that are this worker's
 /// duty. Each is looked up with `GET /v1/faxes/{id}` — taking a token from the tenant's rate bucket,
 /// so lookups and submissions share the tenant's limit — and the events its snapshot proves are
-/// published with source `reconciler` and the ids a webhook would have produced. A fax is looked up
+/// published with source `reconciler` and the ids a webhook would have produced (the job comes from
+/// the fax's `faxd_tenant`/`faxd_job` tags). A fax is looked up
 /// at most once per interval; what the webhook path already published is not published again.
 struct Reconciler: Sendable {
     let tracker: DeliveryTracker
@@ -40,7 +41,7 @@ struct Reconciler: Sendable {
             now: now, after: TimeInterval(configuration.reconcileAfterSeconds),
             lookupInterval: TimeInterval(configuration.reconcileIntervalSeconds), isOwned: isOwned)
         for fax in overdue where !Task.isCancelled {
-            guard let tenant = tenants.tenant(fax.job.tenantID), await dispatcher.takeToken(tenant: tenant.id) else { continue }
+            guard let tenant = tenants.tenant(fax.tenantID), await dispatcher.takeToken(tenant: tenant.id) else { continue }
             await tracker.lookedUp(fax.faxID, at: now)
             await reconcile(fax, key: tenant.apiKey)
         }
@@ -48,8 +49,7 @@ struct Reconciler: Sendable {
 
     private func reconcile(_ fax: DeliveryLedger.Fax, key: MintfaxAPIKey) async {
         var logger = logger
-        logger[metadataKey: "tenant.id"] = "\(fax.job.tenantID)"
-        logger[metadataKey: "fax.job_id"] = "\(fax.job.jobID)"
+        logger[metadataKey: "tenant.id"] = "\(fax.tenantID)"
         logger[metadataKey: "fax.id"] = "\(fax.faxID)"
         let response: MintfaxResponse
         do {
@@ -59,14 +59,16 @@ struct Reconciler: Sendable {
             logger.warning("Reconciler lookup failed", metadata: ["error": "\(error)"])
             return
         }
-        await dispatcher.observe(tenant: fax.job.tenantID, response: response)
-        guard response.status == 200, let snapshot = try? JSONDecoder().decode(FaxSnapshot.self, from: Data(response.body)) else {
+        await dispatcher.observe(tenant: fax.tenantID, response: response)
+        guard response.status == 200, let snapshot = try? JSONDecoder().decode(FaxSnapshot.self, from: Data(response.body)),
+            let job = snapshot.jobReference, job.tenantID == fax.tenantID
+        else {
             metrics.reconcilerLookup("failed")
             logger.warning("Reconciler lookup answered unexpectedly", metadata: ["http.status": "\(response.status)"])
             return
         }
-        let facts = DeliveryFacts.of(snapshot, job: fax.job, factory: events)
-        guard await tracker.publishOnce(facts, tenant: fax.job.tenantID) else {
+        let facts = DeliveryFacts.of(snapshot, job: job, factory: events)
+        guard await tracker.publishOnce(facts, tenant: job.tenantID) else {
             metrics.reconcilerLookup("failed")
             return
         }

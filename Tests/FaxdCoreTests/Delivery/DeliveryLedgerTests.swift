@@ -63,9 +63,26 @@ import Testing
         ledger.forget(now: Self.t0.addingTimeInterval(3000))
         #expect(ledger.faxCount == 3 && ledger.wasAcknowledged(webhookID: "evt_1"))
         ledger.forget(now: Self.t0.addingTimeInterval(600 + 3601))
-        #expect(ledger.fax("fax_open") != nil, "an unfinished fax stays until it finishes")
-        #expect(ledger.fax("fax_done") == nil && ledger.fax("fax_orphan") == nil)
+        #expect(ledger.isFinished("fax_open") == false, "an unfinished fax stays until it finishes")
+        #expect(ledger.isFinished("fax_done") == nil && ledger.isFinished("fax_orphan") == nil)
         #expect(!ledger.wasAcknowledged(webhookID: "evt_1"))
+    }
+
+    /// Each fact is one bit: every `fax.sending` attempt its own, and facts of other faxes apart.
+    @Test func factsAreKeptPerFaxAndPerAttempt() {
+        var ledger = DeliveryLedger(forgetAfter: 3600)
+        ledger.record(F.webhook.sending(F.job, faxID: "fax_a", attempt: 1, occurredAt: Self.t0))
+        #expect(ledger.contains(F.webhook.sending(F.job, faxID: "fax_a", attempt: 1, occurredAt: Self.t0.addingTimeInterval(5))))
+        #expect(!ledger.contains(F.webhook.sending(F.job, faxID: "fax_a", attempt: 2, occurredAt: Self.t0)))
+        #expect(!ledger.contains(F.webhook.sending(F.job, faxID: "fax_b", attempt: 1, occurredAt: Self.t0)))
+        #expect(!ledger.contains(F.webhook.queued(F.job, faxID: "fax_a", occurredAt: Self.t0)))
+        #expect(!ledger.contains(F.webhook.usageHold(F.job, faxID: "fax_a", pages: nil, occurredAt: Self.t0)))
+        ledger.record(F.webhook.usageHold(F.job, faxID: "fax_a", pages: nil, occurredAt: Self.t0))
+        #expect(ledger.contains(F.webhook.usageHold(F.job, faxID: "fax_a", pages: nil, occurredAt: Self.t0)))
+        #expect(!ledger.contains(F.webhook.usageCapture(F.job, faxID: "fax_a", pages: 1, occurredAt: Self.t0)))
+        // Events about no delivery are not facts of a fax.
+        ledger.record(F.worker.rejected(F.job, error: EventFactory.deadlinePassed, attempt: nil, occurredAt: Self.t0))
+        #expect(ledger.faxCount == 1)
     }
 
     @Test func theLatestBalanceIsTheLatestByTimeNotByArrival() {
