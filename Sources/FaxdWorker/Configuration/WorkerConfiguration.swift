@@ -165,8 +165,8 @@ public struct WorkerConfiguration: Codable, Sendable, Equatable {
         /// of one fax, seconds. Default 60.
         public var reconcileIntervalSeconds = 60
         /// Finished faxes and acknowledged webhook ids are remembered this long for deduplication,
-        /// minutes. Default 60 (mintfax's own redelivery schedule spans about 18 minutes).
-        public var forgetAfterMinutes = 60
+        /// minutes. Default 30 (mintfax's own redelivery schedule spans about 18 minutes).
+        public var forgetAfterMinutes = 30
         public init() {}
         enum CodingKeys: String, CodingKey {
             case reconcileAfterSeconds = "reconcile_after_seconds"
