@@ -27,18 +27,9 @@ public struct DeliveryLedger: Sendable {
         public var submittedAt: Date
     }
 
-    /// A tenant's balance as its latest `usage.balance` event stated it.
-    public struct Balance: Sendable, Hashable {
-        public var available: Int
-        public var held: Int
-        public var occurredAt: Date
-
-        public init(available: Int, held: Int, occurredAt: Date) {
-            self.available = available
-            self.held = held
-            self.occurredAt = occurredAt
-        }
-    }
+    /// A tenant's balance as its latest `usage.balance` event stated it (the same value the usage
+    /// report keeps).
+    public typealias Balance = UsageReport.Balance
 
     /// The facts of one fax, one bit each (`fax.sending` one per attempt, 1…24).
     struct Facts: OptionSet, Hashable {
