@@ -17,6 +17,11 @@ import Synchronization
 /// on the loop thread when it stops, after removing every easy handle. Each added transfer is
 /// kept alive by the active table until its handle is removed; see ``Transfer`` for the easy
 /// handle's lifetime.
+///
+/// Connections: at most `maxConnectionsPerHost` transfers per origin are in the multi handle at
+/// once; the others wait in ``OriginAdmission`` (arrival order) and start as slots free up, with
+/// what is left of their timeout. A waiting transfer whose timeout ends fails with `.timeout`
+/// within ``sweepInterval``; a cancelled one fails with `.cancelled` at once.
 final class CurlMultiLoop: @unchecked Sendable {
     /// A request to the loop thread.
     enum Operation: Sendable {
@@ -37,6 +42,8 @@ final class CurlMultiLoop: @unchecked Sendable {
     /// How long one `curl_multi_poll` waits at most, in milliseconds, when libcurl has no
     /// earlier timer; new operations wake the poll at once.
     private static let pollTimeoutMilliseconds: Int32 = 1_000
+    /// How often waiting transfers are checked for an expired timeout while any wait.
+    static let sweepInterval: Duration = .milliseconds(100)
 
     /// `CURLM *`. Valid until the loop thread calls `curl_multi_cleanup`, which happens only
     /// after `isShutDown` is set, so `submit` (which checks it under the lock) never wakes a
@@ -48,10 +55,15 @@ final class CurlMultiLoop: @unchecked Sendable {
     private let logger: Logger?
     /// Transfers whose easy handles are in the multi handle, by easy handle. Loop thread only.
     private var active: [UnsafeMutableRawPointer: Transfer] = [:]
+    /// Slots per origin and the transfers waiting for one. Loop thread only.
+    private var admission: OriginAdmission<Transfer>
+    /// When waiting transfers were last checked for an expired timeout. Loop thread only.
+    private var lastSweep = ContinuousClock.now
 
     /// Creates the multi handle and starts the loop thread.
     ///
-    /// - Parameter maxConnectionsPerHost: `CURLMOPT_MAX_HOST_CONNECTIONS`; values below 1 count as 1.
+    /// - Parameter maxConnectionsPerHost: transfers running at once per origin (and libcurl's
+    ///   `CURLMOPT_MAX_HOST_CONNECTIONS`); values below 1 count as 1.
     /// - Throws: ``HTTPClientError`` `.transport` if libcurl cannot create the multi handle.
     init(maxConnectionsPerHost: Int, logger: Logger?) throws(HTTPClientError) {
         guard let multi = curl_multi_init() else {
@@ -61,6 +73,7 @@ final class CurlMultiLoop: @unchecked Sendable {
         _ = faxd_curl_multi_setopt_long(multi, CURLMOPT_PIPELINING, Int(CURLPIPE_MULTIPLEX))
         self.multi = multi
         self.logger = logger
+        self.admission = OriginAdmission(limit: maxConnectionsPerHost)
         let thread = Thread { [self] in
             self.run()
         }
@@ -128,7 +141,9 @@ final class CurlMultiLoop: @unchecked Sendable {
                 logger?.error("curl_multi_perform failed", metadata: ["curl.error": "\(multiError(performed))"])
             }
             completeFinishedTransfers()
-            let polled = curl_multi_poll(multi, nil, 0, Self.pollTimeoutMilliseconds, nil)
+            failExpiredWaitingTransfers()
+            let timeout = admission.waitingCount > 0 ? Int32(Self.sweepInterval / .milliseconds(1)) : Self.pollTimeoutMilliseconds
+            let polled = curl_multi_poll(multi, nil, 0, timeout, nil)
             if polled != CURLM_OK {
                 logger?.error("curl_multi_poll failed", metadata: ["curl.error": "\(multiError(polled))"])
             }
@@ -138,6 +153,9 @@ final class CurlMultiLoop: @unchecked Sendable {
             transfer.resume(.failure(HTTPClientError(code: .shutdown, reason: "the client was shut down")))
         }
         active.removeAll()
+        for transfer in admission.removeAll() {
+            transfer.resume(.failure(HTTPClientError(code: .shutdown, reason: "the client was shut down")))
+        }
         _ = curl_multi_cleanup(multi)
         logger?.debug("HTTP client loop stopped")
         stopped.signal()
@@ -149,23 +167,56 @@ final class CurlMultiLoop: @unchecked Sendable {
             transfer.resume(.failure(Self.cancelledError))
             return
         }
-        let added = curl_multi_add_handle(multi, transfer.easy)
-        guard added == CURLM_OK else {
-            transfer.resume(
-                .failure(HTTPClientError(code: .transport, reason: "curl_multi_add_handle: \(multiError(added))"))
-            )
-            return
+        if admission.admit(transfer, origin: transfer.origin) {
+            start(transfer)
         }
-        active[transfer.easy] = transfer
+    }
+
+    /// Adds `transfer`, which holds a slot of its origin, to the multi handle; when it cannot
+    /// start (answered already, timed out while waiting, refused by libcurl) its slot goes to
+    /// the next waiting transfer.
+    private func start(_ transfer: Transfer) {
+        var next: Transfer? = transfer
+        while let transfer = next {
+            next = nil
+            guard transfer.continuation != nil else {
+                next = admission.release(origin: transfer.origin)
+                continue
+            }
+            guard transfer.setRemainingTimeout(now: .now) else {
+                transfer.resume(.failure(Self.waitedTooLongError))
+                next = admission.release(origin: transfer.origin)
+                continue
+            }
+            let added = curl_multi_add_handle(multi, transfer.easy)
+            guard added == CURLM_OK else {
+                transfer.resume(
+                    .failure(HTTPClientError(code: .transport, reason: "curl_multi_add_handle: \(multiError(added))"))
+                )
+                next = admission.release(origin: transfer.origin)
+                continue
+            }
+            active[transfer.easy] = transfer
+        }
+    }
+
+    /// Gives the slot of a transfer whose handle was removed to the next waiting one.
+    private func releaseSlot(of transfer: Transfer) {
+        if let next = admission.release(origin: transfer.origin) {
+            start(next)
+        }
     }
 
     private func cancel(_ transfer: Transfer) {
         guard active.removeValue(forKey: transfer.easy) != nil else {
-            // Not added yet (the add will see `cancelRequested`) or already finished.
+            // Waiting for a slot: answer now; the queue drops it when its turn comes. Otherwise
+            // not added yet (the add will see `cancelRequested`) or already finished.
+            transfer.resume(.failure(Self.cancelledError))
             return
         }
         _ = curl_multi_remove_handle(multi, transfer.easy)
         transfer.resume(.failure(Self.cancelledError))
+        releaseSlot(of: transfer)
     }
 
     /// Drains `curl_multi_info_read`, removing and completing every `CURLMSG_DONE` transfer.
@@ -182,6 +233,18 @@ final class CurlMultiLoop: @unchecked Sendable {
             }
             _ = curl_multi_remove_handle(multi, easy)
             transfer.complete(result: result, logger: logger)
+            releaseSlot(of: transfer)
+        }
+    }
+
+    /// Fails waiting transfers whose timeout has ended (and drops answered ones), at most once
+    /// per ``sweepInterval``.
+    private func failExpiredWaitingTransfers() {
+        let now = ContinuousClock.now
+        guard admission.waitingCount > 0, now - lastSweep >= Self.sweepInterval else { return }
+        lastSweep = now
+        for transfer in admission.removeWaiting(where: { $0.continuation == nil || $0.deadline <= now }) {
+            transfer.resume(.failure(Self.waitedTooLongError))
         }
     }
 
@@ -190,4 +253,6 @@ final class CurlMultiLoop: @unchecked Sendable {
     }
 
     private static let cancelledError = HTTPClientError(code: .cancelled, reason: "the task was cancelled")
+    private static let waitedTooLongError = HTTPClientError(
+        code: .timeout, reason: "the timeout ended while the request waited for a free connection")
 }

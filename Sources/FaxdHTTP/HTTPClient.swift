@@ -6,8 +6,8 @@ public import Logging
 /// One client multiplexes any number of concurrent requests over a shared connection cache:
 /// connections are reused between requests, HTTP/2 is negotiated over TLS where the server
 /// offers it (with multiplexing), and at most
-/// ``HTTPClientConfiguration/maxConnectionsPerHost`` connections are opened per host (further
-/// requests queue inside libcurl). Redirects are not followed: a 3xx is returned as a response.
+/// ``HTTPClientConfiguration/maxConnectionsPerHost`` requests run at once per origin (further
+/// requests wait in the client's first-come queue, their timeout running). Redirects are not followed: a 3xx is returned as a response.
 /// Proxies come from the `http_proxy`/`https_proxy`/`no_proxy` environment variables, which
 /// libcurl reads itself.
 ///

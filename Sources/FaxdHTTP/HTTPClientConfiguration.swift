@@ -20,9 +20,10 @@ public struct HTTPClientConfiguration: Sendable {
     /// Default 30 seconds. Millisecond resolution; values below 1 ms count as 1 ms.
     /// ``HTTPClient/execute(_:timeout:)`` can override it per request.
     public var totalTimeout: Duration
-    /// The most connections open at once to one host and port (`CURLMOPT_MAX_HOST_CONNECTIONS`).
-    /// Further transfers to that host wait in libcurl's queue for a free connection. Default 64;
-    /// values below 1 count as 1.
+    /// The most requests running at once to one origin (scheme, host and port), and so the most
+    /// connections (also `CURLMOPT_MAX_HOST_CONNECTIONS`). Further requests wait in the client's
+    /// queue, first come first served, with their timeout running. Default 64; values below 1
+    /// count as 1.
     public var maxConnectionsPerHost: Int
     /// The largest response body accepted, in bytes. A larger body aborts the transfer with
     /// ``HTTPClientError/Code/responseTooLarge``. Default 16 MiB (16 × 1024 × 1024); values below

@@ -5,11 +5,13 @@ internal import CLibcurl
 enum RequestValidation {
     /// Throws `.badURL` or `.invalidRequest` for the first problem found in `request`.
     /// Reasons never quote the URL or header values, which can carry credentials.
-    static func validate(_ request: HTTPRequest) throws(HTTPClientError) {
+    ///
+    /// - Returns: the URL's origin, `scheme://host:port` in lower case with the port explicit.
+    static func validate(_ request: HTTPRequest) throws(HTTPClientError) -> String {
         guard isToken(request.method.rawValue) else {
             throw HTTPClientError(code: .invalidRequest, reason: "the request method is not an HTTP token")
         }
-        try validateURL(request.url)
+        let origin = try validateURL(request.url)
         for field in request.headers {
             guard isToken(field.name) else {
                 throw HTTPClientError(code: .invalidRequest, reason: "a header name is not an HTTP token")
@@ -21,6 +23,7 @@ enum RequestValidation {
                 )
             }
         }
+        return origin
     }
 
     /// Whether `value` can be sent as one header line: no CR, LF or NUL.
@@ -44,8 +47,9 @@ enum RequestValidation {
     }
 
     /// Requires an absolute `http` or `https` URL that libcurl's URL parser accepts, with no
-    /// spaces or control characters (a NUL would silently cut the C string short).
-    private static func validateURL(_ url: String) throws(HTTPClientError) {
+    /// spaces or control characters (a NUL would silently cut the C string short), and returns
+    /// its origin.
+    private static func validateURL(_ url: String) throws(HTTPClientError) -> String {
         guard !url.isEmpty else {
             throw HTTPClientError(code: .badURL, reason: "the URL is empty")
         }
@@ -72,5 +76,16 @@ enum RequestValidation {
         guard scheme == "http" || scheme == "https" else {
             throw HTTPClientError(code: .badURL, reason: "the URL scheme is not http or https")
         }
+        let host = part(CURLUPART_HOST, of: handle, flags: 0) ?? ""
+        let port = part(CURLUPART_PORT, of: handle, flags: UInt32(CURLU_DEFAULT_PORT)) ?? ""
+        return "\(scheme)://\(host.lowercased()):\(port)"
+    }
+
+    /// One part of a parsed URL, or `nil` when it has none.
+    private static func part(_ part: CURLUPart, of handle: OpaquePointer, flags: UInt32) -> String? {
+        var pointer: UnsafeMutablePointer<CChar>?
+        guard curl_url_get(handle, part, &pointer, flags) == CURLUE_OK, let pointer else { return nil }
+        defer { curl_free(pointer) }
+        return String(cString: pointer)
     }
 }

@@ -23,6 +23,11 @@ final class Transfer: @unchecked Sendable {
     let cancelRequested = Atomic<Bool>(false)
     /// The continuation of the waiting `execute` call; set and cleared on the loop thread only.
     var continuation: CheckedContinuation<HTTPResponse, any Error>?
+    /// `scheme://host:port` of the request, the unit of ``CurlMultiLoop``'s connection limit.
+    let origin: String
+    /// When the request's total timeout ends, counted from creation: time spent waiting for a
+    /// free connection counts too.
+    let deadline: ContinuousClock.Instant
 
     private let method: HTTPMethod
     private let maxBodyBytes: Int
@@ -37,11 +42,12 @@ final class Transfer: @unchecked Sendable {
 
     /// Validates `request` and creates a configured easy handle for it.
     ///
-    /// - Parameter timeout: the total timeout for this transfer.
+    /// - Parameter timeout: the total timeout for this transfer, from now.
     /// - Throws: ``HTTPClientError`` with `.badURL` or `.invalidRequest` for an invalid request,
     ///   `.transport` if libcurl cannot allocate or rejects an option.
     init(request: HTTPRequest, configuration: HTTPClientConfiguration, timeout: Duration) throws(HTTPClientError) {
-        try RequestValidation.validate(request)
+        self.origin = try RequestValidation.validate(request)
+        self.deadline = .now + timeout
         guard let easy = curl_easy_init() else {
             throw HTTPClientError(code: .transport, reason: "curl_easy_init failed")
         }
@@ -51,7 +57,7 @@ final class Transfer: @unchecked Sendable {
         self.errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE))
         self.errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE))
         // Fully initialised from here: if configuring throws, deinit frees what was allocated.
-        try configure(request: request, configuration: configuration, timeout: timeout)
+        try configure(request: request, configuration: configuration)
     }
 
     deinit {
@@ -65,6 +71,16 @@ final class Transfer: @unchecked Sendable {
     func resume(_ result: Result<HTTPResponse, HTTPClientError>) {
         continuation?.resume(with: result)
         continuation = nil
+    }
+
+    /// Sets libcurl's total timeout to what is left of the deadline, just before the transfer is
+    /// added to the multi handle. Loop thread only.
+    ///
+    /// - Returns: `false` when the deadline has passed (the transfer must not start).
+    func setRemainingTimeout(now: ContinuousClock.Instant) -> Bool {
+        let remaining = deadline - now
+        guard remaining > .zero else { return false }
+        return faxd_curl_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, remaining.curlMilliseconds) == CURLE_OK
     }
 
     /// Turns libcurl's result for this finished transfer into a response or an error, resumes
@@ -140,11 +156,9 @@ final class Transfer: @unchecked Sendable {
 
     // MARK: - Configuration
 
-    private func configure(
-        request: HTTPRequest,
-        configuration: HTTPClientConfiguration,
-        timeout: Duration
-    ) throws(HTTPClientError) {
+    /// Sets every option but the total timeout, which ``setRemainingTimeout(now:)`` sets when
+    /// the transfer starts.
+    private func configure(request: HTTPRequest, configuration: HTTPClientConfiguration) throws(HTTPClientError) {
         try setString(CURLOPT_URL, request.url)
         try setString(CURLOPT_PROTOCOLS_STR, "http,https")
         try setString(CURLOPT_REDIR_PROTOCOLS_STR, "http,https")
@@ -152,7 +166,6 @@ final class Transfer: @unchecked Sendable {
         try setLong(CURLOPT_FOLLOWLOCATION, 0)
         try setLong(CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS))
         try setLong(CURLOPT_CONNECTTIMEOUT_MS, configuration.connectTimeout.curlMilliseconds)
-        try setLong(CURLOPT_TIMEOUT_MS, timeout.curlMilliseconds)
         try setString(CURLOPT_USERAGENT, configuration.userAgent)
         if let caBundlePath = configuration.caBundlePath {
             try setString(CURLOPT_CAINFO, caBundlePath)

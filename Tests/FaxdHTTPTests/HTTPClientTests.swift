@@ -112,6 +112,39 @@ struct HTTPClientTests {
         }
     }
 
+    @Test("beyond the connection limit a request waits: its timeout runs while it waits, cancelling it answers at once, a freed slot starts it")
+    func waitingForAConnection() async throws {
+        try await TestHTTPServer.withServer { server in
+            let client = try HTTPClient(configuration: HTTPClientConfiguration(maxConnectionsPerHost: 1))
+            defer { client.shutdown() }
+            var arrivals = server.neverRequests.makeAsyncIterator()
+            let holder = Task { try await client.execute(HTTPRequest(url: server.url("/never"))) }
+            await arrivals.next()  // the only slot is taken
+
+            let start = clock.now
+            let timedOut = await #expect(throws: HTTPClientError.self) {
+                try await client.execute(HTTPRequest(url: server.url("/hello")), timeout: .milliseconds(300))
+            }
+            #expect(timedOut?.code == .timeout)
+            #expect(clock.now - start >= .milliseconds(250))
+            #expect(clock.now - start < .seconds(2))
+
+            let waiting = Task { try await client.execute(HTTPRequest(url: server.url("/hello"))) }
+            try await Task.sleep(for: .milliseconds(200))  // let it reach the queue; the assertion is on the answer
+            let cancelledAt = clock.now
+            waiting.cancel()
+            #expect(Self.errorCode(of: await waiting.result) == .cancelled)
+            #expect(clock.now - cancelledAt < .seconds(1))
+
+            let queued = Task { try await client.execute(HTTPRequest(url: server.url("/hello"))) }
+            holder.cancel()
+            #expect(Self.errorCode(of: await holder.result) == .cancelled)
+            let hello = try await queued.value
+            #expect(hello.status == 200)
+            #expect(hello.bodyString == "hello")
+        }
+    }
+
     @Test("shutdown fails in-flight requests and later ones with .shutdown")
     func shutdownFailsRequests() async throws {
         try await TestHTTPServer.withServer { server in
