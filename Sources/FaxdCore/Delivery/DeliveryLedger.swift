@@ -9,15 +9,18 @@ public import Foundation
 /// present), and tells the reconciler which faxes are overdue. Because its state comes from Kafka, it
 /// survives restarts and is shared by every worker reading the same topics.
 ///
-/// It is sized for hours of traffic at thousands of faxes a second: a fax is a 64-bit hash of its id
-/// and 24 bytes of state — its facts as bits (event ids are deterministic per fax and fact, see
-/// `EventFactory`), its tenant as an index, times as whole seconds — about 45 bytes in all; the id
-/// itself is kept only while the fax is submitted and unfinished (the reconciler needs it). Two fax
-/// ids with the same 64-bit hash would share an entry: about one chance in 10^7 among 10^6 faxes.
+/// It is sized for hours of traffic at thousands of faxes a second. A fax is a 64-bit hash of its
+/// id: while it is unfinished, with 24 bytes of state (its facts as bits — event ids are
+/// deterministic per fax and fact, see `EventFactory` — its tenant as an index, times as whole
+/// seconds) and, once submitted, its id (the reconciler needs it); once delivered or failed, with
+/// its facts alone, 12 bytes, in ``HashGenerations`` of 49,152 faxes allocated at their final size
+/// — about 16 bytes a finished fax with the dictionary's slack, 16 MB for a million. Two fax ids
+/// with the same 64-bit hash would share an entry: about one chance in 10^7 among 10^6 faxes.
 ///
-/// Memory is bounded by forgetting: a fax `forgetAfter` past its final event (or, never seen
-/// submitted, past its last event) and webhook ids acknowledged `forgetAfter` ago are dropped by
-/// `forget(now:)`. A redelivery after that republishes the same event ids, which consumers drop.
+/// Memory is bounded by forgetting: finished faxes and acknowledged webhook ids go a generation at
+/// a time once the whole generation is `forgetAfter` old (by the final event's `occurred_at`, by
+/// the acknowledgement's time); an unfinished fax never seen submitted goes `forgetAfter` past its
+/// last event. A redelivery after that republishes the same event ids, which consumers drop.
 public struct DeliveryLedger: Sendable {
     /// A submitted, unfinished fax, as the reconciler sees it.
     public struct Fax: Sendable, Hashable {
@@ -67,33 +70,43 @@ public struct DeliveryLedger: Sendable {
         }
     }
 
-    /// One fax: 24 bytes.
+    /// One unfinished fax: 20 bytes.
     private struct Entry {
         var facts: Facts = []
         var tenant: UInt32
         /// Whole seconds since the Unix epoch; 0 for "not yet".
         var submittedAt: UInt32 = 0
-        var finishedAt: UInt32 = 0
         var lastEventAt: UInt32 = 0
         var lookedUpAt: UInt32 = 0
     }
 
-    /// How long finished faxes and acknowledged webhook ids are remembered.
+    /// How long finished faxes and acknowledged webhook ids are remembered, at least.
     public var forgetAfter: TimeInterval
+    /// Faxes not yet delivered or failed.
     private var entries: [UInt64: Entry] = [:]
     /// The ids of faxes seen submitted and not finished.
     private var unfinishedIDs: [UInt64: String] = [:]
+    /// Delivered and failed faxes: their facts' raw value, by the time of the final event.
+    private var finished: HashGenerations<UInt32>
     private var tenantNames: [String] = []
     private var tenantIndex: [String: UInt32] = [:]
-    private var webhooks: [UInt64: UInt32] = [:]
+    /// Acknowledged webhook ids, by the time of the acknowledgement.
+    private var webhooks: HashGenerations<Void>
     private var balances: [String: Balance] = [:]
 
     public init(forgetAfter: TimeInterval) {
+        self.init(forgetAfter: forgetAfter, generationCapacity: 49_152)
+    }
+
+    /// - Parameter generationCapacity: finished faxes (and webhook ids) per generation; small in tests.
+    init(forgetAfter: TimeInterval, generationCapacity: Int) {
         self.forgetAfter = forgetAfter
+        self.finished = HashGenerations(generationCapacity: generationCapacity)
+        self.webhooks = HashGenerations(generationCapacity: generationCapacity)
     }
 
     /// Faxes remembered.
-    public var faxCount: Int { entries.count }
+    public var faxCount: Int { entries.count + finished.count }
 
     // MARK: Recording
 
@@ -123,16 +136,20 @@ public struct DeliveryLedger: Sendable {
 
     private mutating func update(_ faxID: String, tenant: String, fact: Facts, at date: Date) {
         let key = Self.hash(faxID)
+        if finished.modify(key, { $0 |= fact.rawValue }) { return }
         let seconds = Self.seconds(date)
         var entry = entries[key] ?? Entry(tenant: index(of: tenant))
         entry.facts.insert(fact)
         entry.lastEventAt = max(entry.lastEventAt, seconds)
-        if fact == .submitted { entry.submittedAt = entry.submittedAt == 0 ? seconds : min(entry.submittedAt, seconds) }
-        if fact == .delivered || fact == .failed { entry.finishedAt = seconds }
-        entries[key] = entry
-        if entry.finishedAt != 0 {
+        if fact == .delivered || fact == .failed {
+            entries[key] = nil
             unfinishedIDs[key] = nil
-        } else if entry.submittedAt != 0, unfinishedIDs[key] == nil {
+            finished.insert(key, entry.facts.rawValue, at: seconds)
+            return
+        }
+        if fact == .submitted { entry.submittedAt = entry.submittedAt == 0 ? seconds : min(entry.submittedAt, seconds) }
+        entries[key] = entry
+        if entry.submittedAt != 0, unfinishedIDs[key] == nil {
             unfinishedIDs[key] = faxID
         }
     }
@@ -147,7 +164,9 @@ public struct DeliveryLedger: Sendable {
 
     /// Records that the webhook delivery `id` was acknowledged (answered 2xx) at `date`.
     public mutating func acknowledged(webhookID id: String, at date: Date) {
-        webhooks[Self.hash(id)] = Self.seconds(date)
+        let key = Self.hash(id)
+        guard webhooks[key] == nil else { return }
+        webhooks.insert(key, (), at: Self.seconds(date))
     }
 
     /// Records that the reconciler looked fax `id` up at `date`.
@@ -160,13 +179,18 @@ public struct DeliveryLedger: Sendable {
     /// Whether the fact `event` states is already on the topics.
     public func contains(_ event: StatusEvent) -> Bool {
         guard let faxID = event.faxID, let fact = Facts(event) else { return false }
-        return entries[Self.hash(faxID)]?.facts.contains(fact) ?? false
+        return facts(of: faxID)?.contains(fact) ?? false
     }
 
     /// Whether the fact `event` states is already on the topics.
     public func contains(_ event: UsageEvent) -> Bool {
         guard let faxID = event.faxID, let fact = Facts(event) else { return false }
-        return entries[Self.hash(faxID)]?.facts.contains(fact) ?? false
+        return facts(of: faxID)?.contains(fact) ?? false
+    }
+
+    private func facts(of faxID: String) -> Facts? {
+        let key = Self.hash(faxID)
+        return entries[key]?.facts ?? finished[key].map(Facts.init(rawValue:))
     }
 
     /// `facts` without the events already on the topics.
@@ -186,7 +210,8 @@ public struct DeliveryLedger: Sendable {
 
     /// Whether fax `id` is remembered, and finished.
     public func isFinished(_ id: String) -> Bool? {
-        entries[Self.hash(id)].map { $0.finishedAt != 0 }
+        let key = Self.hash(id)
+        return finished[key] != nil ? true : entries[key] != nil ? false : nil
     }
 
     /// Faxes submitted at least `after` ago with no final event, not looked up in the last
@@ -194,7 +219,7 @@ public struct DeliveryLedger: Sendable {
     public func overdue(now: Date, after: TimeInterval, lookupInterval: TimeInterval, isOwned: (String) -> Bool) -> [Fax] {
         let current = Self.seconds(now)
         return unfinishedIDs.compactMap { key, faxID -> Fax? in
-            guard let entry = entries[key], entry.finishedAt == 0, entry.submittedAt != 0,
+            guard let entry = entries[key], entry.submittedAt != 0,
                 TimeInterval(current) - TimeInterval(entry.submittedAt) >= after,
                 entry.lookedUpAt == 0 || TimeInterval(current) - TimeInterval(entry.lookedUpAt) >= lookupInterval,
                 isOwned(tenantNames[Int(entry.tenant)])
@@ -206,16 +231,16 @@ public struct DeliveryLedger: Sendable {
 
     // MARK: Forgetting
 
-    /// Drops finished faxes, faxes never seen submitted, and acknowledged webhook ids whose last
-    /// sign of life is more than `forgetAfter` before `now`. Submitted, unfinished faxes stay until
-    /// they finish (the reconciler finds out).
+    /// Drops the generations of finished faxes and of acknowledged webhook ids that are wholly more
+    /// than `forgetAfter` before `now`, and unfinished faxes never seen submitted whose last event
+    /// is. Submitted, unfinished faxes stay until they finish (the reconciler finds out).
     public mutating func forget(now: Date) {
         let horizon = Self.seconds(now.addingTimeInterval(-forgetAfter))
-        entries = entries.filter { _, entry in
-            if entry.finishedAt != 0 { return entry.finishedAt >= horizon }
-            return entry.submittedAt != 0 || entry.lastEventAt >= horizon
+        finished.forget(before: horizon)
+        webhooks.forget(before: horizon)
+        if entries.contains(where: { $0.value.submittedAt == 0 && $0.value.lastEventAt < horizon }) {
+            entries = entries.filter { $0.value.submittedAt != 0 || $0.value.lastEventAt >= horizon }
         }
-        webhooks = webhooks.filter { $0.value >= horizon }
     }
 
     // MARK: Encoding

@@ -1,4 +1,4 @@
-import FaxdCore
+@testable import FaxdCore
 import Foundation
 import Testing
 
@@ -66,6 +66,30 @@ import Testing
         #expect(ledger.isFinished("fax_open") == false, "an unfinished fax stays until it finishes")
         #expect(ledger.isFinished("fax_done") == nil && ledger.isFinished("fax_orphan") == nil)
         #expect(!ledger.wasAcknowledged(webhookID: "evt_1"))
+    }
+
+    /// Finished faxes move to generations: their late facts still count, and a generation goes
+    /// only once all of it is past the horizon (here two faxes a generation).
+    @Test func finishedFaxesAreForgottenAGenerationAtATime() {
+        var ledger = DeliveryLedger(forgetAfter: 3600, generationCapacity: 2)
+        let finishes: [(String, TimeInterval)] = [("fax_1", 0), ("fax_2", 10), ("fax_3", 20), ("fax_4", 30), ("fax_5", 4000)]
+        for (faxID, offset) in finishes {
+            ledger.record(F.worker.submitted(F.job, faxID: faxID, attempt: 1, occurredAt: Self.t0))
+            ledger.record(F.webhook.delivered(F.job, faxID: faxID, pages: 1, occurredAt: Self.t0.addingTimeInterval(offset)))
+        }
+        let lateCapture = F.webhook.usageCapture(F.job, faxID: "fax_1", pages: 1, occurredAt: Self.t0)
+        #expect(!ledger.contains(lateCapture))
+        ledger.record(lateCapture)
+        #expect(ledger.contains(lateCapture))
+        #expect(ledger.contains(F.worker.submitted(F.job, faxID: "fax_1", attempt: 1, occurredAt: Self.t0)))
+        #expect(ledger.faxCount == 5)
+        #expect(ledger.overdue(now: Self.t0.addingTimeInterval(5000), after: 900, lookupInterval: 60) { _ in true }.isEmpty)
+
+        ledger.forget(now: Self.t0.addingTimeInterval(3600 + 15))
+        #expect(ledger.isFinished("fax_1") == nil && ledger.isFinished("fax_2") == nil)
+        #expect(ledger.isFinished("fax_3") == true, "its generation also holds fax_4, not yet past the horizon")
+        #expect(ledger.isFinished("fax_4") == true && ledger.isFinished("fax_5") == true)
+        #expect(ledger.faxCount == 3)
     }
 
     /// Each fact is one bit: every `fax.sending` attempt its own, and facts of other faxes apart.
