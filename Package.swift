@@ -55,6 +55,7 @@ let package = Package(
             name: "FaxdHTTP",
             dependencies: [
                 "CLibcurl",
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -1,11 +1,14 @@
+import DequeModule
+
 /// Which transfers may run now: at most ``limit`` per origin, the rest waiting in arrival order.
 ///
 /// The HTTP client keeps the queue itself instead of adding every transfer to the curl multi
-/// handle and letting `CURLMOPT_MAX_HOST_CONNECTIONS` hold the excess back: libcurl before 8.0
-/// keeps those handles on a pending list that `curl_multi_remove_handle` walks, so with thousands
-/// queued every finished transfer cost time proportional to the queue (the sandbox's webhook
-/// dispatcher spent 90 % of a core there with a few thousand deliveries waiting). Here admitting,
-/// finishing and dequeuing are O(1) amortised.
+/// handle and letting `CURLMOPT_MAX_HOST_CONNECTIONS` hold the excess back: libcurl 7.88
+/// (Debian 12's) keeps those handles on a pending list that `curl_multi_remove_handle` walks
+/// (later releases keep it apart, curl/curl#10801), so with thousands queued every finished
+/// transfer cost time proportional to the queue — the sandbox's webhook dispatcher spent 90 % of a
+/// core there with a few thousand deliveries waiting. Here admitting, finishing and dequeuing are
+/// O(1) amortised.
 ///
 /// A value type without I/O; the loop thread owns the one instance.
 struct OriginAdmission<Item> {
@@ -14,25 +17,7 @@ struct OriginAdmission<Item> {
 
     private struct Queue {
         var running = 0
-        var waiting: [Item] = []
-        /// The index of the oldest waiting item; earlier slots are spent.
-        var head = 0
-
-        var waitingCount: Int { waiting.count - head }
-
-        mutating func popFirst() -> Item? {
-            guard head < waiting.count else { return nil }
-            let item = waiting[head]
-            head += 1
-            if head == waiting.count {
-                waiting.removeAll(keepingCapacity: true)
-                head = 0
-            } else if head >= 1_024, head * 2 >= waiting.count {
-                waiting.removeFirst(head)
-                head = 0
-            }
-            return item
-        }
+        var waiting = Deque<Item>()
     }
 
     private var queues: [String: Queue] = [:]
@@ -61,7 +46,7 @@ struct OriginAdmission<Item> {
     /// ``release(origin:)`` again for the slot it was given).
     mutating func release(origin: String) -> Item? {
         guard queues[origin] != nil else { return nil }
-        if let next = queues[origin]!.popFirst() {
+        if let next = queues[origin]!.waiting.popFirst() {
             waitingCount -= 1
             return next
         }
@@ -76,14 +61,11 @@ struct OriginAdmission<Item> {
         guard waitingCount > 0 else { return [] }
         var removed: [Item] = []
         for origin in Array(queues.keys) {
-            guard var queue = queues[origin], queue.waitingCount > 0 else { continue }
-            var kept: [Item] = []
-            for item in queue.waiting[queue.head...] {
-                if isDone(item) { removed.append(item) } else { kept.append(item) }
+            queues[origin]!.waiting.removeAll { item in
+                guard isDone(item) else { return false }
+                removed.append(item)
+                return true
             }
-            queue.waiting = kept
-            queue.head = 0
-            queues[origin] = queue
         }
         waitingCount -= removed.count
         return removed
@@ -91,7 +73,7 @@ struct OriginAdmission<Item> {
 
     /// Empties every queue and returns what was waiting; running slots are forgotten too.
     mutating func removeAll() -> [Item] {
-        let waiting = queues.values.flatMap { $0.waiting[$0.head...] }
+        let waiting = queues.values.flatMap(\.waiting)
         queues.removeAll()
         waitingCount = 0
         return waiting
