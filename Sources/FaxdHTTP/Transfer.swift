@@ -80,7 +80,9 @@ final class Transfer: @unchecked Sendable {
     func setRemainingTimeout(now: ContinuousClock.Instant) -> Bool {
         let remaining = deadline - now
         guard remaining > .zero else { return false }
-        return faxd_curl_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, remaining.curlMilliseconds) == CURLE_OK
+        // A long option with a value in range (curlMilliseconds clamps it): libcurl cannot refuse it.
+        _ = faxd_curl_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, remaining.curlMilliseconds)
+        return true
     }
 
     /// Turns libcurl's result for this finished transfer into a response or an error, resumes

@@ -158,7 +158,7 @@ struct DevCommand: AsyncParsableCommand {
                     finished.count == samples.count
                 {
                     CommandLogging.printLine(
-                        "\nAll \(samples.count) sample jobs reached their final state in \(ContinuousClock.now - started). Waiting for your jobs (Ctrl-C stops).\n")
+                        "\nAll \(samples.count) sample jobs reached their final state in \((ContinuousClock.now - started).formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1)))). Waiting for your jobs (Ctrl-C stops).\n")
                 }
             }
         } catch is CancellationError {}
