@@ -10,7 +10,7 @@ public import Foundation
 /// survives restarts and is shared by every worker reading the same topics.
 ///
 /// It is sized for hours of traffic at thousands of faxes a second. A fax is a 64-bit hash of its
-/// id: while it is unfinished, with 24 bytes of state (its facts as bits — event ids are
+/// id: while it is unfinished, with 20 bytes of state (its facts as bits — event ids are
 /// deterministic per fax and fact, see `EventFactory` — its tenant as an index, times as whole
 /// seconds) and, once submitted, its id (the reconciler needs it); once delivered or failed, with
 /// its facts alone, 12 bytes, in ``HashGenerations`` of 49,152 faxes allocated at their final size
