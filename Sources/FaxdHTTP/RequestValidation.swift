@@ -67,12 +67,9 @@ enum RequestValidation {
                 reason: "the URL is malformed: \(String(cString: curl_url_strerror(parsed)))"
             )
         }
-        var schemePointer: UnsafeMutablePointer<CChar>?
-        guard curl_url_get(handle, CURLUPART_SCHEME, &schemePointer, 0) == CURLUE_OK, let schemePointer else {
+        guard let scheme = part(CURLUPART_SCHEME, of: handle, flags: 0)?.lowercased() else {
             throw HTTPClientError(code: .badURL, reason: "the URL has no scheme")
         }
-        let scheme = String(cString: schemePointer).lowercased()
-        curl_free(schemePointer)
         guard scheme == "http" || scheme == "https" else {
             throw HTTPClientError(code: .badURL, reason: "the URL scheme is not http or https")
         }
