@@ -82,13 +82,17 @@ import Testing
         let cluster = try cluster(topic, partitions: 1)
         let producer = try KafkaProducer(configuration: .init(bootstrapServers: cluster.bootstrapServers), logger: logger)
         try await KafkaFixtures.produce(producer, topic: topic, count: 3)
+        // The idle timeout also covers the wait for the first record (the consumer connects and
+        // fetches), which takes more than half a second on a loaded CI machine: it is generous here,
+        // and the body outlasts it.
+        let idleTimeout = Duration.seconds(5)
         let reader = try await KafkaTopicSnapshotReader(
-            topic: topic, configuration: .init(bootstrapServers: cluster.bootstrapServers), idleTimeout: .milliseconds(500), logger: logger)
+            topic: topic, configuration: .init(bootstrapServers: cluster.bootstrapServers), idleTimeout: idleTimeout, logger: logger)
         var read = 0
         try await reader.read { _ in
             read += 1
             // The body, not the cluster, takes longer than the idle timeout.
-            if read == 1 { try await Task.sleep(for: .seconds(1)) }
+            if read == 1 { try await Task.sleep(for: idleTimeout + .seconds(1)) }
         }
         #expect(read == 3)
         await producer.close()
