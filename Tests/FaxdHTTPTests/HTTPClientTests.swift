@@ -127,14 +127,14 @@ struct HTTPClientTests {
             }
             #expect(timedOut?.code == .timeout)
             #expect(clock.now - start >= .milliseconds(250))
-            #expect(clock.now - start < .seconds(2))
+            #expect(clock.now - start < .seconds(5))
 
             let waiting = Task { try await client.execute(HTTPRequest(url: server.url("/hello"))) }
             try await Task.sleep(for: .milliseconds(200))  // let it reach the queue; the assertion is on the answer
             let cancelledAt = clock.now
             waiting.cancel()
             #expect(Self.errorCode(of: await waiting.result) == .cancelled)
-            #expect(clock.now - cancelledAt < .seconds(1))
+            #expect(clock.now - cancelledAt < .seconds(2))
 
             let queued = Task { try await client.execute(HTTPRequest(url: server.url("/hello"))) }
             holder.cancel()
