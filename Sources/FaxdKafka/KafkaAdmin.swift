@@ -36,9 +36,9 @@ public final class KafkaAdmin: Sendable {
     /// partitions, then one watermark query per partition, each bounded by `timeout`. Empty partitions
     /// are included (`low == high`); callers that want the partitions holding records keep `high > low`.
     ///
-    /// - Throws: `KafkaError.Code.unknownTopicOrPartition` when the topic does not exist (a cluster that
-    ///   creates topics on first use, as the mock cluster does, creates it instead); otherwise the first
-    ///   request that failed.
+    /// - Throws: `KafkaError.Code.unknownTopicOrPartition` when the topic does not exist (the lookup
+    ///   does not create it; see `partitionCount(topic:timeout:)`); otherwise the first request that
+    ///   failed.
     public func watermarks(
         ofTopic topic: String, timeout: Duration = .seconds(10)
     ) async throws(KafkaError) -> [KafkaTopicPartition: KafkaWatermarks] {
@@ -59,21 +59,25 @@ public final class KafkaAdmin: Sendable {
     }
 
     /// The number of partitions of `topic`, from the cluster's metadata.
+    ///
+    /// It asks for every topic's metadata, not for `topic`'s: a request naming a topic lets the
+    /// cluster create it (the mock cluster always does, as do clusters with
+    /// `auto.create.topics.enable`), and a mistyped topic must be reported missing, not created
+    /// empty. A topic this client may not describe is not listed either, so it is reported missing.
+    ///
+    /// - Throws: `KafkaError.Code.unknownTopicOrPartition` when the cluster does not list `topic`;
+    ///   the topic's own error (a leader not yet elected, say); the request's error.
     public func partitionCount(topic: String, timeout: Duration = .seconds(10)) async throws(KafkaError) -> Int {
         let handle = handle
         let result = await RDKafkaThread.run(name: "faxd.kafka.metadata") { () -> Result<Int, KafkaError> in
-            guard let rkt = rd_kafka_topic_new(handle.pointer, topic, nil) else {
-                return .failure(KafkaError(code: .invalidArgument, reason: "bad topic name \(topic)"))
-            }
-            defer { rd_kafka_topic_destroy(rkt) }
             var metadata: UnsafePointer<rd_kafka_metadata>?
-            let err = rd_kafka_metadata(handle.pointer, 0, rkt, &metadata, Int32(timeout.milliseconds))
+            let err = rd_kafka_metadata(handle.pointer, 1, nil, &metadata, Int32(timeout.milliseconds))
             guard err == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else { return .failure(KafkaError(err)) }
             defer { rd_kafka_metadata_destroy(metadata) }
-            guard metadata.pointee.topic_cnt > 0 else {
+            let topics = UnsafeBufferPointer(start: metadata.pointee.topics, count: Int(metadata.pointee.topic_cnt))
+            guard let entry = topics.first(where: { String(cString: $0.topic) == topic }) else {
                 return .failure(KafkaError(code: .unknownTopicOrPartition, reason: "topic \(topic) not found"))
             }
-            let entry = metadata.pointee.topics[0]
             if entry.err != RD_KAFKA_RESP_ERR_NO_ERROR { return .failure(KafkaError(entry.err)) }
             return .success(Int(entry.partition_cnt))
         }

@@ -73,6 +73,33 @@ import Testing
         #expect(try await broker.stop() == 0)
     }
 
+    /// `faxd broker` creates topics on first use, as clusters with `auto.create.topics.enable` do: a
+    /// mistyped topic must fail the command in one line and be left uncreated.
+    @Test func aMistypedTopicFailsEveryCommandInOneLineAndIsNotCreated() async throws {
+        let broker = try ManagedProcess(ManagedProcess.faxdExecutable, ["broker", "--brokers", "1", "--partitions", "2"])
+        let bootstrap = try await broker.firstLines(1)[0]
+        let runs: [(arguments: [String], missing: String)] = [
+            (["replay", "--topic", "fax.job", "--to-beginning", "--dry-run"], "fax.job"),
+            (["redrive", "--topic", "fax.jbos", "--dry-run"], "fax.jbos"),
+            (["redrive", "--dlq-topic", "fax.jobs.dl", "--dry-run"], "fax.jobs.dl"),
+            (["usage", "report", "--topic", "fax.usag"], "fax.usag"),
+        ]
+        for run in runs {
+            let process = try ManagedProcess(ManagedProcess.faxdExecutable, run.arguments + ["--brokers", bootstrap])
+            #expect(try await process.waitForExit() != 0, "\(run.arguments)")
+            let lines = process.standardError.split(separator: "\n")
+            #expect(lines.count == 1 && lines[0].contains("topic \(run.missing) not found"), "\(run.arguments): \(process.standardError)")
+        }
+        let admin = try KafkaAdmin(configuration: .init(bootstrapServers: bootstrap), logger: logger)
+        for missing in runs.map(\.missing) {
+            let error = await #expect(throws: KafkaError.self) { try await admin.partitionCount(topic: missing) }
+            #expect(error?.code == .unknownTopicOrPartition, "\(missing)")
+        }
+        #expect(try await admin.partitionCount(topic: "fax.jobs") == 2)
+        await admin.close()
+        #expect(try await broker.stop() == 0)
+    }
+
     @Test func keyCommandPrintsTheDesignKey() async throws {
         let key = try ManagedProcess(ManagedProcess.faxdExecutable, ["key", "--tenant", "acme", "--job", "inv-1"])
         #expect(try await key.waitForExit() == 0)

@@ -154,6 +154,25 @@ import Testing
         await cluster.shutdown()
     }
 
+    /// The mock cluster, like many clusters, creates a topic named in a metadata request that allows
+    /// it: a mistyped topic given to `replay`, `redrive` or `usage report` must be reported missing,
+    /// not created empty.
+    @Test func aLookupOfAMissingTopicSaysSoAndCreatesNothing() async throws {
+        let cluster = try MockKafkaCluster(brokers: 1, logger: logger)
+        let admin = try KafkaAdmin(configuration: .init(bootstrapServers: cluster.bootstrapServers), logger: logger)
+        let typo = UniqueName.make("typo")
+        for _ in 0..<2 {  // the second lookup would find what the first created
+            let error = await #expect(throws: KafkaError.self) { try await admin.watermarks(ofTopic: typo) }
+            #expect(error?.code == .unknownTopicOrPartition)
+        }
+        let readerError = await #expect(throws: KafkaError.self) {
+            try await KafkaTopicSnapshotReader(topic: typo, configuration: .init(bootstrapServers: cluster.bootstrapServers), logger: logger)
+        }
+        #expect(readerError?.code == .unknownTopicOrPartition)
+        await admin.close()
+        await cluster.shutdown()
+    }
+
     /// librdkafka 2.0.2's mock cluster has no controller for CreateTopics: the request must fail with a
     /// bounded, readable error rather than hang.
     @Test func createTopicsFailsClearlyWhereTheClusterCannotServeIt() async throws {
