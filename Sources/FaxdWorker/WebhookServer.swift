@@ -40,11 +40,23 @@ public final class WebhookServer: Sendable {
 
     /// Serves until `shutdown()` (or the calling task is cancelled), then flushes the producer.
     /// `onListening` gets the port. Call it once.
-    /// - Throws: `ConfigurationError` when `metrics.listen` cannot be bound.
+    /// - Throws: `ConfigurationError` when `metrics.listen` cannot be bound, or naming the
+    ///   `kafka.topics` key of a result topic the cluster does not have (see `ConfiguredTopics`).
     public func run(onListening: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
         guard let listen = HostPort(configuration.metrics.listen) else {
             throw ConfigurationError(source: "configuration", path: "metrics.listen", reason: "must be host:port")
         }
+        let kafka = configuration.kafka
+        let admin = try KafkaAdmin(configuration: KafkaClientConfiguration(bootstrapServers: kafka.bootstrapServers, properties: kafka.properties), logger: logger)
+        do {
+            try await ConfiguredTopics.requireExisting(
+                [("kafka.topics.status", kafka.topics.status), ("kafka.topics.usage", kafka.topics.usage)],
+                admin: admin, bootstrapServers: kafka.bootstrapServers, logger: logger)
+        } catch {
+            await admin.close()
+            throw error
+        }
+        await admin.close()
         let server = WorkerHTTPServer(
             listen: listen, metrics: metrics, consumer: nil, readiness: readiness, ingress: delivery.ingress, logger: logger)
         readiness.set(true)

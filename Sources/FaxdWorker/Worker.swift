@@ -77,10 +77,18 @@ public final class Worker: Sendable {
     /// Joins the group and dispatches until `shutdown()`; then flushes the producer. Meanwhile serves
     /// `/healthz`, `/readyz`, `/metrics` and the webhook ingress (`onListening` gets their port),
     /// follows the result topics, reconciles overdue faxes and watches balances.
+    ///
+    /// - Throws: `ConfigurationError` for an unusable `metrics.listen`, or naming the `kafka.topics`
+    ///   key of a topic the cluster does not have (checked first; see `ConfiguredTopics`).
     public func run(onListening: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
         guard let listen = HostPort(configuration.metrics.listen) else {
             throw ConfigurationError(source: "configuration", path: "metrics.listen", reason: "must be host:port")
         }
+        let topics = configuration.kafka.topics
+        try await ConfiguredTopics.requireExisting(
+            [("kafka.topics.jobs", topics.jobs), ("kafka.topics.status", topics.status), ("kafka.topics.usage", topics.usage),
+             ("kafka.topics.dead_letters", topics.deadLetters)],
+            admin: admin, bootstrapServers: configuration.kafka.bootstrapServers, logger: logger)
         let server = WorkerHTTPServer(
             listen: listen, metrics: metrics, consumer: consumer, readiness: readiness, ingress: delivery.ingress, logger: logger)
         try consumer.subscribe(topics: [configuration.kafka.topics.jobs], listener: dispatcher)

@@ -34,6 +34,36 @@ import Testing
         await harness.stop()
     }
 
+    /// A topic in the configuration that the cluster does not have stops `faxd worker` and
+    /// `faxd webhooks` at start-up with one line naming the key, and is not created (`faxd broker`
+    /// creates topics on first use, as clusters with `auto.create.topics.enable` do).
+    @Test func aMistypedTopicStopsTheWorkerAndTheIngressNamingTheKey() async throws {
+        let harness = try await PipelineHarness(partitions: 1)
+        let worker = try await harness.startWorker(environment: ["FAXD_KAFKA_TOPICS_DEAD_LETTERS": "fax.jobs.dql"])
+        #expect(try await worker.waitForExit(timeout: .seconds(60)) != 0)
+        #expect(
+            worker.standardError.split(separator: "\n").last
+                == "Error: configuration: kafka.topics.dead_letters: topic fax.jobs.dql does not exist at \(harness.bootstrap) (faxd creates no topics)",
+            "\(worker.standardError)")
+
+        let webhooks = try ManagedProcess(
+            ManagedProcess.faxdExecutable, ["webhooks", "--config", harness.directory.appendingPathComponent("faxd.yaml").path],
+            environment: ["E2E_MINTFAX_KEY": PipelineHarness.apiKey, "E2E_REVOKED_KEY": PipelineHarness.revokedKey,
+                          "E2E_WEBHOOK_SECRET": PipelineHarness.webhookSecret, "FAXD_LOG_LEVEL": "error",
+                          "FAXD_METRICS_LISTEN": "127.0.0.1:0", "FAXD_KAFKA_TOPICS_USAGE": "fax.usag"])
+        #expect(try await webhooks.waitForExit(timeout: .seconds(60)) != 0)
+        let last = webhooks.standardError.split(separator: "\n").last.map(String.init) ?? ""
+        #expect(last.hasPrefix("Error: configuration: kafka.topics.usage: topic fax.usag does not exist"), "\(webhooks.standardError)")
+
+        let admin = try KafkaAdmin(configuration: .init(bootstrapServers: harness.bootstrap), logger: KafkaFixtures.logger("test.e2e"))
+        for missing in ["fax.jobs.dql", "fax.usag"] {
+            let error = await #expect(throws: KafkaError.self) { try await admin.partitionCount(topic: missing) }
+            #expect(error?.code == .unknownTopicOrPartition, "\(missing)")
+        }
+        await admin.close()
+        await harness.stop()
+    }
+
     /// Reads `fax.status` until `job` (`tenant/job`) has an event of `type`; returns that event.
     static func waitForEvent(_ harness: PipelineHarness, _ job: String, _ type: StatusEvent.Kind) async throws -> StatusEvent? {
         let found = Mutex<StatusEvent?>(nil)

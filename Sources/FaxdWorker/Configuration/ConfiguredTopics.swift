@@ -1,0 +1,35 @@
+import FaxdKafka
+import Logging
+
+/// The start-up check that the configured topics exist. faxd never creates topics, and a cluster that
+/// creates them on first use would turn a mistyped name into a new, empty topic: a jobs topic no
+/// producer writes to, or result topics that billing and dashboards never read.
+enum ConfiguredTopics {
+    /// How long the check waits for the cluster before it lets the worker start anyway.
+    static let timeout: Duration = .seconds(5)
+
+    /// Checks that the cluster lists each topic, in order.
+    ///
+    /// - Parameter topics: the configuration key (e.g. `kafka.topics.status`) and topic name of each.
+    /// - Throws: `ConfigurationError` naming the key of the first topic the cluster does not list.
+    ///   Any other failure (the cluster unreachable, a timeout) is logged and ends the check without
+    ///   an error: the clients wait for the cluster then, as they do in an outage later.
+    static func requireExisting(
+        _ topics: [(key: String, name: String)], admin: KafkaAdmin, bootstrapServers: String, logger: Logger
+    ) async throws(ConfigurationError) {
+        for topic in topics {
+            do {
+                _ = try await admin.partitionCount(topic: topic.name, timeout: timeout)
+            } catch where error.code == .unknownTopicOrPartition {
+                throw ConfigurationError(
+                    source: "configuration", path: topic.key,
+                    reason: "topic \(topic.name) does not exist at \(bootstrapServers) (faxd creates no topics)")
+            } catch {
+                logger.warning(
+                    "Could not check that the configured topics exist; starting anyway",
+                    metadata: ["kafka.topic": "\(topic.name)", "error": "\(error)"])
+                return
+            }
+        }
+    }
+}
