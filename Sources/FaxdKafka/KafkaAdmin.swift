@@ -76,7 +76,7 @@ public final class KafkaAdmin: Sendable {
             defer { rd_kafka_metadata_destroy(metadata) }
             let topics = UnsafeBufferPointer(start: metadata.pointee.topics, count: Int(metadata.pointee.topic_cnt))
             guard let entry = topics.first(where: { String(cString: $0.topic) == topic }) else {
-                return .failure(KafkaError(code: .unknownTopicOrPartition, reason: "topic \(topic) not found"))
+                return .failure(KafkaError(code: .unknownTopicOrPartition, reason: "topic \(topic) does not exist"))
             }
             if entry.err != RD_KAFKA_RESP_ERR_NO_ERROR { return .failure(KafkaError(entry.err)) }
             return .success(Int(entry.partition_cnt))

@@ -33,6 +33,7 @@ struct EnqueueCommand: AsyncParsableCommand {
     func run() async throws {
         var logger = CommandLogging.bootstrap(label: "faxd.enqueue")
         logger.logLevel = .warning
+        try await PublishTarget.requireExisting(topic, brokers: brokers, logger: logger)
         let lines: [(String, [UInt8])]
         if let job, let tenant, let to {
             lines = [("--job \(job)", try jobJSON(job: job, tenant: tenant, to: to))]

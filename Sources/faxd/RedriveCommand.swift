@@ -63,7 +63,8 @@ struct RedriveCommand: AsyncParsableCommand {
         } catch {
             throw CommandFailure("cannot read the partitions of \(dlqTopic) at \(brokers): \(error)")
         }
-        try await requireJobsTopic(logger: logger)
+        // A mistyped --topic fails here, before anything is read or named as a dry run's destination.
+        try await PublishTarget.requireExisting(topic, brokers: brokers, logger: logger)
 
         let (reports, reportSink) = AsyncStream.makeStream(of: Result<KafkaDeliveryReport, KafkaError>.self)
         let producer: KafkaProducer?
@@ -121,25 +122,6 @@ struct RedriveCommand: AsyncParsableCommand {
             CommandLogging.printLine(
                 "published \(published) of \(read.readCount) dead letters from \(dlqTopic) to \(topic) (same job ids and idempotency keys: no fax is sent twice)")
         }
-    }
-
-    /// Fails unless the jobs topic exists: a mistyped `--topic` is reported here, before anything is
-    /// read, instead of being created by the first dead letter re-published to it (or named as the
-    /// destination of a dry run).
-    private func requireJobsTopic(logger: Logger) async throws {
-        let admin: KafkaAdmin
-        do {
-            admin = try KafkaAdmin(configuration: .init(bootstrapServers: brokers), logger: logger)
-        } catch {
-            throw CommandFailure("\(error)")
-        }
-        do {
-            _ = try await admin.partitionCount(topic: topic)
-        } catch {
-            await admin.close()
-            throw CommandFailure("cannot publish to \(topic) at \(brokers): \(error)")
-        }
-        await admin.close()
     }
 
     /// The table of selected dead letters per tenant and error code, the total, and what was skipped.

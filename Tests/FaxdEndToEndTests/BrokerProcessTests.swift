@@ -74,7 +74,7 @@ import Testing
     }
 
     /// `faxd broker` creates topics on first use, as clusters with `auto.create.topics.enable` do: a
-    /// mistyped topic must fail the command in one line and be left uncreated.
+    /// mistyped topic must fail the command in one line and be left uncreated — read from or written to.
     @Test func aMistypedTopicFailsEveryCommandInOneLineAndIsNotCreated() async throws {
         let broker = try ManagedProcess(ManagedProcess.faxdExecutable, ["broker", "--brokers", "1", "--partitions", "2"])
         let bootstrap = try await broker.firstLines(1)[0]
@@ -83,12 +83,13 @@ import Testing
             (["redrive", "--topic", "fax.jbos", "--dry-run"], "fax.jbos"),
             (["redrive", "--dlq-topic", "fax.jobs.dl", "--dry-run"], "fax.jobs.dl"),
             (["usage", "report", "--topic", "fax.usag"], "fax.usag"),
+            (["enqueue", "--topic", "fax.jobz", "--tenant", "acme", "--job", "j1", "--to", "+12125551234", "--url", "https://example.com/a.pdf"], "fax.jobz"),
         ]
         for run in runs {
             let process = try ManagedProcess(ManagedProcess.faxdExecutable, run.arguments + ["--brokers", bootstrap])
             #expect(try await process.waitForExit() != 0, "\(run.arguments)")
             let lines = process.standardError.split(separator: "\n")
-            #expect(lines.count == 1 && lines[0].contains("topic \(run.missing) not found"), "\(run.arguments): \(process.standardError)")
+            #expect(lines.count == 1 && lines[0].contains("topic \(run.missing) does not exist"), "\(run.arguments): \(process.standardError)")
         }
         let admin = try KafkaAdmin(configuration: .init(bootstrapServers: bootstrap), logger: logger)
         for missing in runs.map(\.missing) {
@@ -115,6 +116,9 @@ import Testing
         (["redrive", "--since", "yesterday"], "--since"),
         (["redrive", "--since", "2026-11-27T09:00:00Z", "--until", "2026-11-27T08:00:00Z"], "--until"),
         (["redrive", "--topic", "fax.jobs.dlq"], "--dlq-topic"),
+        (["enqueue", "--job", "j1", "--tenant", "acme"], "--to"),
+        (["enqueue", "--job", "j1", "--tenant", "acme", "--to", "+12125551234"], "--file or --url"),
+        (["enqueue", "--tenant", "acme"], "--job"),
     ])
     func badFlagsAreNamedInOneLine(arguments: [String], flag: String) async throws {
         let process = try ManagedProcess(ManagedProcess.faxdExecutable, arguments)
