@@ -82,8 +82,10 @@ final class KafkaConsumerCore: Sendable {
     func pollLoop(_ handle: RDKafkaPointer) {
         defer { pollStopped.signal() }
         while !state.withLock({ $0.stopRequested }) {
-            reconcilePausing(handle)
-            guard let message = rd_kafka_consumer_poll(handle.pointer, 100) else { continue }
+            // While back-pressure holds fetching, look again soon: once the reader drained the buffer,
+            // a poll with nothing to return must not keep the partitions paused for long.
+            let holdingBack = reconcilePausing(handle)
+            guard let message = rd_kafka_consumer_poll(handle.pointer, holdingBack ? 10 : 100) else { continue }
             defer { rd_kafka_message_destroy(message) }
             let err = message.pointee.err
             if err == RD_KAFKA_RESP_ERR_NO_ERROR {
@@ -120,9 +122,11 @@ final class KafkaConsumerCore: Sendable {
     /// on above the buffer's high-water mark and off at its low-water mark, buffers the stash of
     /// partitions the owner resumed, pauses and resumes, and seeks resumed partitions to their
     /// positions. Runs on the poll thread before every poll.
-    private func reconcilePausing(_ handle: RDKafkaPointer) {
+    ///
+    /// - Returns: whether back-pressure holds every partition now.
+    private func reconcilePausing(_ handle: RDKafkaPointer) -> Bool {
         let buffered = buffer.count
-        let (toPause, toResume, unstashed, backPressureChanged) = state.withLock { state in
+        let (toPause, toResume, unstashed, backPressureChanged, holdingBack) = state.withLock { state in
             var backPressureChanged: Bool?
             if !state.pausedForBackPressure, buffered >= buffer.highWater {
                 state.pausedForBackPressure = true
@@ -139,7 +143,7 @@ final class KafkaConsumerCore: Sendable {
             let toPause = target.subtracting(state.pausedInLibrary)
             let toResume = state.pausedInLibrary.subtracting(target).map { ($0, state.positions[$0]) }
             state.pausedInLibrary = target
-            return (toPause, toResume, unstashed, backPressureChanged)
+            return (toPause, toResume, unstashed, backPressureChanged, state.pausedForBackPressure)
         }
         if let backPressureChanged {
             logger.debug(
@@ -156,6 +160,7 @@ final class KafkaConsumerCore: Sendable {
                 try Self.seek(handle, toResume.compactMap { entry in entry.1.map { (entry.0, $0) } })
             }
         }
+        return holdingBack
     }
 
     /// The offset after the last record handed over, per assigned partition that delivered one.

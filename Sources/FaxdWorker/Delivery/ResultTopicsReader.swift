@@ -24,6 +24,11 @@ struct ResultTopicsReader: Sendable {
         if targets.isEmpty { await tracker.caughtUp() }
         var properties = kafka.consumerProperties
         properties["enable.auto.commit"] = "false"
+        // Most result partitions are empty or at their end, so a fetch usually waits the broker's
+        // fetch.wait.max.ms (500 ms by default) for records; partitions resumed after back-pressure
+        // wait for that fetch to return. At start-up that wait came after every buffer-full of records
+        // (measured: 1,000,000 events read in 91 s, 28 s with 100 ms).
+        if properties["fetch.wait.max.ms"] == nil { properties["fetch.wait.max.ms"] = "100" }
         var configuration = KafkaConsumerConfiguration(
             bootstrapServers: kafka.bootstrapServers, groupID: "\(kafka.groupID).ledger.\(UUID().uuidString.lowercased())", properties: properties)
         configuration.groupInstanceID = nil
