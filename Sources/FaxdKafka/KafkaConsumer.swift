@@ -51,13 +51,25 @@ public final class KafkaConsumer: Sendable {
 
     deinit {
         guard core.requestStop() else { return }
-        let (handle, core, context) = (handle, core, context)
-        RDKafkaThread.start(name: "faxd.kafka.consumer.close") {
-            core.waitUntilPollStopped()
-            rd_kafka_consumer_close(handle.pointer)
-            rd_kafka_destroy(handle.pointer)
-            context.release()
+        let (handle, core, context, logger) = (handle, core, context, logger)
+        RDKafkaThread.start(name: "faxd.kafka.consumer.close") { Self.end(handle, core, context, logger) }
+    }
+
+    /// What closing does once the stop is requested, blocking: waits for the poll thread, leaves the
+    /// group (`rd_kafka_consumer_close`), ends `records`, and destroys the client where that is safe
+    /// (see `KafkaConsumerCore.isSafeToDestroy`; otherwise the client is left as it is).
+    private static func end(
+        _ handle: RDKafkaPointer, _ core: KafkaConsumerCore, _ context: Unmanaged<RDKafkaClientContext>, _ logger: Logger
+    ) {
+        core.waitUntilPollStopped()
+        rd_kafka_consumer_close(handle.pointer)
+        core.buffer.finish()
+        guard core.isSafeToDestroy else {
+            logger.notice("Kafka consumer left its group before its first assignment; its client is not destroyed (librdkafka #4312)")
+            return
         }
+        rd_kafka_destroy(handle.pointer)
+        context.release()
     }
 
     /// Records polled and not yet read from `records` (bounded by `maxBufferedRecords` plus what
@@ -82,6 +94,7 @@ public final class KafkaConsumer: Sendable {
     /// Joins the group for `topics`; `listener` follows assignments and drains revoked partitions.
     public func subscribe(topics: [String], listener: (any KafkaRebalanceListener)? = nil) throws(KafkaError) {
         core.setListener(listener)
+        core.markSubscribed()
         let list = RDKafkaPartitionList.make(topics.map { KafkaTopicPartition(topic: $0, partition: -1) })
         defer { rd_kafka_topic_partition_list_destroy(list) }
         try KafkaError.check(rd_kafka_subscribe(handle.pointer, list))
@@ -192,7 +205,9 @@ public final class KafkaConsumer: Sendable {
     }
 
     /// Leaves the group: stops polling, revokes the assignment (the listener drains it), commits the
-    /// stored offsets and destroys the client.
+    /// stored offsets and destroys the client — except a member that subscribed and was never
+    /// assigned anything, whose client is left undestroyed (its threads stay; see
+    /// `KafkaConsumerCore.isSafeToDestroy`): Debian 12's librdkafka 2.0.2 may abort destroying it.
     ///
     /// - Throws: `KafkaError.Code.timedOut` when this has not finished within `timeout`; closing goes on
     ///   in the background (librdkafka's close can hang on an unreachable cluster).
@@ -200,11 +215,7 @@ public final class KafkaConsumer: Sendable {
         guard core.requestStop() else { return }
         let (handle, core, context, logger) = (handle, core, context, logger)
         let finished = await RDKafkaThread.withDeadline(timeout, name: "faxd.kafka.consumer.close") {
-            core.waitUntilPollStopped()
-            rd_kafka_consumer_close(handle.pointer)
-            core.buffer.finish()
-            rd_kafka_destroy(handle.pointer)
-            context.release()
+            Self.end(handle, core, context, logger)
         }
         guard finished else {
             logger.warning("Kafka consumer close did not finish in time; it goes on in the background")

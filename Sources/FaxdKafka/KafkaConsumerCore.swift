@@ -30,6 +30,10 @@ final class KafkaConsumerCore: Sendable {
         var stash: [KafkaTopicPartition: [KafkaRecord]] = [:]
         var listener: (any KafkaRebalanceListener)?
         var stopRequested = false
+        /// Subscribed to topics (a group member), as opposed to assigned partitions by hand.
+        var subscribed = false
+        /// The group assigned partitions to this member at least once.
+        var everAssigned = false
 
         /// The partitions that should be paused in librdkafka: held back and with a known position.
         var shouldBePausedInLibrary: Set<KafkaTopicPartition> {
@@ -168,6 +172,20 @@ final class KafkaConsumerCore: Sendable {
         state.withLock { state in state.positions.filter { state.assigned.contains($0.key) } }
     }
 
+    /// Notes that the consumer subscribed: it is a member of its group from now on.
+    func markSubscribed() {
+        state.withLock { $0.subscribed = true }
+    }
+
+    /// Whether `rd_kafka_destroy` is safe after `rd_kafka_consumer_close`. librdkafka before 2.3.0
+    /// asserts in the cooperative-sticky assignor's destroy (`assignor_state`, its issue #4312) when a
+    /// member is destroyed after its group chose the assignor and before the first assignment: a
+    /// worker stopped while it joins would abort instead of exiting cleanly. Not safe then: a member
+    /// that subscribed and was never assigned anything.
+    var isSafeToDestroy: Bool {
+        state.withLock { !$0.subscribed || $0.everAssigned }
+    }
+
     /// Makes `partitions` the whole assignment (a manual `assign`), forgetting the others.
     func replaceAssignment(_ partitions: Set<KafkaTopicPartition>) {
         let left = state.withLock { state in
@@ -232,6 +250,7 @@ final class KafkaConsumerCore: Sendable {
             }
             let listener = state.withLock { state in
                 state.assigned.formUnion(partitions)
+                state.everAssigned = true
                 return state.listener
             }
             if let listener { runBounded("assign") { await listener.partitionsAssigned(partitions) } }

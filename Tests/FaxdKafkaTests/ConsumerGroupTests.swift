@@ -154,6 +154,30 @@ import Testing
         await cluster.shutdown()
     }
 
+    /// librdkafka 2.0.2 aborts (`assignor_state`, its issue #4312) when a cooperative-sticky member is
+    /// destroyed after its group chose the assignor and before its first assignment: a worker stopped
+    /// while it joins. Here every SyncGroup fails, so the member has joined and is never assigned.
+    @Test func aMemberClosedWhileItJoinsClosesWithoutAborting() async throws {
+        let cluster = try MockKafkaCluster(brokers: 1, logger: logger)
+        let topic = UniqueName.make("joining")
+        try cluster.createTopic(topic, partitions: 2)
+        cluster.pushRequestErrors(apiKey: 14, Array(repeating: .rebalanceInProgress, count: 100_000))  // SyncGroup
+        let lines = LogCapture()
+        var captured = Logger(label: "test.kafka.joining") { _ in lines }
+        captured.logLevel = .debug
+        let consumer = try KafkaConsumer(
+            configuration: KafkaFixtures.consumerConfiguration(
+                bootstrapServers: cluster.bootstrapServers, groupID: UniqueName.make("g"), properties: ["debug": "cgrp"]),
+            logger: captured)
+        try consumer.subscribe(topics: [topic])
+        try await Eventually.wait(for: "a JoinGroup answered and a SyncGroup refused") {
+            lines.contains("JoinGroup response") && lines.contains("SyncGroup")
+        }
+        try await consumer.close(timeout: .seconds(10))
+        #expect(lines.contains("before its first assignment"))
+        await cluster.shutdown()
+    }
+
     /// The mock cluster, like many clusters, creates a topic named in a metadata request that allows
     /// it: a mistyped topic given to `replay`, `redrive` or `usage report` must be reported missing,
     /// not created empty.
@@ -263,5 +287,33 @@ final class GroupMember: KafkaRebalanceListener {
             do { try consumer.storeOffset(partition, nextOffset: next) } catch { failures += 1 }
         }
         ledger.revoked(.init(member: name, partitions: partitions, stillAssigned: stillAssigned, lost: lost, storeFailures: failures))
+    }
+}
+
+/// Keeps every log message, for tests that wait for librdkafka to reach a state it only logs.
+final class LogCapture: LogHandler, Sendable {
+    private let messages = Mutex<[String]>([])
+
+    func contains(_ text: String) -> Bool {
+        messages.withLock { $0.contains { $0.contains(text) } }
+    }
+
+    func log(event: LogEvent) {
+        messages.withLock { $0.append("\(event.message)") }
+    }
+
+    subscript(metadataKey _: String) -> Logger.Metadata.Value? {
+        get { nil }
+        set {}
+    }
+
+    var metadata: Logger.Metadata {
+        get { [:] }
+        set {}
+    }
+
+    var logLevel: Logger.Level {
+        get { .debug }
+        set {}
     }
 }
