@@ -1,4 +1,5 @@
 import FaxdKafka
+import Glibc
 import FaxdTestSupport
 import Synchronization
 import Testing
@@ -209,6 +210,49 @@ final class AssignmentRecorder: KafkaRebalanceListener {
         #expect(seen.count == 4_999)
         try await consumer.close()
         await producer.close()
+        await cluster.shutdown()
+    }
+}
+
+/// `setBrokerDown` keeps the broker's port from other sockets until `setBrokerUp`, which the mock
+/// needs to bind it again (it aborts the process when it cannot).
+@Suite struct MockBrokerPortTests {
+    /// Whether a TCP connection to 127.0.0.1:`port` is accepted.
+    private static func accepts(_ port: UInt16) -> Bool {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        } == 0
+    }
+
+    /// Whether another socket (without `SO_REUSEADDR`) can bind 127.0.0.1:`port`.
+    private static func isFree(_ port: UInt16) -> Bool {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        } == 0
+    }
+
+    @Test func aBrokerDownRefusesConnectionsAndItsPortStaysTakenUntilItIsUp() async throws {
+        let cluster = try MockKafkaCluster(brokers: 3, logger: KafkaFixtures.logger("test.kafka.mock"))
+        let ports = cluster.bootstrapServers.split(separator: ",").compactMap { $0.split(separator: ":").last.flatMap { UInt16($0) } }
+        #expect(ports.count == 3 && ports.allSatisfy(Self.accepts))
+        try cluster.setBrokerDown(2)
+        #expect(!Self.accepts(ports[1]))
+        #expect(!Self.isFree(ports[1]))
+        #expect(Self.accepts(ports[0]) && Self.accepts(ports[2]))
+        try cluster.setBrokerUp(2)
+        #expect(Self.accepts(ports[1]))
         await cluster.shutdown()
     }
 }
