@@ -217,8 +217,8 @@ final class AssignmentRecorder: KafkaRebalanceListener {
 /// `setBrokerDown` keeps the broker's port from other sockets until `setBrokerUp`, which the mock
 /// needs to bind it again (it aborts the process when it cannot).
 @Suite struct MockBrokerPortTests {
-    /// Whether a TCP connection to 127.0.0.1:`port` is accepted.
-    private static func accepts(_ port: UInt16) -> Bool {
+    /// Whether `call` (`connect` or `bind`) succeeds for a new TCP socket and 127.0.0.1:`port`.
+    private static func succeeds(_ call: (Int32, UnsafePointer<sockaddr>, socklen_t) -> Int32, _ port: UInt16) -> Bool {
         let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(socket) }
         var address = sockaddr_in()
@@ -226,22 +226,15 @@ final class AssignmentRecorder: KafkaRebalanceListener {
         address.sin_port = port.bigEndian
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { call(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         } == 0
     }
 
+    /// Whether a TCP connection to 127.0.0.1:`port` is accepted.
+    private static func accepts(_ port: UInt16) -> Bool { succeeds(connect, port) }
+
     /// Whether another socket (without `SO_REUSEADDR`) can bind 127.0.0.1:`port`.
-    private static func isFree(_ port: UInt16) -> Bool {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        } == 0
-    }
+    private static func isFree(_ port: UInt16) -> Bool { succeeds(bind, port) }
 
     @Test func aBrokerDownRefusesConnectionsAndItsPortStaysTakenUntilItIsUp() async throws {
         let cluster = try MockKafkaCluster(brokers: 3, logger: KafkaFixtures.logger("test.kafka.mock"))
