@@ -150,11 +150,11 @@ final class CurlMultiLoop: @unchecked Sendable {
         }
         for (easy, transfer) in active {
             _ = curl_multi_remove_handle(multi, easy)
-            transfer.resume(.failure(HTTPClientError(code: .shutdown, reason: "the client was shut down")))
+            transfer.resume(.failure(Self.shutdownError))
         }
         active.removeAll()
         for transfer in admission.removeAll() {
-            transfer.resume(.failure(HTTPClientError(code: .shutdown, reason: "the client was shut down")))
+            transfer.resume(.failure(Self.shutdownError))
         }
         _ = curl_multi_cleanup(multi)
         logger?.debug("HTTP client loop stopped")
@@ -253,6 +253,7 @@ final class CurlMultiLoop: @unchecked Sendable {
     }
 
     private static let cancelledError = HTTPClientError(code: .cancelled, reason: "the task was cancelled")
+    private static let shutdownError = HTTPClientError(code: .shutdown, reason: "the client was shut down")
     private static let waitedTooLongError = HTTPClientError(
         code: .timeout, reason: "the timeout ended while the request waited for a free connection")
 }

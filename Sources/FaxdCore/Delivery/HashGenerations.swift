@@ -63,4 +63,3 @@ struct HashGenerations<Value: Sendable>: Sendable {
         generations.removeAll { $0.latest < horizon }
     }
 }
-
