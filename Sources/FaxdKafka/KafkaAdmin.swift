@@ -37,7 +37,7 @@ public final class KafkaAdmin: Sendable {
     /// are included (`low == high`); callers that want the partitions holding records keep `high > low`.
     ///
     /// - Throws: `KafkaError.Code.unknownTopicOrPartition` when the topic does not exist (the lookup
-    ///   does not create it; see `partitionCount(topic:timeout:)`); otherwise the first request that
+    ///   does not create it; see `partitionCounts(of:timeout:)`); otherwise the first request that
     ///   failed.
     public func watermarks(
         ofTopic topic: String, timeout: Duration = .seconds(10)
@@ -58,28 +58,43 @@ public final class KafkaAdmin: Sendable {
         try await RDKafkaQueries.offsetsForTimes(handle, times, timeout: timeout)
     }
 
-    /// The number of partitions of `topic`, from the cluster's metadata.
-    ///
-    /// It asks for every topic's metadata, not for `topic`'s: a request naming a topic lets the
-    /// cluster create it (the mock cluster always does, as do clusters with
-    /// `auto.create.topics.enable`), and a mistyped topic must be reported missing, not created
-    /// empty. A topic this client may not describe is not listed either, so it is reported missing.
+    /// The number of partitions of `topic`, from the cluster's metadata (see
+    /// `partitionCounts(of:timeout:)`).
     ///
     /// - Throws: `KafkaError.Code.unknownTopicOrPartition` when the cluster does not list `topic`;
     ///   the topic's own error (a leader not yet elected, say); the request's error.
     public func partitionCount(topic: String, timeout: Duration = .seconds(10)) async throws(KafkaError) -> Int {
+        guard let count = try await partitionCounts(of: [topic], timeout: timeout)[topic] else {
+            throw KafkaError(code: .unknownTopicOrPartition, reason: "topic \(topic) does not exist")
+        }
+        return count
+    }
+
+    /// The number of partitions of each of `topics` the cluster lists, from one metadata request;
+    /// a topic it does not list is absent from the result.
+    ///
+    /// It asks for every topic's metadata, not for `topics`': a request naming a topic lets the
+    /// cluster create it (the mock cluster always does, as do clusters with
+    /// `auto.create.topics.enable`), and a mistyped topic must be reported missing, not created
+    /// empty. A topic this client may not describe is not listed either, so it is reported missing.
+    ///
+    /// - Throws: the first listed topic's own error (a leader not yet elected, say); the request's error.
+    public func partitionCounts(of topics: [String], timeout: Duration = .seconds(10)) async throws(KafkaError) -> [String: Int] {
         let handle = handle
-        let result = await RDKafkaThread.run(name: "faxd.kafka.metadata") { () -> Result<Int, KafkaError> in
+        let wanted = Set(topics)
+        let result = await RDKafkaThread.run(name: "faxd.kafka.metadata") { () -> Result<[String: Int], KafkaError> in
             var metadata: UnsafePointer<rd_kafka_metadata>?
             let err = rd_kafka_metadata(handle.pointer, 1, nil, &metadata, Int32(timeout.milliseconds))
             guard err == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else { return .failure(KafkaError(err)) }
             defer { rd_kafka_metadata_destroy(metadata) }
-            let topics = UnsafeBufferPointer(start: metadata.pointee.topics, count: Int(metadata.pointee.topic_cnt))
-            guard let entry = topics.first(where: { String(cString: $0.topic) == topic }) else {
-                return .failure(KafkaError(code: .unknownTopicOrPartition, reason: "topic \(topic) does not exist"))
+            var counts: [String: Int] = [:]
+            for entry in UnsafeBufferPointer(start: metadata.pointee.topics, count: Int(metadata.pointee.topic_cnt)) {
+                let name = String(cString: entry.topic)
+                guard wanted.contains(name) else { continue }
+                if entry.err != RD_KAFKA_RESP_ERR_NO_ERROR { return .failure(KafkaError(entry.err)) }
+                counts[name] = Int(entry.partition_cnt)
             }
-            if entry.err != RD_KAFKA_RESP_ERR_NO_ERROR { return .failure(KafkaError(entry.err)) }
-            return .success(Int(entry.partition_cnt))
+            return .success(counts)
         }
         return try result.get()
     }
