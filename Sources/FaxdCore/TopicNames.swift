@@ -8,13 +8,16 @@ public struct TopicNames: Sendable, Hashable, Codable {
     public var usage = "fax.usage"
     /// Jobs that could not be sent, bytes unchanged, with reason headers.
     public var deadLetters = "fax.jobs.dlq"
+    /// faxd's job ledger: one compacted record per job (key `tenant_id/job_id`), on the partition
+    /// of the job's record in `jobs` — same partition count (see `JobLedgerEntry`).
+    public var ledger = "fax.ledger"
 
     public init() {}
 
-    public var all: [String] { [jobs, status, usage, deadLetters] }
+    public var all: [String] { [jobs, status, usage, deadLetters, ledger] }
 
     enum CodingKeys: String, CodingKey {
-        case jobs, status, usage
+        case jobs, status, usage, ledger
         case deadLetters = "dead_letters"
     }
 }

@@ -28,18 +28,55 @@ public struct KafkaTopicSnapshotReader: Sendable {
     public init(
         topic: String, configuration: KafkaClientConfiguration, idleTimeout: Duration = .seconds(30), logger: Logger
     ) async throws(KafkaError) {
+        let watermarks = try await Self.watermarks(configuration: configuration, logger: logger) { admin throws(KafkaError) in
+            try await admin.watermarks(ofTopic: topic)
+        }
+        self.init(topic: topic, watermarks: watermarks, configuration: configuration, idleTimeout: idleTimeout, logger: logger)
+    }
+
+    /// Notes where `partitions` of `topic` start and end now, to read only those (a worker restoring
+    /// the partitions it was assigned); nothing is read yet.
+    ///
+    /// - Throws: `KafkaError`, as `KafkaAdmin.watermarks(_:timeout:)` does.
+    public init(
+        topic: String, partitions: [Int32], configuration: KafkaClientConfiguration, idleTimeout: Duration = .seconds(30), logger: Logger
+    ) async throws(KafkaError) {
+        let watermarks = try await Self.watermarks(configuration: configuration, logger: logger) { admin throws(KafkaError) in
+            var watermarks: [KafkaTopicPartition: KafkaWatermarks] = [:]
+            for partition in partitions {
+                let topicPartition = KafkaTopicPartition(topic: topic, partition: partition)
+                watermarks[topicPartition] = try await admin.watermarks(topicPartition)
+            }
+            return watermarks
+        }
+        self.init(topic: topic, watermarks: watermarks, configuration: configuration, idleTimeout: idleTimeout, logger: logger)
+    }
+
+    private init(
+        topic: String, watermarks: [KafkaTopicPartition: KafkaWatermarks], configuration: KafkaClientConfiguration, idleTimeout: Duration,
+        logger: Logger
+    ) {
+        self.topic = topic
+        self.watermarks = watermarks
+        self.idleTimeout = idleTimeout
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Asks a short-lived admin client for watermarks, closing it on every path.
+    private static func watermarks(
+        configuration: KafkaClientConfiguration, logger: Logger,
+        _ ask: (KafkaAdmin) async throws(KafkaError) -> [KafkaTopicPartition: KafkaWatermarks]
+    ) async throws(KafkaError) -> [KafkaTopicPartition: KafkaWatermarks] {
         let admin = try KafkaAdmin(configuration: configuration, logger: logger)
         do {
-            watermarks = try await admin.watermarks(ofTopic: topic)
+            let watermarks = try await ask(admin)
+            await admin.close()
+            return watermarks
         } catch {
             await admin.close()
             throw error
         }
-        await admin.close()
-        self.topic = topic
-        self.idleTimeout = idleTimeout
-        self.configuration = configuration
-        self.logger = logger
     }
 
     /// Calls `body` with every record below the ends noted when the reader was made, one at a time, in

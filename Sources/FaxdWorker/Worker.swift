@@ -17,6 +17,7 @@ public final class Worker: Sendable {
     private let producer: KafkaProducer
     private let http: HTTPClient
     private let dispatcher: Dispatcher
+    private let ledger: JobLedgerStore
     private let delivery: DeliveryTracking
     private let reconciler: Reconciler
     private let balanceWatch: BalanceWatch
@@ -49,11 +50,15 @@ public final class Worker: Sendable {
         let namespace = UUIDv5(configuration.dispatch.idempotencyNamespace) ?? IdempotencyKey.defaultNamespace
         let events = EventFactory(namespace: namespace, source: .worker, environment: configuration.mintfax.environment == "live" ? .live : .sandbox)
         let publisher = EventPublisher(producer: producer, topics: kafka.topics, logger: logger)
+        ledger = JobLedgerStore(
+            kafka: KafkaClientConfiguration(bootstrapServers: kafka.bootstrapServers, properties: kafka.consumerProperties), topic: kafka.topics.ledger,
+            logger: logger)
         let mintfax = MintfaxClient(baseURL: configuration.mintfax.baseURL, http: http, logger: logger)
         dispatcher = Dispatcher(
             Dispatcher.Dependencies(
                 consumer: consumer,
                 publisher: publisher,
+                ledger: ledger,
                 mintfax: mintfax,
                 tenants: tenants,
                 documents: DocumentFetcher(http: http, rules: configuration.dispatch.documents),
@@ -87,7 +92,8 @@ public final class Worker: Sendable {
         let topics = configuration.kafka.topics
         try await ConfiguredTopics.requireExisting(
             [("kafka.topics.jobs", topics.jobs), ("kafka.topics.status", topics.status), ("kafka.topics.usage", topics.usage),
-             ("kafka.topics.dead_letters", topics.deadLetters)],
+             ("kafka.topics.dead_letters", topics.deadLetters), ("kafka.topics.ledger", topics.ledger)],
+            partitionedLike: (jobs: ("kafka.topics.jobs", topics.jobs), ledger: ("kafka.topics.ledger", topics.ledger)),
             admin: admin, bootstrapServers: configuration.kafka.bootstrapServers, logger: logger)
         let server = WorkerHTTPServer(
             listen: listen, metrics: metrics, consumer: consumer, readiness: readiness, ingress: delivery.ingress, logger: logger)

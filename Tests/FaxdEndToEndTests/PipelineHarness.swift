@@ -23,7 +23,9 @@ final class PipelineHarness {
     private(set) var workers: [ManagedProcess] = []
 
     /// Starts the broker and a sandbox with one fast, generous environment.
-    init(partitions: Int = 6, sandboxTimeScale: Double = 0.001, sandboxFaults: String = "") async throws {
+    /// - Parameter zeroFootprint: the sandbox environment keeps nothing of finished faxes but id,
+    ///   status and timestamps (API.md §10.2).
+    init(partitions: Int = 6, sandboxTimeScale: Double = 0.001, sandboxFaults: String = "", zeroFootprint: Bool = false) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent(UniqueName.make("faxd-e2e"))
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         broker = try ManagedProcess(ManagedProcess.faxdExecutable, ["broker", "--brokers", "1", "--partitions", String(partitions)])
@@ -39,6 +41,7 @@ final class PipelineHarness {
                 balance_cents: 100000000
                 rate_limit_per_minute: 1000000
                 webhook_secret: \(Self.webhookSecret)
+                zero_footprint: \(zeroFootprint)
             \(sandboxFaults)
             """.write(to: sandboxConfig, atomically: true, encoding: .utf8)
         sandbox = try ManagedProcess(ManagedProcess.faxdExecutable, ["sandbox", "--config", sandboxConfig.path])
@@ -166,6 +169,34 @@ final class PipelineHarness {
                 return count >= expected
             }
         }
+    }
+
+    /// Posts `json` to the sandbox's test-only `/_sandbox/<path>` (`faults`, `expire-idempotency-keys`).
+    func sandboxControl(_ path: String, json: String = "{}") async throws {
+        let client = try HTTPClient()
+        defer { client.shutdown() }
+        let response = try await client.execute(
+            HTTPRequest(method: .POST, url: sandboxURL + "/_sandbox/" + path, headers: ["Content-Type": "application/json"], body: Array(json.utf8)))
+        guard response.status == 200 else { throw ManagedProcess.ProcessFailure(description: "sandbox \(path): HTTP \(response.status)") }
+    }
+
+    /// Runs `faxd <arguments> --brokers <bootstrap>` (replay, redrive) to its end.
+    func runFaxd(_ arguments: [String]) async throws {
+        let process = try ManagedProcess(ManagedProcess.faxdExecutable, arguments + ["--brokers", bootstrap])
+        guard try await process.waitForExit() == 0 else { throw ManagedProcess.ProcessFailure(description: "faxd \(arguments): \(process.standardError)") }
+    }
+
+    /// The status events on `fax.status` once `done` holds for them (read from the beginning).
+    func statusEvents(until done: @escaping @Sendable ([StatusEvent]) -> Bool) async throws -> [StatusEvent] {
+        let events = Mutex<[StatusEvent]>([])
+        _ = try await read("fax.status", timeout: .seconds(120)) { record in
+            guard let event = try? JSONDecoder().decode(StatusEvent.self, from: Data(record.value)) else { return false }
+            return events.withLock { events in
+                events.append(event)
+                return done(events)
+            }
+        }
+        return events.withLock { $0 }
     }
 
     /// The sandbox's webhook delivery attempts (introspection), as `(fax id, attempt, outcome)`.

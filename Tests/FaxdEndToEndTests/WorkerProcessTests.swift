@@ -126,16 +126,16 @@ import Testing
         await harness.stop()
     }
 
-    /// A record older than mintfax's key window is looked up by tag before anything is submitted: a
-    /// fax found there is reported, and no second POST reaches mintfax.
-    @Test func aLateReplayFindsTheFaxInsteadOfSubmittingAgain() async throws {
+    /// Another consumer group reading the jobs again, past mintfax's key window, shares the job
+    /// ledger: the job's fax is reported from it, and no second POST reaches mintfax.
+    @Test func aLateReplayByAnotherGroupReportsTheFaxFromTheLedger() async throws {
         let harness = try await PipelineHarness(partitions: 1)
         let first = try await harness.startWorker(tenants: 1)
         try await harness.produce([PipelineHarness.job(tenant: "t1", id: "old")])
         let original = try await Self.waitForEvent(harness, "t1/old", .submitted)
         #expect(try await first.stop() == 0)
 
-        // A new group reads the record again; with a window of 0 hours every record counts as late.
+        // A new group reads the record again; with a window of 0 hours every earlier request counts as late.
         let key = IdempotencyKey(tenantID: "t1", jobID: "old").description
         let late = try await harness.startWorker(
             tenants: 1, environment: ["FAXD_DISPATCH_LATE_REPLAY_AFTER_HOURS": "0", "FAXD_KAFKA_GROUP_ID": UniqueName.make("late")])

@@ -11,6 +11,7 @@ public import Foundation
 /// | `fax.submitted` | `1` (one per job) |
 /// | `fax.retrying` | the attempt that failed, e.g. `2` |
 /// | `fax.rejected`, `fax.dead_lettered`, `fax.expired` | `1` (each ends the job) |
+/// | `fax.duplicate` | the repeating record, `<partition>/<offset>` of the jobs topic |
 /// | `fax.queued`, `fax.delivered`, `fax.failed` | the fax id |
 /// | `fax.sending` | fax id + `:` + mintfax's delivery attempt, e.g. `fax_4kT…:2` |
 /// | `usage.hold`, `usage.capture`, `usage.release` | the fax id |
@@ -101,6 +102,21 @@ public struct EventFactory: Sendable, Hashable {
     public func expired(_ job: JobReference, attempt: Int?, occurredAt: Date) -> StatusEvent {
         status(.expired, job, discriminator: "1", occurredAt: occurredAt, attempt: attempt, error: Self.deadlinePassed)
     }
+
+    /// `fax.duplicate`: a record of the jobs topic (`partition`, `offset`) repeats a job mintfax
+    /// already has as `faxID` — a producer sent the job id again, or `faxd redrive` put it back — so
+    /// it is not sent again. `error` says which fax and since when.
+    public func duplicate(_ job: JobReference, faxID: String, submittedAt: Date?, partition: Int32, offset: Int64, occurredAt: Date) -> StatusEvent {
+        let since = submittedAt.map { " on \(RFC3339Timestamp.format(wholeSeconds: $0))" } ?? ""
+        return status(
+            .duplicate, job, discriminator: "\(partition)/\(offset)", faxID: faxID, occurredAt: occurredAt,
+            error: ErrorInfo(
+                code: Self.alreadySubmitted, message: "The job was already submitted as \(faxID)\(since); it is not sent again.",
+                retryable: false, httpStatus: nil))
+    }
+
+    /// The `error.code` of `fax.duplicate`.
+    public static let alreadySubmitted = "already_submitted"
 
     // MARK: mintfax lifecycle events
 

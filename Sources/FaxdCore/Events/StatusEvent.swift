@@ -29,6 +29,9 @@ public struct StatusEvent: Sendable, Hashable, Codable {
         public static let deadLettered = Kind(rawValue: "fax.dead_lettered")
         /// The job's deadline passed before it was submitted.
         public static let expired = Kind(rawValue: "fax.expired")
+        /// A record repeated a job that mintfax already has (a re-send or a redrive); not sent again.
+        /// `fax_id` is the job's fax, `error.code` is `already_submitted`.
+        public static let duplicate = Kind(rawValue: "fax.duplicate")
         /// mintfax queued the fax (its lifecycle, from a webhook or the reconciler).
         public static let queued = Kind(rawValue: "fax.queued")
         /// mintfax is dialling; one per delivery attempt.

@@ -1,8 +1,8 @@
-import Foundation
+public import Foundation
 
 extension Date {
     /// This instant with the fraction of its second dropped (rounding down), as events carry it.
-    var wholeSeconds: Date {
+    public var wholeSeconds: Date {
         Date(timeIntervalSince1970: timeIntervalSince1970.rounded(.down))
     }
 }

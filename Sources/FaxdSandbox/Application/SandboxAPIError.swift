@@ -72,6 +72,11 @@ struct SandboxAPIError: Error, Sendable {
         SandboxAPIError(status: 404, code: "not_found", message: "\(what) was not found.", action: "fix_request")
     }
 
+    /// 410 `gone`: the resource's content was deleted (zero-footprint retention).
+    static func gone(_ what: String) -> SandboxAPIError {
+        SandboxAPIError(status: 410, code: "gone", message: "\(what) no longer has its content (zero-footprint retention).", action: "fix_request")
+    }
+
     /// 500 `internal_error` or 503 `service_unavailable` (any other 5xx: `server_error`).
     static func serverError(status: Int) -> SandboxAPIError {
         let code = status == 500 ? "internal_error" : status == 503 ? "service_unavailable" : "server_error"

@@ -19,6 +19,11 @@ public struct EnvironmentConfiguration: Sendable {
     public var webhookSecret: WebhookSecret
     /// Endpoints registered from start-up, in order. Default none.
     public var webhookEndpoints: [WebhookEndpointConfiguration]
+    /// Zero-footprint retention (API.md §10.2): once a fax is delivered or failed, `GET /v1/faxes/{id}`
+    /// answers only its id, status and timestamps, `GET /v1/faxes` leaves it out (a tag search finds
+    /// nothing), and a resend answers 410. Webhooks already under way keep the full snapshot. Default
+    /// `false`.
+    public var zeroFootprint: Bool
 
     /// Creates an environment; every parameter defaults as its property documents.
     public init(
@@ -28,7 +33,8 @@ public struct EnvironmentConfiguration: Sendable {
         balanceCents: Int = 5000,
         rateLimitPerMinute: Int = 60,
         webhookSecret: WebhookSecret,
-        webhookEndpoints: [WebhookEndpointConfiguration] = []
+        webhookEndpoints: [WebhookEndpointConfiguration] = [],
+        zeroFootprint: Bool = false
     ) {
         self.name = name
         self.apiKey = apiKey
@@ -37,6 +43,7 @@ public struct EnvironmentConfiguration: Sendable {
         self.rateLimitPerMinute = rateLimitPerMinute
         self.webhookSecret = webhookSecret
         self.webhookEndpoints = webhookEndpoints
+        self.zeroFootprint = zeroFootprint
     }
 
     /// The last four characters of the key: the most of it that is ever shown.

@@ -68,7 +68,8 @@ extension SandboxConfiguration {
                     balanceCents: environment.balanceCents ?? 5000,
                     rateLimitPerMinute: environment.rateLimitPerMinute ?? 60,
                     webhookSecret: secret ?? WebhookSecret.random(using: &generator),
-                    webhookEndpoints: endpoints)
+                    webhookEndpoints: endpoints,
+                    zeroFootprint: environment.zeroFootprint ?? false)
             }
         }
         try configuration.validate()
@@ -149,9 +150,11 @@ extension SandboxConfiguration {
         var rateLimitPerMinute: Int?
         var webhookSecret: String?
         var webhookEndpoints: [Endpoint]?
+        var zeroFootprint: Bool?
 
         enum CodingKeys: String, CodingKey {
             case name, live
+            case zeroFootprint = "zero_footprint"
             case apiKey = "api_key"
             case balanceCents = "balance_cents"
             case rateLimitPerMinute = "rate_limit_per_minute"

@@ -61,6 +61,9 @@ public struct FaultConfiguration: Sendable, Equatable, Codable {
     public var dropConnectionRate: Double
     /// Environments answered only with 429 for a number of seconds. Default none.
     public var rateLimitStorms: [RateLimitStorm]
+    /// The share, `0...1`, of lookups — `GET /v1/faxes` and `GET /v1/faxes/{id}` — answered with a
+    /// server error chosen from ``serverErrorStatuses``. Default `0`.
+    public var lookupErrorRate: Double
 
     /// Creates a fault configuration; every parameter defaults as its property documents.
     public init(
@@ -69,7 +72,8 @@ public struct FaultConfiguration: Sendable, Equatable, Codable {
         serverErrorRate: Double = 0,
         serverErrorStatuses: [Int] = [500, 503],
         dropConnectionRate: Double = 0,
-        rateLimitStorms: [RateLimitStorm] = []
+        rateLimitStorms: [RateLimitStorm] = [],
+        lookupErrorRate: Double = 0
     ) {
         self.seed = seed
         self.latency = latency
@@ -77,6 +81,7 @@ public struct FaultConfiguration: Sendable, Equatable, Codable {
         self.serverErrorStatuses = serverErrorStatuses
         self.dropConnectionRate = dropConnectionRate
         self.rateLimitStorms = rateLimitStorms
+        self.lookupErrorRate = lookupErrorRate
     }
 
     enum CodingKeys: String, CodingKey {
@@ -86,6 +91,7 @@ public struct FaultConfiguration: Sendable, Equatable, Codable {
         case serverErrorStatuses = "server_error_statuses"
         case dropConnectionRate = "drop_connection_rate"
         case rateLimitStorms = "rate_limit_storms"
+        case lookupErrorRate = "lookup_error_rate"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -96,7 +102,8 @@ public struct FaultConfiguration: Sendable, Equatable, Codable {
             serverErrorRate: try container.decodeIfPresent(Double.self, forKey: .serverErrorRate) ?? 0,
             serverErrorStatuses: try container.decodeIfPresent([Int].self, forKey: .serverErrorStatuses) ?? [500, 503],
             dropConnectionRate: try container.decodeIfPresent(Double.self, forKey: .dropConnectionRate) ?? 0,
-            rateLimitStorms: try container.decodeIfPresent([RateLimitStorm].self, forKey: .rateLimitStorms) ?? []
+            rateLimitStorms: try container.decodeIfPresent([RateLimitStorm].self, forKey: .rateLimitStorms) ?? [],
+            lookupErrorRate: try container.decodeIfPresent(Double.self, forKey: .lookupErrorRate) ?? 0
         )
     }
 
@@ -108,6 +115,7 @@ public struct FaultConfiguration: Sendable, Equatable, Codable {
         try container.encode(serverErrorStatuses, forKey: .serverErrorStatuses)
         try container.encode(dropConnectionRate, forKey: .dropConnectionRate)
         try container.encode(rateLimitStorms, forKey: .rateLimitStorms)
+        try container.encode(lookupErrorRate, forKey: .lookupErrorRate)
     }
 
     /// Checks the ranges stated on the properties.
@@ -122,6 +130,7 @@ public struct FaultConfiguration: Sendable, Equatable, Codable {
             }
         }
         guard (0...1).contains(serverErrorRate) else { throw SandboxConfigurationError("\(path).server_error_rate must be between 0 and 1") }
+        guard (0...1).contains(lookupErrorRate) else { throw SandboxConfigurationError("\(path).lookup_error_rate must be between 0 and 1") }
         guard (0...1).contains(dropConnectionRate) else {
             throw SandboxConfigurationError("\(path).drop_connection_rate must be between 0 and 1")
         }

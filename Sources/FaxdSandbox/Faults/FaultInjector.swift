@@ -36,6 +36,13 @@ struct FaultInjector: Sendable {
         return nil
     }
 
+    /// The 5xx status for one lookup (`GET /v1/faxes`, `GET /v1/faxes/{id}`), or `nil` for none.
+    mutating func lookupFault() -> Int? {
+        guard configuration.lookupErrorRate > 0, Double.random(in: 0..<1, using: &generator) < configuration.lookupErrorRate else { return nil }
+        let statuses = configuration.serverErrorStatuses
+        return statuses[Int.random(in: 0..<statuses.count, using: &generator)]
+    }
+
     /// The delay for one request, or `nil` when no latency is configured.
     mutating func latency() -> Duration? {
         guard let latency = configuration.latency, latency.maxMilliseconds > 0 else { return nil }

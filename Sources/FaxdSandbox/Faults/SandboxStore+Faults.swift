@@ -6,6 +6,11 @@ extension SandboxStore {
         withState { $0.faults.submissionFault() }
     }
 
+    /// The 5xx status for one lookup, or `nil` for none.
+    func lookupFault() -> Int? {
+        withState { $0.faults.lookupFault() }
+    }
+
     /// Waits for the configured latency, if any.
     ///
     /// - Throws: `CancellationError` when the request's task is cancelled while waiting.

@@ -33,6 +33,11 @@ extension SandboxStore {
         withState { $0.environments[environment.index].faxes[id] }
     }
 
+    /// Whether the environment keeps nothing of a finished fax but its id, status and timestamps.
+    func isZeroFootprint(_ environment: EnvironmentHandle) -> Bool {
+        configuration.environments[environment.index].zeroFootprint
+    }
+
     /// One page of the environment's faxes, newest first.
     ///
     /// - Returns: `nil` when the query's cursor names no fax of this environment.
@@ -47,8 +52,9 @@ extension SandboxStore {
             }
             var page: [FaxRecord] = []
             var hasMore = false
+            let zeroFootprint = state.environments[environment.index].configuration.zeroFootprint
             while position >= 0 {
-                if let fax = faxes[order[position]], query.matches(fax) {
+                if let fax = faxes[order[position]], query.matches(fax), !(zeroFootprint && fax.status.isTerminal) {
                     if page.count == query.perPage {
                         hasMore = true
                         break

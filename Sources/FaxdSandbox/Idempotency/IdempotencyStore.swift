@@ -62,6 +62,15 @@ struct IdempotencyStore: Sendable {
         }
     }
 
+    /// Forgets every completed key, as if ``retention`` had passed for each (test-only).
+    mutating func expireCompleted() {
+        entries = entries.filter { _, entry in
+            if case .completed = entry { return false }
+            return true
+        }
+        countAfterSweep = entries.count
+    }
+
     private mutating func sweepIfDue(now: Date) {
         guard entries.count > max(1024, countAfterSweep * 2) else { return }
         entries = entries.filter { _, entry in

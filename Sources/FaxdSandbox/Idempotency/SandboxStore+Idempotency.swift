@@ -14,6 +14,13 @@ extension SandboxStore {
         withState { $0.environments[environment.index].idempotency.complete(key: key, response: response, now: now) }
     }
 
+    /// Forgets every environment's completed keys, as if 24 hours had passed (test-only).
+    func expireIdempotencyKeys() {
+        withState { state in
+            for index in state.environments.indices { state.environments[index].idempotency.expireCompleted() }
+        }
+    }
+
     /// Releases a claimed key whose request did not succeed.
     func abandonIdempotent(environment: EnvironmentHandle, key: String) {
         withState { $0.environments[environment.index].idempotency.abandon(key: key) }

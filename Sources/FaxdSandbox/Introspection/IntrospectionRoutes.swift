@@ -2,7 +2,8 @@ import Hummingbird
 
 /// The test-only introspection endpoints under `/_sandbox/` (no authentication):
 /// `GET submissions`, `GET faxes`, `GET webhook-deliveries` (each `{data: [...]}`, oldest
-/// first) and `POST reset`.
+/// first), `POST reset` and `POST expire-idempotency-keys` (every completed key forgotten, as 24
+/// hours later).
 struct IntrospectionRoutes: Sendable {
     typealias Context = SandboxRequestContext
 
@@ -14,6 +15,13 @@ struct IntrospectionRoutes: Sendable {
         group.get("faxes", use: faxes)
         group.get("webhook-deliveries", use: deliveries)
         group.post("reset", use: reset)
+        group.post("expire-idempotency-keys", use: expireKeys)
+    }
+
+    @Sendable func expireKeys(_ request: Request, context: Context) async throws -> Response {
+        store.expireIdempotencyKeys()
+        store.logger.info("Idempotency keys expired")
+        return try .json(["expired": true])
     }
 
     @Sendable func submissions(_ request: Request, context: Context) async throws -> Response {

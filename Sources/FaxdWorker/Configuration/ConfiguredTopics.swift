@@ -10,13 +10,17 @@ enum ConfiguredTopics {
 
     /// Checks that the cluster lists each topic, with one metadata request.
     ///
-    /// - Parameter topics: the configuration key (e.g. `kafka.topics.status`) and topic name of each.
-    /// - Throws: `ConfigurationError` naming the key of the first topic the cluster does not list.
-    ///   Any other failure (the cluster unreachable, a timeout, a topic's own error) is logged and
-    ///   ends the check without an error: the clients wait for the cluster then, as they do in an
-    ///   outage later.
+    /// - Parameters:
+    ///   - topics: the configuration key (e.g. `kafka.topics.status`) and topic name of each.
+    ///   - partitionedLike: a jobs topic and its ledger (both among `topics`), which must have as many
+    ///     partitions: a job's ledger entry sits on the partition number of its record.
+    /// - Throws: `ConfigurationError` naming the key of the first topic the cluster does not list, or
+    ///   the ledger's key when its partition count differs. Any other failure (the cluster
+    ///   unreachable, a timeout, a topic's own error) is logged and ends the check without an error:
+    ///   the clients wait for the cluster then, as they do in an outage later.
     static func requireExisting(
-        _ topics: [(key: String, name: String)], admin: KafkaAdmin, bootstrapServers: String, logger: Logger
+        _ topics: [(key: String, name: String)], partitionedLike pair: (jobs: (key: String, name: String), ledger: (key: String, name: String))? = nil,
+        admin: KafkaAdmin, bootstrapServers: String, logger: Logger
     ) async throws(ConfigurationError) {
         let counts: [String: Int]
         do {
@@ -29,6 +33,11 @@ enum ConfiguredTopics {
             throw ConfigurationError(
                 source: "configuration", path: missing.key,
                 reason: "topic \(missing.name) does not exist at \(bootstrapServers) (faxd creates no topics)")
+        }
+        if let (jobs, ledger) = pair, let jobsCount = counts[jobs.name], let ledgerCount = counts[ledger.name], jobsCount != ledgerCount {
+            throw ConfigurationError(
+                source: "configuration", path: ledger.key,
+                reason: "topic \(ledger.name) has \(ledgerCount) partitions and \(jobs.key) \(jobs.name) has \(jobsCount): the ledger needs as many as the jobs topic")
         }
     }
 }

@@ -1,3 +1,4 @@
+public import FaxdCore
 import Foundation
 import Yams
 
@@ -23,10 +24,13 @@ public struct TenantsConfiguration: Codable, Sendable, Equatable {
         public var maxInFlight: Int?
         /// The balance (cents) whose crossing publishes `usage.balance`; default `balance.threshold_cents`.
         public var balanceThresholdCents: Int?
+        /// How long mintfax keeps the tenant's fax metadata: `standard` (the default) or
+        /// `zero_footprint` (API.md §10.2), which must match the tenant's workspace.
+        public var retention: TenantRetention?
 
         public init(
             id: String, apiKey: SecretReference, webhookSecret: SecretReferences? = nil, rateLimitPerMinute: Int? = nil, maxInFlight: Int? = nil,
-            balanceThresholdCents: Int? = nil
+            balanceThresholdCents: Int? = nil, retention: TenantRetention? = nil
         ) {
             self.id = id
             self.apiKey = apiKey
@@ -34,10 +38,11 @@ public struct TenantsConfiguration: Codable, Sendable, Equatable {
             self.rateLimitPerMinute = rateLimitPerMinute
             self.maxInFlight = maxInFlight
             self.balanceThresholdCents = balanceThresholdCents
+            self.retention = retention
         }
 
         enum CodingKeys: String, CodingKey {
-            case id
+            case id, retention
             case apiKey = "api_key"
             case webhookSecret = "webhook_secret"
             case rateLimitPerMinute = "rate_limit_per_minute"
@@ -50,13 +55,17 @@ public struct TenantsConfiguration: Codable, Sendable, Equatable {
         public var apiKey: SecretReference
         /// Verifies deliveries to `/webhooks/mintfax` and to unlisted tenants' routes.
         public var webhookSecret: SecretReferences?
+        /// The shared workspace's retention mode, as a tenant's `retention`. Default `standard`.
+        public var retention: TenantRetention?
 
-        public init(apiKey: SecretReference, webhookSecret: SecretReferences? = nil) {
+        public init(apiKey: SecretReference, webhookSecret: SecretReferences? = nil, retention: TenantRetention? = nil) {
             self.apiKey = apiKey
             self.webhookSecret = webhookSecret
+            self.retention = retention
         }
 
         enum CodingKeys: String, CodingKey {
+            case retention
             case apiKey = "api_key"
             case webhookSecret = "webhook_secret"
         }

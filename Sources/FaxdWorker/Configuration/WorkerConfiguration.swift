@@ -24,7 +24,7 @@ public struct WorkerConfiguration: Codable, Sendable, Equatable {
         public var groupID = "faxd-workers"
         /// Static membership for this replica (`group.instance.id`), e.g. the pod name. Default none.
         public var groupInstanceID: String?
-        /// The topics (DESIGN §2): `jobs`, `status`, `usage`, `dead_letters`.
+        /// The topics (DESIGN §2): `jobs`, `status`, `usage`, `dead_letters`, `ledger`.
         public var topics = TopicNames()
         /// Raw librdkafka properties (TLS, SASL, tuning), applied last. Default none.
         public var properties: [String: String] = [:]
@@ -91,7 +91,8 @@ public struct WorkerConfiguration: Codable, Sendable, Equatable {
         public var drainTimeoutSeconds = 20
         /// How long SIGTERM may take, seconds. Default 30.
         public var shutdownTimeoutSeconds = 30
-        /// Records older than this are looked up before submitting (mintfax keeps keys 24 h). Hours.
+        /// A job whose first request went out longer ago than this (by the job ledger) is looked up at
+        /// mintfax before any request is sent again: mintfax keeps idempotency keys 24 h. Hours.
         /// Default 23.
         public var lateReplayAfterHours = 23
         public var documents = Documents()

@@ -23,6 +23,7 @@ actor Dispatcher: KafkaRebalanceListener {
     struct Dependencies: Sendable {
         var consumer: KafkaConsumer
         var publisher: EventPublisher
+        var ledger: JobLedgerStore
         var mintfax: MintfaxClient
         var tenants: TenantDirectory
         var documents: DocumentFetcher
@@ -131,11 +132,6 @@ actor Dispatcher: KafkaRebalanceListener {
                 deadLetter: (record, .init(error: rejection.errorInfo, attempts: 0)))
             dependencies.metrics.count("malformed")
             dependencies.metrics.deadLettered()
-            if done { finish(record) }
-        case .success(let job) where job.isExpired(at: Date()):
-            let done = await dependencies.publisher.publish(
-                tenantKey: Array(job.tenantID.utf8), status: [dependencies.events.expired(job.reference, attempt: nil, occurredAt: Date())])
-            dependencies.metrics.count("expired")
             if done { finish(record) }
         case .success(let job) where circuits[job.tenantID].map({ $0.until > clock.now }) ?? false:
             toPark.append((PendingJob(job: job, record: record), circuits[job.tenantID]!.error))
@@ -291,11 +287,13 @@ actor Dispatcher: KafkaRebalanceListener {
 
     // MARK: Rebalancing
 
+    /// Starts restoring the partitions' job ledger (their jobs wait for it) and tracks their offsets.
     func partitionsAssigned(_ partitions: [KafkaTopicPartition]) async {
         for partition in partitions {
             revoked.remove(partition)
             trackers[partition] = OffsetTracker()
         }
+        await dependencies.ledger.assigned(partitions.map(\.partition))
     }
 
     /// Stops starting jobs of `partitions`, lets their running jobs finish (at most
@@ -324,6 +322,7 @@ actor Dispatcher: KafkaRebalanceListener {
             revoked.insert(partition)
             trackers[partition] = nil
         }
+        await dependencies.ledger.revoked(partitions.map(\.partition))
         dependencies.logger.info(
             "Released partitions", metadata: ["kafka.partitions": "\(partitions)", "jobs.dropped": "\(dropped.count)", "kafka.lost": "\(lost)"])
     }

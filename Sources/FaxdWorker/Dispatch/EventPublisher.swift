@@ -29,16 +29,17 @@ public struct EventPublisher: Sendable {
         }
     }
 
-    /// Publishes `status` and `usage` (keyed by tenant) and the dead letter, if any, retrying each
-    /// send until Kafka takes it or the task is cancelled. Records are handed to the producer in the
-    /// order given, so one tenant's events land on their partition in that order (a record that has
-    /// to be sent again may land after its successors).
+    /// Publishes the job-ledger record, if any, `status` and `usage` (keyed by tenant) and the dead
+    /// letter, if any, retrying each send until Kafka takes it or the task is cancelled. Records are
+    /// handed to the producer in the order given, so one tenant's events land on their partition in
+    /// that order (a record that has to be sent again may land after its successors).
     /// - Returns: false when cancelled before everything was acknowledged.
     public func publish(
-        tenantKey: [UInt8], status: [StatusEvent], usage: [UsageEvent] = [],
+        tenantKey: [UInt8], ledger: KafkaOutgoingMessage? = nil, status: [StatusEvent], usage: [UsageEvent] = [],
         deadLetter: (record: KafkaRecord, reason: DeadLetterReason)? = nil
     ) async -> Bool {
-        var messages = status.map { KafkaOutgoingMessage(topic: topics.status, key: tenantKey, value: $0.jsonBytes()) }
+        var messages = ledger.map { [$0] } ?? []
+        messages += status.map { KafkaOutgoingMessage(topic: topics.status, key: tenantKey, value: $0.jsonBytes()) }
         messages += usage.map { KafkaOutgoingMessage(topic: topics.usage, key: tenantKey, value: $0.jsonBytes()) }
         if let (record, reason) = deadLetter {
             messages.append(Self.deadLetter(record, reason: reason, topic: topics.deadLetters))

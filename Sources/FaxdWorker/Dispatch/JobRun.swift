@@ -5,9 +5,15 @@ import FaxdMintfax
 import Foundation
 import Logging
 
-/// One job from credentials to published outcome (DESIGN §6 steps 3–5): fetch the document, look the
-/// job up first when its record is older than mintfax's key window, submit under the job's
-/// idempotency key, retry transient failures within the budget, and publish what happened.
+/// One job from credentials to published outcome (DESIGN §6 steps 3–5): ask the job ledger whether it
+/// may be sent, fetch the document, record the attempt, submit under the job's idempotency key, retry
+/// transient failures within the budget, and publish what happened together with the ledger's new
+/// entry.
+///
+/// Exactly one fax per job rests on the ledger (`JobLedger.decide`): a job with a fax is never sent
+/// again, whatever its record's age; one whose earlier request may have reached mintfax is sent again
+/// only under its key while mintfax still knows it, and otherwise only after mintfax's tag search
+/// proves there is no fax. When neither can tell, the job is never sent.
 struct JobRun: Sendable {
     let pending: Dispatcher.PendingJob
     let dependencies: Dispatcher.Dependencies
@@ -15,8 +21,10 @@ struct JobRun: Sendable {
     let dispatcher: Dispatcher
 
     private var job: Job { pending.job }
+    private var record: KafkaRecord { pending.record }
     private var events: EventFactory { dependencies.events }
     private var tenantKey: [UInt8] { Array(job.tenantID.utf8) }
+    private var origin: JobLedgerEntry.Origin { .init(partition: record.partition, offset: record.offset) }
 
     /// - Returns: whether the outcome's events are durable in Kafka (the job is done).
     func run() async -> Bool {
@@ -29,33 +37,84 @@ struct JobRun: Sendable {
             logger.warning("Parking a job of an unknown tenant")
             return await park(error, attempts: 0)
         }
-        let key = job.idempotencyKey(namespace: events.namespace).description
+        let keyWindow = TimeInterval(dependencies.configuration.dispatch.lateReplayAfterHours * 3600)
+        guard let decision = await dependencies.ledger.begin(job.reference, partition: record.partition, now: { Date() }, keyWindow: keyWindow) else {
+            return false
+        }
+        let done: Bool
+        switch decision {
+        case .submit:
+            done = await submit(tenant: tenant, earlier: nil, logger: logger)
+        case .resubmit(let entry):
+            done = await submit(tenant: tenant, earlier: entry, logger: logger)
+        case .lookUp(let entry):
+            done = await lookUpFirst(tenant: tenant, entry: entry, logger: logger)
+        case .alreadySubmitted(let entry):
+            done = await republish(entry, logger: logger)
+        }
+        await dependencies.ledger.end(job.reference)
+        return done
+    }
+
+    // MARK: Submitting
+
+    /// Submits, retrying within the budget. `earlier` is the entry of an earlier run whose request may
+    /// have reached mintfax inside the key window: the requests here go out under the same key.
+    private func submit(tenant: TenantDirectory.Tenant, earlier: JobLedgerEntry?, logger: Logger) async -> Bool {
+        var entry = earlier ?? JobLedgerEntry(job: job.reference, idempotencyKey: key.uuid, state: .attempting, origin: origin)
+        var recorded = earlier != nil
+        // Whether a request of this job may have created a fax that no answer named.
+        var ambiguous = earlier != nil
         let started = ContinuousClock.now
         var random = SystemRandomNumberGenerator()
         var attempt = 0
         while true {
             attempt += 1
-            let outcome = await attemptOnce(tenant: tenant, idempotencyKey: key, logger: logger)
+            if job.isExpired(at: Date()) {
+                dependencies.metrics.count("expired")
+                logger.notice("Job expired before it was sent", metadata: ["fax.attempt": "\(attempt)"])
+                return await publish(
+                    ending: ambiguous ? nil : entry, recorded: recorded,
+                    status: [events.expired(job.reference, attempt: attempt == 1 ? nil : attempt - 1, occurredAt: Date())])
+            }
+            let outcome: SubmissionOutcome
+            switch await dependencies.documents.fetch(job.document) {
+            case .failure(let failure):
+                outcome = failure.permanent ? .rejected(failure.error) : .retry(failure.error, notBefore: nil)
+            case .success(let document):
+                if !recorded {
+                    // The attempt is durable before any request goes out: whoever runs the job next
+                    // knows a fax may exist.
+                    entry.firstAttemptAt = Date().wholeSeconds
+                    guard await dependencies.publisher.publish(tenantKey: tenantKey, ledger: ledgerMessage(entry), status: []) else { return false }
+                    await dependencies.ledger.record(entry, partition: record.partition)
+                    recorded = true
+                }
+                let result = await attemptOnce(document, tenant: tenant)
+                ambiguous = ambiguous || (result.mayHaveCreatedFax && !result.namesFax)
+                outcome = SubmissionClassifier.classify(result)
+            }
             switch outcome {
             case .submitted(let faxID, let replayed):
                 dependencies.metrics.count("submitted")
                 logger.info("Fax submitted", metadata: ["fax.id": "\(faxID)", "fax.replayed": "\(replayed)", "fax.attempt": "\(attempt)"])
-                let now = Date()
-                return await dependencies.publisher.publish(
-                    tenantKey: tenantKey,
-                    status: [events.submitted(job.reference, faxID: faxID, attempt: attempt, occurredAt: now)],
-                    usage: [events.usageHold(job.reference, faxID: faxID, pages: nil, occurredAt: now)])
+                entry.state = .submitted
+                entry.faxID = faxID
+                entry.submittedAt = Date().wholeSeconds
+                entry.attempt = attempt
+                return await republish(entry, logger: logger)
             case .rejected(let error):
                 logger.warning("Job rejected", metadata: ["error.code": "\(error.code)"])
                 dependencies.metrics.count("rejected")
                 dependencies.metrics.deadLettered()
-                return await dependencies.publisher.publish(
-                    tenantKey: tenantKey, status: [events.rejected(job.reference, error: error, attempt: attempt, occurredAt: Date())],
-                    deadLetter: (pending.record, .init(error: error, attempts: attempt)))
+                return await publish(
+                    ending: ambiguous ? nil : entry, recorded: recorded,
+                    status: [events.rejected(job.reference, error: error, attempt: attempt, occurredAt: Date())],
+                    deadLetter: (record, .init(error: error, attempts: attempt)))
             case .park(let error, let tenantCircuit):
                 logger.warning("Job parked", metadata: ["error.code": "\(error.code)"])
                 if tenantCircuit { await dispatcher.openCircuit(tenant: job.tenantID, error: error) }
-                return await park(error, attempts: attempt)
+                return await park(error, attempts: attempt, ending: ambiguous || !recorded ? nil : entry)
             case .retry(let error, let notBefore):
                 let elapsed = ContinuousClock.now - started
                 guard let delay = retryPolicy.delay(afterAttempt: attempt, elapsed: elapsed, notBefore: notBefore, random: &random) else {
@@ -63,7 +122,7 @@ struct JobRun: Sendable {
                         code: "retry_budget_exhausted", message: "Retries stopped after \(attempt) attempts; last: \(error.message)",
                         retryable: false, httpStatus: error.httpStatus)
                     logger.warning("Retry budget spent", metadata: ["error.code": "\(error.code)", "fax.attempt": "\(attempt)"])
-                    return await park(spent, attempts: attempt)
+                    return await park(spent, attempts: attempt, ending: ambiguous || !recorded ? nil : entry)
                 }
                 dependencies.metrics.count("retried")
                 logger.notice("Retrying", metadata: ["error.code": "\(error.code)", "fax.attempt": "\(attempt)", "retry.delay": "\(delay)"])
@@ -77,14 +136,8 @@ struct JobRun: Sendable {
         }
     }
 
-    /// One submission attempt, classified.
-    private func attemptOnce(tenant: TenantDirectory.Tenant, idempotencyKey: String, logger: Logger) async -> SubmissionOutcome {
-        let document: DocumentFetcher.Document
-        switch await dependencies.documents.fetch(job.document) {
-        case .success(let fetched): document = fetched
-        case .failure(let failure): return failure.permanent ? .rejected(failure.error) : .retry(failure.error, notBefore: nil)
-        }
-        if let existing = await lateReplayLookup(tenant: tenant) { return .submitted(faxID: existing, replayed: true) }
+    /// One submission attempt.
+    private func attemptOnce(_ document: DocumentFetcher.Document, tenant: TenantDirectory.Tenant) async -> SubmissionResult {
         let submission = FaxSubmission(
             to: job.to, document: document.bytes, filename: document.filename, contentType: document.contentType,
             webhookURL: webhookURL, maxAttempts: job.maxAttempts, csid: job.csid, pageSize: job.pageSize?.rawValue,
@@ -92,34 +145,130 @@ struct JobRun: Sendable {
         do {
             let timeout = Duration.milliseconds(dependencies.configuration.mintfax.requestTimeoutMS)
             let started = ContinuousClock.now
-            let response = try await dependencies.mintfax.submit(submission, key: tenant.apiKey, idempotencyKey: idempotencyKey, timeout: timeout)
+            let response = try await dependencies.mintfax.submit(submission, key: tenant.apiKey, idempotencyKey: key.description, timeout: timeout)
             dependencies.metrics.submitted(after: ContinuousClock.now - started)
             await dispatcher.observe(tenant: job.tenantID, response: response)
-            return SubmissionClassifier.classify(.response(SubmissionResponse(
-                status: response.status, body: response.body, retryAfter: response.retryAfterSeconds.map(String.init), replayed: response.replayed)))
+            return .response(SubmissionResponse(
+                status: response.status, body: response.body, retryAfter: response.retryAfterSeconds.map(String.init), replayed: response.replayed))
         } catch let error as HTTPClientError {
-            return SubmissionClassifier.classify(.transportFailure(Self.transportFailure(error)))
+            return .transportFailure(Self.transportFailure(error))
         } catch {
-            return SubmissionClassifier.classify(.transportFailure(.other))
+            return .transportFailure(.other)
         }
     }
 
-    /// For a record older than mintfax keeps idempotency keys, the fax the job already has, if any.
-    private func lateReplayLookup(tenant: TenantDirectory.Tenant) async -> String? {
-        guard let timestamp = pending.record.timestampMilliseconds else { return nil }
-        let age = Date().timeIntervalSince1970 - Double(timestamp) / 1000
-        guard age > Double(dependencies.configuration.dispatch.lateReplayAfterHours) * 3600 else { return nil }
-        guard let response = try? await dependencies.mintfax.faxes(taggedWith: ["faxd_tenant": job.tenantID, "faxd_job": job.jobID], key: tenant.apiKey),
-            response.status == 200,
-            let list = try? JSONDecoder().decode(FaxList.self, from: Data(response.body))
-        else { return nil }
-        return list.data.first?.id
+    // MARK: Looking up
+
+    /// For a job whose earlier request may have reached mintfax before the key window: mintfax's tag
+    /// search decides, asked again (never sending meanwhile) while it fails, within the retry budget.
+    private func lookUpFirst(tenant: TenantDirectory.Tenant, entry: JobLedgerEntry, logger: Logger) async -> Bool {
+        let started = ContinuousClock.now
+        var random = SystemRandomNumberGenerator()
+        var asked = 0
+        while true {
+            asked += 1
+            switch JobLedger.afterLookup(await lookUp(tenant: tenant), retention: tenant.retention) {
+            case .adopt(let faxID):
+                dependencies.metrics.count("found_by_lookup")
+                logger.notice("A late job already has a fax; not sending it again", metadata: ["fax.id": "\(faxID)"])
+                var found = entry
+                found.state = .submitted
+                found.faxID = faxID
+                found.submittedAt = found.submittedAt ?? Date().wholeSeconds
+                found.attempt = found.attempt ?? 1
+                return await republish(found, logger: logger)
+            case .submit:
+                // mintfax has no fax for the job: the earlier request never created one, and a new
+                // key window starts with the next request.
+                return await submit(tenant: tenant, earlier: nil, logger: logger)
+            case .unknowable:
+                logger.warning("Cannot tell whether a late job was sent (zero-footprint retention); parking it unsent")
+                return await park(Self.outcomeUnknown("the tenant's zero-footprint retention leaves no fax to find"), attempts: 0)
+            case .askAgain(let error):
+                guard let delay = retryPolicy.delay(afterAttempt: asked, elapsed: ContinuousClock.now - started, notBefore: nil, random: &random) else {
+                    logger.warning("Lookups kept failing; parking the job unsent", metadata: ["error.code": "\(error.code)"])
+                    return await park(Self.outcomeUnknown("looking it up kept failing, last: \(error.message)"), attempts: 0)
+                }
+                dependencies.metrics.count("lookup_retried")
+                logger.notice("Lookup failed; asking again", metadata: ["error.code": "\(error.code)", "retry.delay": "\(delay)"])
+                do { try await Task.sleep(for: delay) } catch { return false }
+            }
+        }
+    }
+
+    /// The error of a job parked because nobody can say whether it was sent.
+    private static func outcomeUnknown(_ why: String) -> ErrorInfo {
+        ErrorInfo(
+            code: "outcome_unknown",
+            message: "A request for this job may have reached mintfax longer ago than it keeps idempotency keys, and \(why); it was not sent again. Check with mintfax before re-driving it.",
+            retryable: false, httpStatus: nil)
+    }
+
+    /// mintfax's tag search for the job's fax.
+    private func lookUp(tenant: TenantDirectory.Tenant) async -> JobLedger.LookupAnswer {
+        let response: MintfaxResponse
+        do {
+            response = try await dependencies.mintfax.faxes(taggedWith: ["faxd_tenant": job.tenantID, "faxd_job": job.jobID], key: tenant.apiKey)
+        } catch let error as HTTPClientError {
+            let failure = Self.transportFailure(error)
+            return .failed(ErrorInfo(code: failure.code, message: failure.message, retryable: true, httpStatus: nil))
+        } catch {
+            return .failed(ErrorInfo(code: TransportFailure.other.code, message: TransportFailure.other.message, retryable: true, httpStatus: nil))
+        }
+        await dispatcher.observe(tenant: job.tenantID, response: response)
+        guard response.status == 200, let list = try? JSONDecoder().decode(FaxList.self, from: Data(response.body)) else {
+            let envelope = MintfaxErrorEnvelope(body: response.body, status: response.status)
+            return .failed(ErrorInfo(code: envelope.code, message: envelope.message, retryable: true, httpStatus: response.status))
+        }
+        return list.data.first.map { .found(faxID: $0.id) } ?? .nothing
     }
 
     private struct FaxList: Decodable {
         struct Fax: Decodable { var id: String }
         var data: [Fax]
     }
+
+    // MARK: Publishing
+
+    /// Publishes what `entry` (a submitted job) proves — `fax.submitted` and `usage.hold`, with the ids
+    /// they had — and the entry itself. A record that is not the one that first ran the job (a
+    /// producer's re-send, a redrive) also gets `fax.duplicate` saying why nothing was sent.
+    private func republish(_ entry: JobLedgerEntry, logger: Logger) async -> Bool {
+        guard let faxID = entry.faxID else { return false }
+        let submittedAt = entry.submittedAt ?? Date()
+        var status = [events.submitted(job.reference, faxID: faxID, attempt: entry.attempt ?? 1, occurredAt: submittedAt)]
+        if entry.origin != origin {
+            dependencies.metrics.count("duplicate")
+            logger.notice("A record repeats a job that already has a fax; not sending it again", metadata: ["fax.id": "\(faxID)"])
+            status.append(
+                events.duplicate(
+                    job.reference, faxID: faxID, submittedAt: entry.submittedAt, partition: record.partition, offset: record.offset, occurredAt: Date()))
+        }
+        let published = await dependencies.publisher.publish(
+            tenantKey: tenantKey, ledger: ledgerMessage(entry), status: status,
+            usage: [events.usageHold(job.reference, faxID: faxID, pages: nil, occurredAt: submittedAt)])
+        if published { await dependencies.ledger.record(entry, partition: record.partition) }
+        return published
+    }
+
+    /// Publishes the end of a job without a fax; `ending`, when set and the attempt was recorded, is
+    /// written as `not_sent` (no request can have created a fax, so a later record may be sent).
+    private func publish(
+        ending: JobLedgerEntry?, recorded: Bool, status: [StatusEvent], deadLetter: (record: KafkaRecord, reason: EventPublisher.DeadLetterReason)? = nil
+    ) async -> Bool {
+        var notSent = recorded ? ending : nil
+        notSent?.state = .notSent
+        let published = await dependencies.publisher.publish(
+            tenantKey: tenantKey, ledger: notSent.map(ledgerMessage), status: status, deadLetter: deadLetter)
+        if published, let notSent { await dependencies.ledger.record(notSent, partition: record.partition) }
+        return published
+    }
+
+    private func ledgerMessage(_ entry: JobLedgerEntry) -> KafkaOutgoingMessage {
+        dependencies.ledger.message(entry, partition: record.partition)
+    }
+
+    private var key: IdempotencyKey { job.idempotencyKey(namespace: events.namespace) }
 
     /// The job's own webhook URL, or the tenant's route under the configured public base URL.
     private var webhookURL: String? {
@@ -128,14 +277,16 @@ struct JobRun: Sendable {
         return (base.hasSuffix("/") ? String(base.dropLast()) : base) + "/webhooks/mintfax/" + job.tenantID
     }
 
-    /// Parks the job on the dead-letter topic with `error` and publishes `fax.dead_lettered`.
-    /// - Returns: whether Kafka acknowledged both.
-    func park(_ error: ErrorInfo, attempts: Int) async -> Bool {
+    /// Parks the job on the dead-letter topic with `error` and publishes `fax.dead_lettered`; writes
+    /// `ending` to the ledger as `not_sent` when given.
+    /// - Returns: whether Kafka acknowledged everything.
+    func park(_ error: ErrorInfo, attempts: Int, ending: JobLedgerEntry? = nil) async -> Bool {
         dependencies.metrics.count("dead_lettered")
         dependencies.metrics.deadLettered()
-        return await dependencies.publisher.publish(
-            tenantKey: tenantKey, status: [events.deadLettered(job.reference, error: error, attempt: attempts == 0 ? nil : attempts, occurredAt: Date())],
-            deadLetter: (pending.record, .init(error: error, attempts: attempts)))
+        return await publish(
+            ending: ending, recorded: ending != nil,
+            status: [events.deadLettered(job.reference, error: error, attempt: attempts == 0 ? nil : attempts, occurredAt: Date())],
+            deadLetter: (record, .init(error: error, attempts: attempts)))
     }
 
     private static func transportFailure(_ error: HTTPClientError) -> TransportFailure {
@@ -146,6 +297,14 @@ struct JobRun: Sendable {
         case .transport: .droppedConnection
         default: .other
         }
+    }
+}
+
+extension SubmissionResult {
+    /// A 2xx naming a fax: the answer itself says what was created.
+    fileprivate var namesFax: Bool {
+        if case .submitted = SubmissionClassifier.classify(self) { return true }
+        return false
     }
 }
 

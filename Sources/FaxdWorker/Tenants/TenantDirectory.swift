@@ -1,3 +1,4 @@
+public import FaxdCore
 public import FaxdMintfax
 import Foundation
 import Logging
@@ -20,11 +21,14 @@ public final class TenantDirectory: Sendable {
         public var balanceThresholdCents: Int?
         /// True when the tenant is not listed and uses the shared workspace's key.
         public var shared: Bool
+        /// What mintfax keeps of the tenant's faxes.
+        public var retention: TenantRetention
     }
 
     private struct Workspace: Sendable {
         var apiKey: MintfaxAPIKey
         var webhookSecrets: [WebhookSecret]
+        var retention: TenantRetention
     }
 
     private struct Snapshot: Sendable {
@@ -83,12 +87,13 @@ public final class TenantDirectory: Sendable {
                 id: tenant.id, apiKey: try resolveKey(tenant.apiKey, owner: owner, directory: directory),
                 rateLimitPerMinute: tenant.rateLimitPerMinute, maxInFlight: tenant.maxInFlight,
                 webhookSecrets: try resolveWebhookSecrets(tenant.webhookSecret, owner: owner, directory: directory),
-                balanceThresholdCents: tenant.balanceThresholdCents, shared: false)
+                balanceThresholdCents: tenant.balanceThresholdCents, shared: false, retention: tenant.retention ?? .standard)
         }
         if let shared = configuration.sharedWorkspace {
             next.shared = Workspace(
                 apiKey: try resolveKey(shared.apiKey, owner: "shared_workspace", directory: directory),
-                webhookSecrets: try resolveWebhookSecrets(shared.webhookSecret, owner: "shared_workspace", directory: directory))
+                webhookSecrets: try resolveWebhookSecrets(shared.webhookSecret, owner: "shared_workspace", directory: directory),
+                retention: shared.retention ?? .standard)
         }
         snapshot.withLock { $0 = next }
     }
@@ -135,7 +140,7 @@ public final class TenantDirectory: Sendable {
             return snapshot.shared.map {
                 Tenant(
                     id: id, apiKey: $0.apiKey, rateLimitPerMinute: nil, maxInFlight: nil, webhookSecrets: $0.webhookSecrets,
-                    balanceThresholdCents: nil, shared: true)
+                    balanceThresholdCents: nil, shared: true, retention: $0.retention)
             }
         }
     }

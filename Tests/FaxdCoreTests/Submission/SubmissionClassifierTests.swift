@@ -136,4 +136,15 @@ import Testing
     func retryAfterIgnoresAnythingElse(value: String) {
         #expect(SubmissionResponse.wholeSeconds(value) == nil)
     }
+
+    @Test(arguments: [
+        (SubmissionResult.transportFailure(.connect), false), (.transportFailure(.tls), false), (.transportFailure(.timeout), true),
+        (.transportFailure(.droppedConnection), true), (.transportFailure(.other), true),
+        (.response(SubmissionResponse(status: 201, body: [])), true), (.response(SubmissionResponse(status: 503, body: [])), true),
+        (.response(SubmissionResponse(status: 409, body: [])), true), (.response(SubmissionResponse(status: 429, body: [])), false),
+        (.response(SubmissionResponse(status: 402, body: [])), false), (.response(SubmissionResponse(status: 422, body: [])), false),
+    ])
+    func onlyAConnectionNeverMadeOrARefusalProvesNoFaxWasCreated(result: SubmissionResult, mayHaveCreated: Bool) {
+        #expect(result.mayHaveCreatedFax == mayHaveCreated)
+    }
 }

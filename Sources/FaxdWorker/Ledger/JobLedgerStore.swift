@@ -1,0 +1,161 @@
+import FaxdCore
+import FaxdKafka
+import Foundation
+import Logging
+
+/// The job ledger of the jobs-topic partitions this worker owns, and the one way a job run consults
+/// and changes it (issue #10).
+///
+/// The ledger topic is co-partitioned with the jobs topic, like a Kafka Streams changelog: a job's
+/// entry sits on the partition number of the job's record. When partitions are assigned, their
+/// ledger partitions are read from the beginning to the end they have then — every entry the
+/// previous owner wrote, since it wrote each before storing the job's offset — and only then may a
+/// job of theirs be decided: `begin` waits for it. A failed restore is tried again every 2 s; the
+/// partition's jobs wait meanwhile (they are never decided without their entries).
+///
+/// Two records of one job (a producer's re-send next to the original) never run at once: `begin`
+/// waits for the other run to `end`, so the second sees what the first recorded.
+actor JobLedgerStore {
+    private enum Partition {
+        /// Being read by the restore numbered so.
+        case restoring(Int)
+        case ready(JobLedger)
+    }
+
+    private let kafka: KafkaClientConfiguration
+    private let topic: String
+    private let logger: Logger
+    private var partitions: [Int32: Partition] = [:]
+    private var restores: [Int: Task<Void, Never>] = [:]
+    private var nextRestore = 0
+    /// Runs waiting for their partition's restore.
+    private var restoreWaiters: [Int32: [CheckedContinuation<Void, Never>]] = [:]
+    /// Jobs being run (by record key), each with the runs of the same job waiting for it to end.
+    private var running: [String: [CheckedContinuation<Void, Never>]] = [:]
+
+    init(kafka: KafkaClientConfiguration, topic: String, logger: Logger) {
+        self.kafka = kafka
+        self.topic = topic
+        self.logger = logger
+    }
+
+    /// Starts restoring `partitions` (jobs-topic partition numbers); returns at once.
+    func assigned(_ assigned: [Int32]) {
+        let fresh = assigned.filter { partitions[$0] == nil }
+        guard !fresh.isEmpty else { return }
+        nextRestore += 1
+        let number = nextRestore
+        for partition in fresh { partitions[partition] = .restoring(number) }
+        restores[number] = Task { await self.restore(fresh, number: number) }
+    }
+
+    /// Forgets `partitions`; runs waiting for their restore go on without an answer.
+    func revoked(_ revoked: [Int32]) {
+        for partition in revoked {
+            partitions[partition] = nil
+            for waiter in restoreWaiters.removeValue(forKey: partition) ?? [] { waiter.resume() }
+        }
+        // A restore none of whose partitions remain is no longer wanted.
+        let wanted = Set(partitions.values.compactMap { if case .restoring(let number) = $0 { number } else { nil } })
+        for (number, task) in restores where !wanted.contains(number) {
+            task.cancel()
+            restores[number] = nil
+        }
+    }
+
+    /// Whether every assigned partition's ledger is restored.
+    var isRestored: Bool {
+        partitions.values.allSatisfy { if case .ready = $0 { true } else { false } }
+    }
+
+    /// Waits until `partition`'s ledger is restored and no other run of `job` is under way, then
+    /// marks `job` as running (call `end` after) and decides it.
+    /// - Returns: nil when the partition left this worker meanwhile (do nothing: its next owner will).
+    func begin(_ job: JobReference, partition: Int32, now: @Sendable () -> Date, keyWindow: TimeInterval) async -> JobLedger.Decision? {
+        let key = JobLedgerEntry.recordKey(job)
+        while true {
+            switch partitions[partition] {
+            case nil:
+                return nil
+            case .restoring:
+                await withCheckedContinuation { restoreWaiters[partition, default: []].append($0) }
+            case .ready(let ledger):
+                if running[key] != nil {
+                    await withCheckedContinuation { running[key]!.append($0) }
+                    continue
+                }
+                running[key] = []
+                return ledger.decide(job, now: now(), keyWindow: keyWindow)
+            }
+        }
+    }
+
+    /// The run of `job` ended; the next run of the same job, if one waits, goes on.
+    func end(_ job: JobReference) {
+        for waiter in running.removeValue(forKey: JobLedgerEntry.recordKey(job)) ?? [] { waiter.resume() }
+    }
+
+    /// Records an entry Kafka acknowledged on `partition`'s ledger.
+    func record(_ entry: JobLedgerEntry, partition: Int32) {
+        guard case .ready(var ledger) = partitions[partition] else { return }
+        partitions[partition] = nil
+        ledger.record(entry)
+        partitions[partition] = .ready(ledger)
+    }
+
+    /// The record that writes `entry` to `partition`'s ledger.
+    nonisolated func message(_ entry: JobLedgerEntry, partition: Int32) -> KafkaOutgoingMessage {
+        KafkaOutgoingMessage(topic: topic, partition: partition, key: Array(JobLedgerEntry.recordKey(entry.job).utf8), value: entry.jsonBytes())
+    }
+
+    // MARK: Restoring
+
+    private func restore(_ restoring: [Int32], number: Int) async {
+        let started = ContinuousClock.now
+        while !Task.isCancelled {
+            do {
+                let ledgers = try await Self.read(restoring, topic: topic, kafka: kafka, logger: logger)
+                restored(ledgers, number: number)
+                logger.info(
+                    "Job ledger restored",
+                    metadata: [
+                        "kafka.partitions": "\(restoring)", "ledger.jobs": "\(ledgers.values.reduce(0) { $0 + $1.count })",
+                        "ledger.restore_ms": "\((ContinuousClock.now - started).milliseconds)",
+                    ])
+                return
+            } catch {
+                if Task.isCancelled { return }
+                logger.error("Restoring the job ledger failed; trying again in 2 s", metadata: ["kafka.partitions": "\(restoring)", "error": "\(error)"])
+                try? await Task.sleep(for: .seconds(2))
+            }
+        }
+    }
+
+    /// Reads the ledger partitions from their first record to their end as it is now.
+    private static func read(_ partitions: [Int32], topic: String, kafka: KafkaClientConfiguration, logger: Logger) async throws -> [Int32: JobLedger] {
+        var ledgers = Dictionary(uniqueKeysWithValues: partitions.map { ($0, JobLedger()) })
+        let reader = try await KafkaTopicSnapshotReader(topic: topic, partitions: partitions, configuration: kafka, logger: logger)
+        try await reader.read { record in
+            ledgers[record.partition]?.apply(key: record.key, value: record.value)
+        }
+        return ledgers
+    }
+
+    private func restored(_ ledgers: [Int32: JobLedger], number: Int) {
+        restores[number] = nil
+        for (partition, ledger) in ledgers {
+            // A partition revoked (or revoked and assigned again) meanwhile is not this restore's.
+            guard case .restoring(number) = partitions[partition] else { continue }
+            partitions[partition] = .ready(ledger)
+            for waiter in restoreWaiters.removeValue(forKey: partition) ?? [] { waiter.resume() }
+        }
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds, rounded down.
+    var milliseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+    }
+}

@@ -1,0 +1,91 @@
+import FaxdCore
+import Foundation
+import Testing
+
+@Suite struct JobLedgerTests {
+    private static let job = JobReference(tenantID: "acme", jobID: "inv-1")
+    private static let key = job.idempotencyKey().uuid
+    private static let t0 = Date(timeIntervalSince1970: 1_795_000_000)
+    private static let window: TimeInterval = 23 * 3600
+
+    private static func ledger(_ entries: JobLedgerEntry...) -> JobLedger {
+        var ledger = JobLedger()
+        for entry in entries { ledger.record(entry) }
+        return ledger
+    }
+
+    private static func entry(_ state: JobLedgerEntry.State, faxID: String? = nil, firstAttemptAt: Date? = t0) -> JobLedgerEntry {
+        JobLedgerEntry(
+            job: job, idempotencyKey: key, state: state, faxID: faxID, firstAttemptAt: firstAttemptAt, submittedAt: faxID == nil ? nil : t0,
+            attempt: faxID == nil ? nil : 1, origin: .init(partition: 2, offset: 7))
+    }
+
+    @Test func aJobWithoutAnEntryIsSentWhateverTheRecordsAge() {
+        #expect(JobLedger().decide(Self.job, now: Self.t0.addingTimeInterval(30 * 86_400), keyWindow: Self.window) == .submit)
+    }
+
+    @Test func aSubmittedJobIsNeverSentAgainAtAnyAge() {
+        let submitted = Self.entry(.submitted, faxID: "fax_1")
+        for age: TimeInterval in [0, 3600, 25 * 3600, 400 * 86_400] {
+            #expect(Self.ledger(submitted).decide(Self.job, now: Self.t0.addingTimeInterval(age), keyWindow: Self.window) == .alreadySubmitted(submitted))
+        }
+    }
+
+    @Test func anAttemptInsideTheKeyWindowIsResentUnderTheSameKeyAndOneOutsideIsLookedUpFirst() {
+        let attempting = Self.entry(.attempting)
+        let ledger = Self.ledger(attempting)
+        #expect(ledger.decide(Self.job, now: Self.t0.addingTimeInterval(22 * 3600), keyWindow: Self.window) == .resubmit(attempting))
+        #expect(ledger.decide(Self.job, now: Self.t0.addingTimeInterval(23 * 3600), keyWindow: Self.window) == .lookUp(attempting))
+    }
+
+    @Test func anEntryThatCannotProveNoRequestWentOutIsLookedUp() {
+        let withoutTime = Self.entry(.attempting, firstAttemptAt: nil)
+        #expect(Self.ledger(withoutTime).decide(Self.job, now: Self.t0, keyWindow: Self.window) == .lookUp(withoutTime))
+        let unknownState = Self.entry(.init(rawValue: "archived"), firstAttemptAt: nil)
+        #expect(Self.ledger(unknownState).decide(Self.job, now: Self.t0, keyWindow: Self.window) == .lookUp(unknownState))
+        let submittedWithoutFax = Self.entry(.submitted, firstAttemptAt: nil)
+        #expect(Self.ledger(submittedWithoutFax).decide(Self.job, now: Self.t0, keyWindow: Self.window) == .lookUp(submittedWithoutFax))
+    }
+
+    @Test func aJobThatEndedWithoutAFaxMayBeSentAgain() {
+        #expect(Self.ledger(Self.entry(.notSent)).decide(Self.job, now: Self.t0.addingTimeInterval(48 * 3600), keyWindow: Self.window) == .submit)
+    }
+
+    @Test(arguments: [TenantRetention.standard, .zeroFootprint])
+    func lookupsFailClosed(retention: TenantRetention) {
+        let failure = ErrorInfo(code: "http_503", message: "unavailable", retryable: true, httpStatus: 503)
+        #expect(JobLedger.afterLookup(.found(faxID: "fax_9"), retention: retention) == .adopt(faxID: "fax_9"))
+        #expect(JobLedger.afterLookup(.failed(failure), retention: retention) == .askAgain(failure))
+        #expect(JobLedger.afterLookup(.nothing, retention: retention) == (retention == .standard ? .submit : .unknowable))
+    }
+
+    @Test func theLatestRecordOfAKeyWinsAndATombstoneRemovesIt() {
+        var ledger = JobLedger()
+        let key = Array(JobLedgerEntry.recordKey(Self.job).utf8)
+        ledger.apply(key: key, value: Self.entry(.attempting).jsonBytes())
+        ledger.apply(key: key, value: Self.entry(.submitted, faxID: "fax_1").jsonBytes())
+        #expect(ledger.entry(Self.job)?.faxID == "fax_1")
+        ledger.apply(key: key, value: [])
+        #expect(ledger.entry(Self.job) == nil)
+        ledger.apply(key: nil, value: Self.entry(.attempting).jsonBytes())
+        #expect(ledger.count == 0)
+    }
+
+    @Test func anEntryReadsBackAsItWasWritten() throws {
+        let entry = JobLedgerEntry(
+            job: JobReference(tenantID: "t", jobID: "ü/日本"), idempotencyKey: Self.key, state: .submitted, faxID: "fax_x",
+            firstAttemptAt: Self.t0.addingTimeInterval(0.7), submittedAt: Self.t0, attempt: 2, pages: 3, origin: .init(partition: 5, offset: 1 << 40))
+        let bytes = entry.jsonBytes()
+        #expect(JobLedgerEntry.parse(bytes) == entry)
+        #expect(entry.firstAttemptAt == Self.t0, "times are kept in whole seconds")
+        #expect(String(decoding: bytes, as: UTF8.self).hasPrefix("{\"attempt\":2,\"fax_id\":\"fax_x\",\"first_attempt_at\":1795000000,"))
+        #expect(JobLedgerEntry.recordKey(entry.job) == "t/ü/日本")
+    }
+
+    @Test func bytesThatAreNotAnEntryOfThisVersionReadAsNone() {
+        var other = String(decoding: Self.entry(.attempting).jsonBytes(), as: UTF8.self)
+        other = other.replacingOccurrences(of: "\"v\":1", with: "\"v\":2")
+        #expect(JobLedgerEntry.parse(Array(other.utf8)) == nil)
+        #expect(JobLedgerEntry.parse(Array("not json".utf8)) == nil)
+    }
+}
