@@ -5,7 +5,7 @@ SWIFT ?= swift
 APT_PACKAGES := librdkafka-dev libcurl4-openssl-dev kcat
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build test bench bench-backlog demo clean
+.PHONY: deps build test bench bench-backlog bench-readiness demo clean
 
 ## deps: install the missing system packages (non-interactive apt-get; runs `apt-get update` first)
 deps:
@@ -36,6 +36,13 @@ bench-backlog: deps
 	$(SWIFT) build -c release --product faxd-bench
 	$(SWIFT) build -c release --product faxd
 	.build/release/faxd-bench backlog
+
+## bench-readiness: a fresh release `faxd worker`'s time to ready and its job ledger's memory, with
+## FAXD_BENCH_HISTORY historic events (0,100000,1000000) on the result topics
+bench-readiness: deps
+	$(SWIFT) build -c release --product faxd-bench
+	$(SWIFT) build -c release --product faxd
+	.build/release/faxd-bench readiness
 
 ## demo: faxd on its embedded default
 demo: deps

@@ -6,11 +6,22 @@ import Logging
 /// `make bench`: the baselines that the dispatch pipeline is measured against, in one run on one
 /// machine. Prints a Markdown table of medians, then the pipeline's ratios to its two halves.
 ///
-/// `faxd-bench backlog` (`make bench-backlog`) is the backlog benchmark instead (`BacklogBenchmark`).
+/// `faxd-bench backlog` (`make bench-backlog`) is the backlog benchmark instead (`BacklogBenchmark`),
+/// `faxd-bench readiness` (`make bench-readiness`) the start-up benchmark (`ReadinessBenchmark`).
 @main
 enum FaxdBench {
     static func main() async throws {
         let environment = ProcessInfo.processInfo.environment
+        if CommandLine.arguments.dropFirst().first == "readiness" {
+            let histories = (environment["FAXD_BENCH_HISTORY"] ?? "0,100000,1000000").split(separator: ",").compactMap { Int($0) }
+            do {
+                try await ReadinessBenchmark.run(histories: histories)
+            } catch {
+                FileHandle.standardError.write(Data("faxd-bench readiness: \(error)\n".utf8))
+                exit(1)
+            }
+            return
+        }
         if CommandLine.arguments.dropFirst().first == "backlog" {
             let jobs = environment["FAXD_BENCH_BACKLOG"].flatMap(Int.init) ?? 1_000_000
             do {

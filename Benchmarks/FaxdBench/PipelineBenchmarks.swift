@@ -53,14 +53,15 @@ enum PipelineBenchmarks {
         }
     }
 
-    /// The jobs, status, usage and dead-letter topics of one run, 6 partitions each.
+    /// The jobs, status, usage, dead-letter and ledger topics of one run, 6 partitions each.
     static func createTopics(on cluster: MockKafkaCluster, prefix: String) throws -> TopicNames {
         var topics = TopicNames()
         topics.jobs = prefix + ".jobs"
         topics.status = prefix + ".status"
         topics.usage = prefix + ".usage"
         topics.deadLetters = prefix + ".dlq"
-        for topic in [topics.jobs, topics.status, topics.usage, topics.deadLetters] { try cluster.createTopic(topic, partitions: 6) }
+        topics.ledger = prefix + ".ledger"
+        for topic in topics.all { try cluster.createTopic(topic, partitions: 6) }
         return topics
     }
 

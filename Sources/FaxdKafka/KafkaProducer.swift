@@ -9,13 +9,19 @@ public struct KafkaOutgoingMessage: Sendable {
     public var key: [UInt8]?
     public var value: [UInt8]
     public var headers: [KafkaHeader]
+    /// The record's timestamp (CreateTime), milliseconds since the epoch; nil for the time of
+    /// sending.
+    public var timestampMilliseconds: Int64?
 
-    public init(topic: String, partition: Int32? = nil, key: [UInt8]?, value: [UInt8], headers: [KafkaHeader] = []) {
+    public init(
+        topic: String, partition: Int32? = nil, key: [UInt8]?, value: [UInt8], headers: [KafkaHeader] = [], timestampMilliseconds: Int64? = nil
+    ) {
         self.topic = topic
         self.partition = partition
         self.key = key
         self.value = value
         self.headers = headers
+        self.timestampMilliseconds = timestampMilliseconds
     }
 }
 
@@ -123,6 +129,7 @@ public final class KafkaProducer: Sendable {
                     }
                     if let partition = message.partition { args.append(Self.vu(RD_KAFKA_VTYPE_PARTITION) { $0.i32 = partition }) }
                     if let headers { args.append(Self.vu(RD_KAFKA_VTYPE_HEADERS) { $0.headers = headers }) }
+                    if let timestamp = message.timestampMilliseconds { args.append(Self.vu(RD_KAFKA_VTYPE_TIMESTAMP) { $0.i64 = timestamp }) }
                     args.append(Self.vu(RD_KAFKA_VTYPE_MSGFLAGS) { $0.i = RD_KAFKA_MSG_F_COPY })
                     args.append(Self.vu(RD_KAFKA_VTYPE_OPAQUE) { $0.ptr = opaque.toOpaque() })
                     return rd_kafka_produceva(handle.pointer, args, args.count)

@@ -35,7 +35,7 @@ public final class WebhookServer: Sendable {
             configuration: configuration, tenants: tenants,
             publisher: EventPublisher(producer: producer, topics: kafka.topics, logger: logger),
             events: EventFactory(namespace: namespace, source: .webhook, environment: configuration.mintfax.environment == "live" ? .live : .sandbox),
-            metrics: metrics, logger: logger)
+            jobLedger: nil, metrics: metrics, logger: logger)
     }
 
     /// Serves until `shutdown()` (or the calling task is cancelled), then flushes the producer.

@@ -52,7 +52,7 @@ public final class Worker: Sendable {
         let publisher = EventPublisher(producer: producer, topics: kafka.topics, logger: logger)
         ledger = JobLedgerStore(
             kafka: KafkaClientConfiguration(bootstrapServers: kafka.bootstrapServers, properties: kafka.consumerProperties), topic: kafka.topics.ledger,
-            logger: logger)
+            publisher: publisher, logger: logger)
         let mintfax = MintfaxClient(baseURL: configuration.mintfax.baseURL, http: http, logger: logger)
         dispatcher = Dispatcher(
             Dispatcher.Dependencies(
@@ -66,13 +66,14 @@ public final class Worker: Sendable {
                 configuration: configuration,
                 metrics: metrics,
                 logger: logger))
-        delivery = DeliveryTracking(configuration: configuration, tenants: tenants, publisher: publisher, events: events, metrics: metrics, logger: logger)
+        delivery = DeliveryTracking(
+            configuration: configuration, tenants: tenants, publisher: publisher, events: events, jobLedger: ledger, metrics: metrics, logger: logger)
         admin = try KafkaAdmin(configuration: KafkaClientConfiguration(bootstrapServers: kafka.bootstrapServers, properties: kafka.properties), logger: logger)
         let duties = TenantDuties(consumer: consumer, admin: admin, jobsTopic: kafka.topics.jobs)
         var reconcilerEvents = events
         reconcilerEvents.source = .reconciler
         reconciler = Reconciler(
-            tracker: delivery.tracker, dispatcher: dispatcher, duties: duties, mintfax: mintfax, tenants: tenants, events: reconcilerEvents,
+            tracker: delivery.tracker, ledger: ledger, dispatcher: dispatcher, mintfax: mintfax, tenants: tenants, events: reconcilerEvents,
             configuration: configuration.delivery, metrics: metrics, logger: logger)
         balanceWatch = BalanceWatch(
             tracker: delivery.tracker, dispatcher: dispatcher, duties: duties, mintfax: mintfax, tenants: tenants, events: events,

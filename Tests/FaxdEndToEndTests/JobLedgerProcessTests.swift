@@ -125,4 +125,40 @@ import Testing
         #expect(faxes.contains { $0.key == Self.key("t1", "timed-out") })
         await harness.stop()
     }
+
+    /// A zero-footprint tenant, every webhook lost: the reconciler finds each fax through the ledger
+    /// (mintfax keeps no tags to map it back) within mintfax's short window, and closes each hold
+    /// exactly once — the pages `faxd usage report` counts as captured are the pages mintfax sent.
+    @Test func zeroFootprintWithEveryWebhookLostClosesEveryHoldOnce() async throws {
+        let harness = try await PipelineHarness(partitions: 2, sandboxTimeScale: 0.05, zeroFootprint: true, zeroFootprintGraceSeconds: 30)
+        let numbers = ["+15005550001", "+15005550007", "+15005550008", "+15005550004", "+15005550002"]
+        let jobs = (0..<10).map { (tenant: "t\($0 % 2 + 1)", id: "zf-\($0)", to: numbers[$0 % numbers.count]) }
+        try await harness.produce(jobs.map { PipelineHarness.job(tenant: $0.tenant, id: $0.id, to: $0.to) })
+        // No webhook URL: mintfax has nowhere to send webhooks, as when every one is lost.
+        try await harness.startWorker(
+            tenants: 2, tenantExtras: ["t1": "retention: zero_footprint", "t2": "retention: zero_footprint"],
+            extraConfiguration: """
+                webhooks:
+                  enabled: false
+                delivery:
+                  reconcile_after_seconds: 600
+                  reconcile_interval_seconds: 1
+                """)
+        let finals: Set<StatusEvent.Kind> = [.delivered, .failed]
+        let events = try await harness.statusEvents { events in Set(events.filter { finals.contains($0.type) }.map(\.jobID)).count == jobs.count }
+        #expect(Set(events.filter { finals.contains($0.type) }.map(\.jobID)) == Set(jobs.map(\.id)))
+        #expect(events.filter { finals.contains($0.type) }.allSatisfy { $0.source == .reconciler })
+
+        let faxes = try await harness.sandboxFaxStates()
+        let delivered = faxes.filter { $0.status == "delivered" }
+        #expect(delivered.count == 6 && faxes.count == jobs.count, "\(faxes)")
+        let report = try await harness.usageReport()
+        #expect(report.totals["held"] == jobs.count)
+        #expect(report.totals["open_holds"] == 0, "every hold is captured or released")
+        #expect(report.totals["captured"] == delivered.count)
+        #expect(report.totals["released"] == jobs.count - delivered.count)
+        #expect(report.totals["pages_captured"] == delivered.reduce(0) { $0 + ($1.pages ?? 0) }, "captured pages are the pages sent")
+        #expect(report.records["duplicates_dropped"] == 0, "each fact published once")
+        await harness.stop()
+    }
 }

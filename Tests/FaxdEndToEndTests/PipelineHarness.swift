@@ -25,7 +25,11 @@ final class PipelineHarness {
     /// Starts the broker and a sandbox with one fast, generous environment.
     /// - Parameter zeroFootprint: the sandbox environment keeps nothing of finished faxes but id,
     ///   status and timestamps (API.md §10.2).
-    init(partitions: Int = 6, sandboxTimeScale: Double = 0.001, sandboxFaults: String = "", zeroFootprint: Bool = false) async throws {
+    ///   `zeroFootprintGraceSeconds` how long a finished fax stays whole.
+    init(
+        partitions: Int = 6, sandboxTimeScale: Double = 0.001, sandboxFaults: String = "", zeroFootprint: Bool = false,
+        zeroFootprintGraceSeconds: Double = 0
+    ) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent(UniqueName.make("faxd-e2e"))
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         broker = try ManagedProcess(ManagedProcess.faxdExecutable, ["broker", "--brokers", "1", "--partitions", String(partitions)])
@@ -42,6 +46,7 @@ final class PipelineHarness {
                 rate_limit_per_minute: 1000000
                 webhook_secret: \(Self.webhookSecret)
                 zero_footprint: \(zeroFootprint)
+                zero_footprint_grace_seconds: \(zeroFootprintGraceSeconds)
             \(sandboxFaults)
             """.write(to: sandboxConfig, atomically: true, encoding: .utf8)
         sandbox = try ManagedProcess(ManagedProcess.faxdExecutable, ["sandbox", "--config", sandboxConfig.path])
@@ -197,6 +202,32 @@ final class PipelineHarness {
             }
         }
         return events.withLock { $0 }
+    }
+
+    /// The sandbox's faxes (introspection) as `(idempotency key, status, pages)`.
+    func sandboxFaxStates() async throws -> [(key: String, status: String, pages: Int?)] {
+        let client = try HTTPClient()
+        defer { client.shutdown() }
+        let response = try await client.execute(HTTPRequest(method: .GET, url: sandboxURL + "/_sandbox/faxes"))
+        struct Entry: Decodable {
+            var idempotency_key: String?
+            var status: String
+            var pages: Int?
+        }
+        struct List: Decodable { var data: [Entry] }
+        return try JSONDecoder().decode(List.self, from: Data(response.body)).data.map { ($0.idempotency_key ?? "", $0.status, $0.pages) }
+    }
+
+    /// `faxd usage report --format json` over the broker's `fax.usage`: its record counts and totals.
+    func usageReport() async throws -> (records: [String: Int], totals: [String: Int]) {
+        let process = try ManagedProcess(ManagedProcess.faxdExecutable, ["usage", "report", "--format", "json", "--brokers", bootstrap])
+        guard try await process.waitForExit() == 0 else { throw ManagedProcess.ProcessFailure(description: "faxd usage report: \(process.standardError)") }
+        struct Report: Decodable {
+            var records: [String: Int]
+            var totals: [String: Int]
+        }
+        let report = try JSONDecoder().decode(Report.self, from: Data(process.outputLines.joined(separator: "\n").utf8))
+        return (report.records, report.totals)
     }
 
     /// The sandbox's webhook delivery attempts (introspection), as `(fax id, attempt, outcome)`.

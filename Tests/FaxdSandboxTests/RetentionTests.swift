@@ -20,6 +20,20 @@ import Testing
         }
     }
 
+    @Test func aZeroFootprintFaxStaysWholeForItsGraceWindow() async throws {
+        let configuration = SandboxHarness.configuration {
+            $0.environments[0].zeroFootprint = true
+            $0.environments[0].zeroFootprintGraceSeconds = 3600
+        }
+        try await SandboxHarness.with(configuration) { sandbox in
+            let created = try SandboxHarness.object(try await sandbox.submit(to: "+15005550007", fields: [("tag[faxd_job]", "j-1")]))
+            let id = try #require(created["id"] as? String)
+            let finished = try await sandbox.terminalFax(id)
+            #expect(finished["pages"] as? Int == 3)
+            #expect(ListAndResendTests.ids(try await ListAndResendTests.list(sandbox, "tag[faxd_job]=j-1")) == [id])
+        }
+    }
+
     @Test func aStandardEnvironmentKeepsTheWholeFax() async throws {
         try await SandboxHarness.with { sandbox in
             let created = try SandboxHarness.object(try await sandbox.submit(to: "+15005550001", fields: [("tag[faxd_job]", "j-1")]))

@@ -1,35 +1,25 @@
 public import Foundation
 
-/// What the result topics already say about each fax, built by reading `fax.status` and `fax.usage`
-/// (and by recording what this process published): which facts exist, which faxes were submitted and
-/// are not yet delivered or failed, which webhook deliveries were acknowledged, and each tenant's
-/// latest `usage.balance`. No I/O; the worker feeds it.
+/// What the result topics say about each fax since this process started reading them (and what this
+/// process published): which facts exist, which webhook deliveries were acknowledged, and each
+/// tenant's latest `usage.balance`. No I/O; the worker feeds it.
 ///
 /// It lets the webhook ingress and the reconciler publish each fact once (drop those already
-/// present), and tells the reconciler which faxes are overdue. Because its state comes from Kafka, it
-/// survives restarts and is shared by every worker reading the same topics.
+/// present). Which faxes are unfinished is the job ledger's to know (`JobLedger`), not this one's.
 ///
 /// It is sized for hours of traffic at thousands of faxes a second. A fax is a 64-bit hash of its
-/// id: while it is unfinished, with 20 bytes of state (its facts as bits — event ids are
-/// deterministic per fax and fact, see `EventFactory` — its tenant as an index, times as whole
-/// seconds) and, once submitted, its id (the reconciler needs it); once delivered or failed, with
-/// its facts alone, 12 bytes, in ``HashGenerations`` of 49,152 faxes allocated at their final size
-/// — about 16 bytes a finished fax with the dictionary's slack, 16 MB for a million. Two fax ids
-/// with the same 64-bit hash would share an entry: about one chance in 10^7 among 10^6 faxes.
+/// id: while it is unfinished, with 8 bytes of state (its facts as bits — event ids are
+/// deterministic per fax and fact, see `EventFactory` — and the time of its last event in whole
+/// seconds); once delivered or failed, with its facts alone, 12 bytes, in ``HashGenerations`` of
+/// 49,152 faxes allocated at their final size — about 16 bytes a finished fax with the dictionary's
+/// slack, 16 MB for a million. Two fax ids with the same 64-bit hash would share an entry: about one
+/// chance in 10^7 among 10^6 faxes.
 ///
 /// Memory is bounded by forgetting: finished faxes and acknowledged webhook ids go a generation at
 /// a time once the whole generation is `forgetAfter` old (by the final event's `occurred_at`, by
-/// the acknowledgement's time); an unfinished fax never seen submitted goes `forgetAfter` past its
-/// last event. A redelivery after that republishes the same event ids, which consumers drop.
+/// the acknowledgement's time); an unfinished fax goes `forgetAfter` past its last event. A
+/// redelivery after that republishes the same event ids, which consumers drop.
 public struct DeliveryLedger: Sendable {
-    /// A submitted, unfinished fax, as the reconciler sees it.
-    public struct Fax: Sendable, Hashable {
-        public var faxID: String
-        public var tenantID: String
-        /// `occurred_at` of `fax.submitted`.
-        public var submittedAt: Date
-    }
-
     /// A tenant's balance as its latest `usage.balance` event stated it (the same value the usage
     /// report keeps).
     public typealias Balance = UsageReport.Balance
@@ -70,26 +60,19 @@ public struct DeliveryLedger: Sendable {
         }
     }
 
-    /// One unfinished fax: 20 bytes.
+    /// One unfinished fax: 8 bytes.
     private struct Entry {
         var facts: Facts = []
-        var tenant: UInt32
-        /// Whole seconds since the Unix epoch; 0 for "not yet".
-        var submittedAt: UInt32 = 0
+        /// Whole seconds since the Unix epoch.
         var lastEventAt: UInt32 = 0
-        var lookedUpAt: UInt32 = 0
     }
 
     /// How long finished faxes and acknowledged webhook ids are remembered, at least.
     public var forgetAfter: TimeInterval
     /// Faxes not yet delivered or failed.
     private var entries: [UInt64: Entry] = [:]
-    /// The ids of faxes seen submitted and not finished.
-    private var unfinishedIDs: [UInt64: String] = [:]
     /// Delivered and failed faxes: their facts' raw value, by the time of the final event.
     private var finished: HashGenerations<UInt32>
-    private var tenantNames: [String] = []
-    private var tenantIndex: [String: UInt32] = [:]
     /// Acknowledged webhook ids, by the time of the acknowledgement.
     private var webhooks: HashGenerations<Void>
     private var balances: [String: Balance] = [:]
@@ -114,7 +97,7 @@ public struct DeliveryLedger: Sendable {
     /// delivery (rejected, expired, …) are ignored.
     public mutating func record(_ event: StatusEvent) {
         guard let faxID = event.faxID, let fact = Facts(event) else { return }
-        update(faxID, tenant: event.tenantID, fact: fact, at: event.occurredAt)
+        update(faxID, fact: fact, at: event.occurredAt)
     }
 
     /// Records a usage event from `fax.usage` (or one this process published).
@@ -125,7 +108,7 @@ public struct DeliveryLedger: Sendable {
             return
         }
         guard let faxID = event.faxID, let fact = Facts(event) else { return }
-        update(faxID, tenant: event.tenantID, fact: fact, at: event.occurredAt)
+        update(faxID, fact: fact, at: event.occurredAt)
     }
 
     /// Records facts this process published (Kafka acknowledged them).
@@ -134,32 +117,19 @@ public struct DeliveryLedger: Sendable {
         facts.usage.forEach { record($0) }
     }
 
-    private mutating func update(_ faxID: String, tenant: String, fact: Facts, at date: Date) {
+    private mutating func update(_ faxID: String, fact: Facts, at date: Date) {
         let key = Self.hash(faxID)
         if finished.modify(key, { $0 |= fact.rawValue }) { return }
         let seconds = Self.seconds(date)
-        var entry = entries[key] ?? Entry(tenant: index(of: tenant))
+        var entry = entries[key] ?? Entry()
         entry.facts.insert(fact)
         entry.lastEventAt = max(entry.lastEventAt, seconds)
         if fact == .delivered || fact == .failed {
             entries[key] = nil
-            unfinishedIDs[key] = nil
             finished.insert(key, entry.facts.rawValue, at: seconds)
             return
         }
-        if fact == .submitted { entry.submittedAt = entry.submittedAt == 0 ? seconds : min(entry.submittedAt, seconds) }
         entries[key] = entry
-        if entry.submittedAt != 0, unfinishedIDs[key] == nil {
-            unfinishedIDs[key] = faxID
-        }
-    }
-
-    private mutating func index(of tenant: String) -> UInt32 {
-        if let index = tenantIndex[tenant] { return index }
-        let index = UInt32(tenantNames.count)
-        tenantNames.append(tenant)
-        tenantIndex[tenant] = index
-        return index
     }
 
     /// Records that the webhook delivery `id` was acknowledged (answered 2xx) at `date`.
@@ -167,11 +137,6 @@ public struct DeliveryLedger: Sendable {
         let key = Self.hash(id)
         guard webhooks[key] == nil else { return }
         webhooks.insert(key, (), at: Self.seconds(date))
-    }
-
-    /// Records that the reconciler looked fax `id` up at `date`.
-    public mutating func lookedUp(_ id: String, at date: Date) {
-        entries[Self.hash(id)]?.lookedUpAt = Self.seconds(date)
     }
 
     // MARK: Questions
@@ -214,32 +179,16 @@ public struct DeliveryLedger: Sendable {
         return finished[key] != nil ? true : entries[key] != nil ? false : nil
     }
 
-    /// Faxes submitted at least `after` ago with no final event, not looked up in the last
-    /// `lookupInterval`, whose tenant `isOwned`; oldest first.
-    public func overdue(now: Date, after: TimeInterval, lookupInterval: TimeInterval, isOwned: (String) -> Bool) -> [Fax] {
-        let current = Self.seconds(now)
-        return unfinishedIDs.compactMap { key, faxID -> Fax? in
-            guard let entry = entries[key], entry.submittedAt != 0,
-                TimeInterval(current) - TimeInterval(entry.submittedAt) >= after,
-                entry.lookedUpAt == 0 || TimeInterval(current) - TimeInterval(entry.lookedUpAt) >= lookupInterval,
-                isOwned(tenantNames[Int(entry.tenant)])
-            else { return nil }
-            return Fax(faxID: faxID, tenantID: tenantNames[Int(entry.tenant)], submittedAt: Date(timeIntervalSince1970: TimeInterval(entry.submittedAt)))
-        }
-        .sorted { ($0.submittedAt, $0.faxID) < ($1.submittedAt, $1.faxID) }
-    }
-
     // MARK: Forgetting
 
     /// Drops the generations of finished faxes and of acknowledged webhook ids that are wholly more
-    /// than `forgetAfter` before `now`, and unfinished faxes never seen submitted whose last event
-    /// is. Submitted, unfinished faxes stay until they finish (the reconciler finds out).
+    /// than `forgetAfter` before `now`, and unfinished faxes whose last event is.
     public mutating func forget(now: Date) {
         let horizon = Self.seconds(now.addingTimeInterval(-forgetAfter))
         finished.forget(before: horizon)
         webhooks.forget(before: horizon)
-        if entries.contains(where: { $0.value.submittedAt == 0 && $0.value.lastEventAt < horizon }) {
-            entries = entries.filter { $0.value.submittedAt != 0 || $0.value.lastEventAt >= horizon }
+        if entries.contains(where: { $0.value.lastEventAt < horizon }) {
+            entries = entries.filter { $0.value.lastEventAt >= horizon }
         }
     }
 

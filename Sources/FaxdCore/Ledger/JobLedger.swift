@@ -45,6 +45,10 @@ public struct JobLedger: Sendable {
     }
 
     private var entries: [String: JobLedgerEntry] = [:]
+    /// The record keys of jobs in state `submitted`: faxes not yet seen finished.
+    private var unfinishedKeys: Set<String> = []
+    /// Record keys by fax id.
+    private var faxes: [String: String] = [:]
 
     public init() {}
 
@@ -58,20 +62,33 @@ public struct JobLedger: Sendable {
     /// value that is not an entry (a tombstone, another version, bytes from elsewhere) removes it.
     public mutating func apply(key: [UInt8]?, value: [UInt8]) {
         guard let key, let text = String(validating: key, as: UTF8.self) else { return }
-        entries[text] = JobLedgerEntry.parse(value)
+        set(text, JobLedgerEntry.parse(value).flatMap { JobLedgerEntry.recordKey($0.job) == text ? $0 : nil })
     }
 
     /// Records an entry this process wrote and Kafka acknowledged.
     public mutating func record(_ entry: JobLedgerEntry) {
-        entries[JobLedgerEntry.recordKey(entry.job)] = entry
+        set(JobLedgerEntry.recordKey(entry.job), entry)
     }
+
+    private mutating func set(_ key: String, _ entry: JobLedgerEntry?) {
+        if let old = entries[key]?.faxID { faxes[old] = nil }
+        entries[key] = entry
+        if let faxID = entry?.faxID { faxes[faxID] = key }
+        if entry?.state == .submitted && entry?.faxID != nil { unfinishedKeys.insert(key) } else { unfinishedKeys.remove(key) }
+    }
+
+    /// The entry of the job that has fax `faxID`, if any.
+    public func entry(faxID: String) -> JobLedgerEntry? { faxes[faxID].flatMap { entries[$0] } }
+
+    /// The jobs whose fax was submitted and not yet seen finished.
+    public var unfinished: [JobLedgerEntry] { unfinishedKeys.compactMap { entries[$0] } }
 
     /// What to do with `job` at `now`. `keyWindow` is how long after a request mintfax surely still
     /// knows its idempotency key (a margin below its 24 hours).
     public func decide(_ job: JobReference, now: Date, keyWindow: TimeInterval) -> Decision {
         guard let entry = entry(job) else { return .submit }
         switch entry.state {
-        case .submitted where entry.faxID != nil:
+        case let state where state.hasFax && entry.faxID != nil:
             return .alreadySubmitted(entry)
         case .notSent:
             return .submit

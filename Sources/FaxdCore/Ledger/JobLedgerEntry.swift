@@ -24,8 +24,15 @@ public struct JobLedgerEntry: Sendable, Hashable, Codable {
         /// before the first request goes out, and kept when the job ended after an ambiguous answer
         /// (a timeout, a dropped connection, a 5xx, a 409 `idempotency_key_in_progress`).
         public static let attempting = State(rawValue: "attempting")
-        /// mintfax created fax `fax_id` for the job.
+        /// mintfax created fax `fax_id` for the job, and faxd has not seen it finish.
         public static let submitted = State(rawValue: "submitted")
+        /// Fax `fax_id` was delivered (`pages` sent) and its final events are on the result topics.
+        public static let delivered = State(rawValue: "delivered")
+        /// Fax `fax_id` failed and its final events are on the result topics.
+        public static let failed = State(rawValue: "failed")
+
+        /// Whether the job has fax `fax_id`: submitted, delivered or failed.
+        public var hasFax: Bool { self == .submitted || self == .delivered || self == .failed }
         /// The job ended without a fax, and every request for it was answered with a refusal that
         /// creates none (4xx): a later record of the job may be sent.
         public static let notSent = State(rawValue: "not_sent")

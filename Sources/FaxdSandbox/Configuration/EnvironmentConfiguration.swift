@@ -19,11 +19,14 @@ public struct EnvironmentConfiguration: Sendable {
     public var webhookSecret: WebhookSecret
     /// Endpoints registered from start-up, in order. Default none.
     public var webhookEndpoints: [WebhookEndpointConfiguration]
-    /// Zero-footprint retention (API.md §10.2): once a fax is delivered or failed, `GET /v1/faxes/{id}`
-    /// answers only its id, status and timestamps, `GET /v1/faxes` leaves it out (a tag search finds
-    /// nothing), and a resend answers 410. Webhooks already under way keep the full snapshot. Default
-    /// `false`.
+    /// Zero-footprint retention (API.md §10.2): once a fax is delivered or failed (and
+    /// ``zeroFootprintGraceSeconds`` passed), `GET /v1/faxes/{id}` answers only its id, status and
+    /// timestamps, `GET /v1/faxes` leaves it out (a tag search finds nothing), and a resend answers
+    /// 410. Webhooks already under way keep the full snapshot. Default `false`.
     public var zeroFootprint: Bool
+    /// With ``zeroFootprint``: how long a finished fax is still whole, in seconds of the wall clock
+    /// (API.md: "a short window measured in minutes lets you fetch the result first"). Default `0`.
+    public var zeroFootprintGraceSeconds: Double
 
     /// Creates an environment; every parameter defaults as its property documents.
     public init(
@@ -34,7 +37,8 @@ public struct EnvironmentConfiguration: Sendable {
         rateLimitPerMinute: Int = 60,
         webhookSecret: WebhookSecret,
         webhookEndpoints: [WebhookEndpointConfiguration] = [],
-        zeroFootprint: Bool = false
+        zeroFootprint: Bool = false,
+        zeroFootprintGraceSeconds: Double = 0
     ) {
         self.name = name
         self.apiKey = apiKey
@@ -44,6 +48,7 @@ public struct EnvironmentConfiguration: Sendable {
         self.webhookSecret = webhookSecret
         self.webhookEndpoints = webhookEndpoints
         self.zeroFootprint = zeroFootprint
+        self.zeroFootprintGraceSeconds = zeroFootprintGraceSeconds
     }
 
     /// The last four characters of the key: the most of it that is ever shown.
@@ -70,6 +75,9 @@ public struct EnvironmentConfiguration: Sendable {
         }
         guard balanceCents >= 0 else { throw SandboxConfigurationError("\(path).balance_cents must not be negative") }
         guard rateLimitPerMinute >= 1 else { throw SandboxConfigurationError("\(path).rate_limit_per_minute must be at least 1") }
+        guard zeroFootprintGraceSeconds.isFinite, zeroFootprintGraceSeconds >= 0 else {
+            throw SandboxConfigurationError("\(path).zero_footprint_grace_seconds must not be negative")
+        }
         for (index, endpoint) in webhookEndpoints.enumerated() {
             try endpoint.validate(path: "\(path).webhook_endpoints[\(index)]")
         }

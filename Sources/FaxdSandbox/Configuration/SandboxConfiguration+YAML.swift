@@ -69,7 +69,8 @@ extension SandboxConfiguration {
                     rateLimitPerMinute: environment.rateLimitPerMinute ?? 60,
                     webhookSecret: secret ?? WebhookSecret.random(using: &generator),
                     webhookEndpoints: endpoints,
-                    zeroFootprint: environment.zeroFootprint ?? false)
+                    zeroFootprint: environment.zeroFootprint ?? false,
+                    zeroFootprintGraceSeconds: environment.zeroFootprintGraceSeconds ?? 0)
             }
         }
         try configuration.validate()
@@ -151,10 +152,12 @@ extension SandboxConfiguration {
         var webhookSecret: String?
         var webhookEndpoints: [Endpoint]?
         var zeroFootprint: Bool?
+        var zeroFootprintGraceSeconds: Double?
 
         enum CodingKeys: String, CodingKey {
             case name, live
             case zeroFootprint = "zero_footprint"
+            case zeroFootprintGraceSeconds = "zero_footprint_grace_seconds"
             case apiKey = "api_key"
             case balanceCents = "balance_cents"
             case rateLimitPerMinute = "rate_limit_per_minute"

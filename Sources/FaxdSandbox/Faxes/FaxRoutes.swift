@@ -76,7 +76,7 @@ struct FaxRoutes: Sendable {
         return try await store.runIdempotently(key: key, fingerprint: fingerprint, environment: environment, trace: context.trace) {
             try await store.injectLatency()
             guard let original = store.fax(environment: environment, id: id) else { throw SandboxAPIError.notFound("Fax \(id)") }
-            if store.isZeroFootprint(environment), original.status.isTerminal { throw SandboxAPIError.gone("Fax \(id)") }
+            if store.isStripped(original, environment: environment) { throw SandboxAPIError.gone("Fax \(id)") }
             var options = original.options
             if let maxAttempts = overrides.maxAttempts { options.maxAttempts = maxAttempts }
             if let webhookURL = overrides.webhookURL { options.webhookURL = webhookURL }
@@ -92,7 +92,7 @@ struct FaxRoutes: Sendable {
         let id = try context.parameters.require("id")
         try await store.injectLatency()
         guard let fax = store.fax(environment: environment, id: id) else { throw SandboxAPIError.notFound("Fax \(id)") }
-        if store.isZeroFootprint(environment), fax.status.isTerminal { return try .json(ZeroFootprintFax(fax)) }
+        if store.isStripped(fax, environment: environment) { return try .json(ZeroFootprintFax(fax)) }
         return try .json(fax)
     }
 

@@ -33,16 +33,22 @@ extension SandboxStore {
         withState { $0.environments[environment.index].faxes[id] }
     }
 
-    /// Whether the environment keeps nothing of a finished fax but its id, status and timestamps.
-    func isZeroFootprint(_ environment: EnvironmentHandle) -> Bool {
-        configuration.environments[environment.index].zeroFootprint
+    /// Whether the environment keeps nothing of `fax` by now but its id, status and timestamps.
+    func isStripped(_ fax: FaxRecord, environment: EnvironmentHandle) -> Bool {
+        Self.isStripped(fax, configuration.environments[environment.index], now: clock.now())
+    }
+
+    private static func isStripped(_ fax: FaxRecord, _ environment: EnvironmentConfiguration, now: Date) -> Bool {
+        guard environment.zeroFootprint, fax.status.isTerminal else { return false }
+        return now.timeIntervalSince(fax.completedAt ?? fax.updatedAt) >= environment.zeroFootprintGraceSeconds
     }
 
     /// One page of the environment's faxes, newest first.
     ///
     /// - Returns: `nil` when the query's cursor names no fax of this environment.
     func listFaxes(environment: EnvironmentHandle, query: FaxListQuery) -> FaxPage? {
-        withState { state -> FaxPage? in
+        let now = clock.now()
+        return withState { state -> FaxPage? in
             let faxes = state.environments[environment.index].faxes
             let order = state.environments[environment.index].faxOrder
             var position = order.count - 1
@@ -52,9 +58,9 @@ extension SandboxStore {
             }
             var page: [FaxRecord] = []
             var hasMore = false
-            let zeroFootprint = state.environments[environment.index].configuration.zeroFootprint
+            let configuration = state.environments[environment.index].configuration
             while position >= 0 {
-                if let fax = faxes[order[position]], query.matches(fax), !(zeroFootprint && fax.status.isTerminal) {
+                if let fax = faxes[order[position]], query.matches(fax), !Self.isStripped(fax, configuration, now: now) {
                     if page.count == query.perPage {
                         hasMore = true
                         break

@@ -165,8 +165,9 @@ public struct WorkerConfiguration: Codable, Sendable, Equatable {
         /// How often the reconciler looks for overdue faxes, and the least time between two lookups
         /// of one fax, seconds. Default 60.
         public var reconcileIntervalSeconds = 60
-        /// Finished faxes and acknowledged webhook ids are remembered this long for deduplication,
-        /// minutes. Default 30 (mintfax's own redelivery schedule spans about 18 minutes).
+        /// Finished faxes and acknowledged webhook ids are remembered this long for deduplication, and
+        /// the result topics' last this-many minutes are read at start-up, minutes. Default 30
+        /// (mintfax's own redelivery schedule spans about 18 minutes).
         public var forgetAfterMinutes = 30
         public init() {}
         enum CodingKeys: String, CodingKey {

@@ -6,11 +6,12 @@ import Logging
 /// The one way delivery facts reach the result topics: each at most once per process, and not at
 /// all when `fax.status`/`fax.usage` already hold it (as far as this process has read them).
 ///
-/// Wraps a `DeliveryLedger` fed by `ResultTopicsReader`. Webhook ingress, reconciler and balance
-/// watch publish through `publishOnce`, which drops the ids the ledger knows, lets a concurrent
-/// publication of the same event finish instead of starting a second one, and records what Kafka
-/// acknowledged. Until the reader has caught up with the topics as they were at start-up
-/// (`isCaughtUp`), the ledger is incomplete and callers should not publish (the ingress answers 503).
+/// Wraps a `DeliveryLedger` fed by `ResultTopicsReader` with the topics' recent window. Webhook
+/// ingress, reconciler and balance watch publish through `publishOnce`, which drops the ids the
+/// ledger knows, lets a concurrent publication of the same event finish instead of starting a second
+/// one, and records what Kafka acknowledged. Until the reader has read the window up to the topics'
+/// ends at start-up (`isCaughtUp`), the ledger is incomplete and callers should not publish (the
+/// ingress answers 503).
 actor DeliveryTracker {
     private var ledger: DeliveryLedger
     private var inFlight: [UUIDv5: Task<Bool, Never>] = [:]
@@ -28,17 +29,21 @@ actor DeliveryTracker {
 
     // MARK: Feeding
 
-    /// Records a record read from the status or usage topic; undecodable values are skipped (they are
+    /// Records records read from the status or usage topic; undecodable values are skipped (they are
     /// not ours to judge; the topics' consumers see them too).
-    func observe(_ records: [KafkaRecord]) {
+    /// - Returns: the final status events among them (`fax.delivered`, `fax.failed`).
+    func observe(_ records: [KafkaRecord]) -> [StatusEvent] {
         let decoder = JSONDecoder()
+        var finals: [StatusEvent] = []
         for record in records {
             if record.topic == topics.status, let event = try? decoder.decode(StatusEvent.self, from: Data(record.value)) {
                 ledger.record(event)
+                if event.type == .delivered || event.type == .failed { finals.append(event) }
             } else if record.topic == topics.usage, let event = try? decoder.decode(UsageEvent.self, from: Data(record.value)) {
                 ledger.record(event)
             }
         }
+        return finals
     }
 
     /// The reader reached the topics' ends as they were at start-up.
@@ -98,10 +103,4 @@ actor DeliveryTracker {
     func wasAcknowledged(webhookID: String) -> Bool { ledger.wasAcknowledged(webhookID: webhookID) }
     func acknowledged(webhookID: String, at date: Date) { ledger.acknowledged(webhookID: webhookID, at: date) }
     func balance(tenant: String) -> DeliveryLedger.Balance? { ledger.balance(tenant: tenant) }
-    func lookedUp(_ faxID: String, at date: Date) { ledger.lookedUp(faxID, at: date) }
-
-    /// See `DeliveryLedger.overdue`.
-    func overdue(now: Date, after: TimeInterval, lookupInterval: TimeInterval, isOwned: @Sendable (String) -> Bool) -> [DeliveryLedger.Fax] {
-        ledger.overdue(now: now, after: after, lookupInterval: lookupInterval, isOwned: isOwned)
-    }
 }

@@ -10,14 +10,18 @@ struct DeliveryTracking: Sendable {
     private let reader: ResultTopicsReader
     private let logger: Logger
 
-    /// - Parameter events: the deployment's factory; the ingress's copy says `source: webhook`.
+    /// - Parameters:
+    ///   - events: the deployment's factory; the ingress's copy says `source: webhook`.
+    ///   - jobLedger: the worker's job ledger, told of every final status event; nil in `faxd webhooks`.
     init(
         configuration: WorkerConfiguration, tenants: TenantDirectory, publisher: EventPublisher, events: EventFactory,
-        metrics: WorkerMetrics, logger: Logger
+        jobLedger: JobLedgerStore?, metrics: WorkerMetrics, logger: Logger
     ) {
         self.logger = logger
         tracker = DeliveryTracker(publisher: publisher, forgetAfter: TimeInterval(configuration.delivery.forgetAfterMinutes * 60), logger: logger)
-        reader = ResultTopicsReader(kafka: configuration.kafka, tracker: tracker, logger: logger)
+        reader = ResultTopicsReader(
+            kafka: configuration.kafka, tracker: tracker, jobLedger: jobLedger, window: TimeInterval(configuration.delivery.forgetAfterMinutes * 60),
+            logger: logger)
         var webhookEvents = events
         webhookEvents.source = .webhook
         ingress =
@@ -28,7 +32,7 @@ struct DeliveryTracking: Sendable {
             : nil
     }
 
-    /// Follows the result topics until cancelled, starting again (from the beginning) after a failure.
+    /// Follows the result topics until cancelled, starting again (from the window) after a failure.
     func followResultTopics() async {
         while !Task.isCancelled {
             do {

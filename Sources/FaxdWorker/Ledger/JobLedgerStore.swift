@@ -15,6 +15,10 @@ import Logging
 ///
 /// Two records of one job (a producer's re-send next to the original) never run at once: `begin`
 /// waits for the other run to `end`, so the second sees what the first recorded.
+///
+/// It is also the owner's list of faxes to reconcile (`overdue`): entries in state `submitted` are
+/// faxes not yet seen finished, whoever published their events; a final event on `fax.status` (a
+/// webhook's, another worker's) moves its job to `delivered` or `failed` (`observe`).
 actor JobLedgerStore {
     private enum Partition {
         /// Being read by the restore numbered so.
@@ -24,7 +28,10 @@ actor JobLedgerStore {
 
     private let kafka: KafkaClientConfiguration
     private let topic: String
+    private let publisher: EventPublisher
     private let logger: Logger
+    /// When the reconciler last looked each unfinished job up (by record key), in this process.
+    private var lookedUp: [String: Date] = [:]
     private var partitions: [Int32: Partition] = [:]
     private var restores: [Int: Task<Void, Never>] = [:]
     private var nextRestore = 0
@@ -33,9 +40,10 @@ actor JobLedgerStore {
     /// Jobs being run (by record key), each with the runs of the same job waiting for it to end.
     private var running: [String: [CheckedContinuation<Void, Never>]] = [:]
 
-    init(kafka: KafkaClientConfiguration, topic: String, logger: Logger) {
+    init(kafka: KafkaClientConfiguration, topic: String, publisher: EventPublisher, logger: Logger) {
         self.kafka = kafka
         self.topic = topic
+        self.publisher = publisher
         self.logger = logger
     }
 
@@ -97,10 +105,74 @@ actor JobLedgerStore {
 
     /// Records an entry Kafka acknowledged on `partition`'s ledger.
     func record(_ entry: JobLedgerEntry, partition: Int32) {
+        if entry.state != .submitted { lookedUp[JobLedgerEntry.recordKey(entry.job)] = nil }
         guard case .ready(var ledger) = partitions[partition] else { return }
         partitions[partition] = nil
         ledger.record(entry)
         partitions[partition] = .ready(ledger)
+    }
+
+    /// Writes `entry` to `partition`'s ledger and records it once Kafka acknowledged it.
+    /// - Returns: false when cancelled first.
+    func write(_ entry: JobLedgerEntry, partition: Int32) async -> Bool {
+        guard await publisher.publish(tenantKey: Array(entry.tenantID.utf8), ledger: message(entry, partition: partition), status: []) else { return false }
+        record(entry, partition: partition)
+        return true
+    }
+
+    // MARK: Delivery
+
+    /// A submitted job's fax, as the reconciler works on it.
+    struct Unfinished: Sendable {
+        var entry: JobLedgerEntry
+        var partition: Int32
+    }
+
+    /// The owned jobs whose fax was submitted at least `after(entry)` seconds ago and is not yet seen
+    /// finished, and not looked up in the last `lookupInterval` seconds; oldest first.
+    func overdue(now: Date, after: (JobLedgerEntry) -> TimeInterval, lookupInterval: TimeInterval) -> [Unfinished] {
+        var due: [Unfinished] = []
+        for (partition, state) in partitions {
+            guard case .ready(let ledger) = state else { continue }
+            for entry in ledger.unfinished {
+                let submitted = entry.submittedAt ?? .distantPast
+                guard now.timeIntervalSince(submitted) >= after(entry) else { continue }
+                if let last = lookedUp[JobLedgerEntry.recordKey(entry.job)], now.timeIntervalSince(last) < lookupInterval { continue }
+                due.append(Unfinished(entry: entry, partition: partition))
+            }
+        }
+        return due.sorted { ($0.entry.submittedAt ?? .distantPast, $0.entry.faxID ?? "") < ($1.entry.submittedAt ?? .distantPast, $1.entry.faxID ?? "") }
+    }
+
+    /// The reconciler looked `job` up at `date`.
+    func lookedUp(_ job: JobReference, at date: Date) {
+        lookedUp[JobLedgerEntry.recordKey(job)] = date
+    }
+
+    /// Takes status events read from `fax.status`: each final one (`fax.delivered`, `fax.failed`) of a
+    /// fax this worker's ledger holds as unfinished moves the job to that state, written to the
+    /// ledger, so neither this worker nor the partition's next owner looks the fax up.
+    func observe(_ events: [StatusEvent]) async {
+        var finished: [Unfinished] = []
+        for event in events where event.type == .delivered || event.type == .failed {
+            guard let faxID = event.faxID, let (entry, partition) = unfinished(faxID: faxID) else { continue }
+            var done = entry
+            done.state = event.type == .delivered ? .delivered : .failed
+            done.pages = event.pages ?? entry.pages
+            finished.append(Unfinished(entry: done, partition: partition))
+        }
+        for item in finished {
+            lookedUp[JobLedgerEntry.recordKey(item.entry.job)] = nil
+            _ = await write(item.entry, partition: item.partition)
+        }
+    }
+
+    /// The unfinished entry holding `faxID`, and its partition.
+    private func unfinished(faxID: String) -> (JobLedgerEntry, Int32)? {
+        for (partition, state) in partitions {
+            if case .ready(let ledger) = state, let entry = ledger.entry(faxID: faxID), entry.state == .submitted { return (entry, partition) }
+        }
+        return nil
     }
 
     /// The record that writes `entry` to `partition`'s ledger.

@@ -88,4 +88,23 @@ import Testing
         #expect(JobLedgerEntry.parse(Array(other.utf8)) == nil)
         #expect(JobLedgerEntry.parse(Array("not json".utf8)) == nil)
     }
+
+    @Test func finishedJobsAreNeverSentAgainAndLeaveTheUnfinishedSet() {
+        var ledger = Self.ledger(Self.entry(.submitted, faxID: "fax_1"))
+        #expect(ledger.unfinished.map(\.faxID) == ["fax_1"])
+        #expect(ledger.entry(faxID: "fax_1")?.job == Self.job)
+        for state in [JobLedgerEntry.State.delivered, .failed] {
+            ledger.record(Self.entry(state, faxID: "fax_1"))
+            #expect(ledger.unfinished.isEmpty)
+            #expect(ledger.entry(faxID: "fax_1")?.state == state)
+            #expect(ledger.decide(Self.job, now: Self.t0.addingTimeInterval(90 * 86_400), keyWindow: Self.window) == .alreadySubmitted(Self.entry(state, faxID: "fax_1")))
+        }
+    }
+
+    @Test func anEntryUnderAnotherJobsKeyIsIgnored() {
+        var ledger = JobLedger()
+        ledger.apply(key: Array("acme/other".utf8), value: Self.entry(.submitted, faxID: "fax_1").jsonBytes())
+        #expect(ledger.count == 0)
+        #expect(ledger.entry(faxID: "fax_1") == nil)
+    }
 }
