@@ -37,8 +37,8 @@ bench-backlog: deps
 	$(SWIFT) build -c release --product faxd
 	.build/release/faxd-bench backlog
 
-## bench-readiness: a fresh release `faxd worker`'s time to ready and its job ledger's memory, with
-## FAXD_BENCH_HISTORY historic events (0,100000,1000000) on the result topics
+## bench-readiness: a fresh release `faxd worker`'s time to ready with FAXD_BENCH_HISTORY historic events
+## (0,100000,1000000) on the result topics, and its job ledger's memory at FAXD_BENCH_LEDGER_JOBS (1,000,000)
 bench-readiness: deps
 	$(SWIFT) build -c release --product faxd-bench
 	$(SWIFT) build -c release --product faxd

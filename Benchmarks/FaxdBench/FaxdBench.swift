@@ -15,7 +15,7 @@ enum FaxdBench {
         if CommandLine.arguments.dropFirst().first == "readiness" {
             let histories = (environment["FAXD_BENCH_HISTORY"] ?? "0,100000,1000000").split(separator: ",").compactMap { Int($0) }
             do {
-                try await ReadinessBenchmark.run(histories: histories)
+                try await ReadinessBenchmark.run(histories: histories, ledgerJobs: environment["FAXD_BENCH_LEDGER_JOBS"].flatMap(Int.init) ?? 1_000_000)
             } catch {
                 FileHandle.standardError.write(Data("faxd-bench readiness: \(error)\n".utf8))
                 exit(1)

@@ -12,11 +12,12 @@ import Logging
 /// `faxd broker` (128 partitions: the mock cluster keeps about 5 MB per partition) gets that many
 /// events two hours old — per fax four on `fax.status` (submitted, queued, sending, delivered) and
 /// two on `fax.usage` (hold, capture) — and one `delivered` entry per fax on `fax.ledger`, as the
-/// worker that sent them would have left it. Then one worker starts (webhook ingress on, balance
-/// watch off) and is timed from its start to `/readyz` answering 200 (the delivery ledger has read
-/// the result topics' recent window) and to its `Job ledger restored` log line (every entry of its
-/// partitions in memory: their jobs may be decided). Its RSS once restored, minus the run with no
-/// history, divided by the entries, is the ledger's memory per job.
+/// worker that sent them would have left it. A last run has no events and `FAXD_BENCH_LEDGER_JOBS`
+/// (1,000,000) entries on the ledger alone. Each time one worker starts (webhook ingress on,
+/// balance watch off) and is timed from its start to `/readyz` answering 200 (the delivery ledger
+/// has read the result topics' recent window) and to its `Job ledger restored` log line (every entry
+/// of its partitions in memory: their jobs may be decided). Its RSS once restored, minus the run
+/// with nothing, divided by the entries, is the ledger's memory per job.
 enum ReadinessBenchmark {
     static let partitions = 128
 
@@ -29,17 +30,18 @@ enum ReadinessBenchmark {
         var rssKB: Int
     }
 
-    static func run(histories: [Int]) async throws {
+    static func run(histories: [Int], ledgerJobs: Int) async throws {
         var logger = Logger(label: "faxd.bench.readiness")
         logger.logLevel = .error
         var runs: [Run] = []
-        for events in histories {
+        let plan = histories.map { (events: $0, ledgerOnly: 0) } + (ledgerJobs > 0 ? [(events: 0, ledgerOnly: ledgerJobs)] : [])
+        for (events, ledgerOnly) in plan {
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent(UniqueName.make("faxd-readiness"))
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: directory) }
             var processes: [ManagedProcess] = []
             do {
-                runs.append(try await measure(events: events, directory: directory, logger: logger) { processes.append($0) })
+                runs.append(try await measure(events: events, ledgerOnly: ledgerOnly, directory: directory, logger: logger) { processes.append($0) })
             } catch {
                 for process in processes.reversed() { _ = try? await process.stop(signal: SIGKILL, timeout: .seconds(10)) }
                 throw error
@@ -50,7 +52,7 @@ enum ReadinessBenchmark {
                 "\(last.events) historic events (\(last.ledgerEntries) ledger entries): ready after \(format(last.ready)), "
                     + "job ledger restored after \(format(last.restored)) (restore \(last.restoreMS) ms), RSS \(last.rssKB / 1024) MiB")
         }
-        if let empty = runs.first(where: { $0.events == 0 }) {
+        if let empty = runs.first(where: { $0.ledgerEntries == 0 }) {
             for run in runs where run.ledgerEntries > 0 {
                 let perEntry = Double(run.rssKB - empty.rssKB) * 1024 / Double(run.ledgerEntries)
                 say("Job ledger memory at \(run.ledgerEntries) entries: about \(Int(perEntry)) bytes a job (RSS over the run without history)")
@@ -58,13 +60,14 @@ enum ReadinessBenchmark {
         }
     }
 
-    private static func measure(events: Int, directory: URL, logger: Logger, started: (ManagedProcess) -> Void) async throws -> Run {
+    private static func measure(events: Int, ledgerOnly: Int, directory: URL, logger: Logger, started: (ManagedProcess) -> Void) async throws -> Run {
         let topics = TopicNames()
         let broker = try ManagedProcess(ManagedProcess.faxdExecutable, ["broker", "--brokers", "1", "--partitions", String(partitions)])
         started(broker)
         let bootstrap = try await broker.firstLines(1)[0]
         let faxes = events / 6
         try await produceHistory(faxes: faxes, topics: topics, bootstrap: bootstrap, logger: logger)
+        try await produceLedger(jobs: ledgerOnly, topic: topics.ledger, bootstrap: bootstrap, logger: logger)
 
         let port = closedLocalPort()
         let worker = try ManagedProcess(
@@ -85,7 +88,7 @@ enum ReadinessBenchmark {
             try await Task.sleep(for: .milliseconds(10))
         }
         let rss = BacklogBenchmark.memoryKB(worker.pid, "VmRSS") ?? 0
-        return Run(events: faxes * 6, ledgerEntries: faxes, ready: ready!, restored: restored!.0, restoreMS: restored!.1, rssKB: rss)
+        return Run(events: faxes * 6, ledgerEntries: faxes + ledgerOnly, ready: ready!, restored: restored!.0, restoreMS: restored!.1, rssKB: rss)
     }
 
     /// `ledger.restore_ms` of the worker's `Job ledger restored` line, once it logged it.
@@ -131,6 +134,29 @@ enum ReadinessBenchmark {
         await producer.close()
         let failed = counter.failed.load(ordering: .relaxed)
         guard failed == 0 else { throw BenchmarkFailure(description: "\(failed) history records were not produced") }
+    }
+
+    /// `jobs` delivered entries on the ledger, two hours old, with no events.
+    private static func produceLedger(jobs: Int, topic: String, bootstrap: String, logger: Logger) async throws {
+        guard jobs > 0 else { return }
+        let producer = try KafkaProducer(configuration: .init(bootstrapServers: bootstrap), logger: logger)
+        let counter = DeliveryCounter()
+        let then = Date().addingTimeInterval(-2 * 3600)
+        for index in 0..<jobs {
+            let job = JobReference(tenantID: "t\(index % 5 + 1)", jobID: "ledger-\(index)")
+            let partition = Int32(index % partitions)
+            let entry = JobLedgerEntry(
+                job: job, idempotencyKey: job.idempotencyKey().uuid, state: .delivered, faxID: "fax_ledger\(index)", firstAttemptAt: then,
+                submittedAt: then, attempt: 1, pages: 1, origin: .init(partition: partition, offset: Int64(index / partitions)))
+            let message = KafkaOutgoingMessage(
+                topic: topic, partition: partition, key: Array(JobLedgerEntry.recordKey(job).utf8), value: entry.jsonBytes(),
+                timestampMilliseconds: Int64(then.timeIntervalSince1970 * 1000))
+            while try !counter.enqueue(message, on: producer) { try await Task.sleep(for: .milliseconds(1)) }
+        }
+        try await producer.flush(timeout: .seconds(600))
+        await producer.close()
+        let failed = counter.failed.load(ordering: .relaxed)
+        guard failed == 0 else { throw BenchmarkFailure(description: "\(failed) ledger records were not produced") }
     }
 
     private static let webhookSecret = "whsec_" + Data("bench-webhook-secret-001".utf8).base64EncodedString()

@@ -52,7 +52,7 @@ public final class Worker: Sendable {
         let publisher = EventPublisher(producer: producer, topics: kafka.topics, logger: logger)
         ledger = JobLedgerStore(
             kafka: KafkaClientConfiguration(bootstrapServers: kafka.bootstrapServers, properties: kafka.consumerProperties), topic: kafka.topics.ledger,
-            publisher: publisher, logger: logger)
+            publisher: publisher, namespace: namespace, logger: logger)
         let mintfax = MintfaxClient(baseURL: configuration.mintfax.baseURL, http: http, logger: logger)
         dispatcher = Dispatcher(
             Dispatcher.Dependencies(

@@ -8,6 +8,14 @@ public import Foundation
 /// from faxd's own records, not from the record's timestamp or from mintfax's memory: `decide` says
 /// what to do before any request, `afterLookup` what to do with mintfax's answer where the ledger
 /// alone cannot say. Whenever neither can tell whether the job was sent, the answer is never "send".
+///
+/// Sized for millions of jobs a worker: a job is a 64-bit hash of its record key (`tenant_id/job_id`)
+/// with 40 bytes of state (a 32-bit check of a second hash, state, attempt, pages, times in whole
+/// seconds, the origin record, and where its fax id sits in a shared byte arena), so a job costs
+/// about 90 bytes with the dictionary's slack and its fax id. Entries are rebuilt from that with the
+/// job reference the caller has; the whole entry is kept only while the fax is unfinished (the
+/// reconciler needs the job of a fax id). Two jobs would have to agree on both hashes, 96 bits, to be
+/// confused.
 public struct JobLedger: Sendable {
     /// What to do with a job before any request for it.
     public enum Decision: Sendable, Hashable {
@@ -44,25 +52,61 @@ public struct JobLedger: Sendable {
         case unknowable
     }
 
-    private var entries: [String: JobLedgerEntry] = [:]
-    /// The record keys of jobs in state `submitted`: faxes not yet seen finished.
-    private var unfinishedKeys: Set<String> = []
-    /// Record keys by fax id.
-    private var faxes: [String: String] = [:]
+    /// One job in 40 bytes.
+    private struct Compact {
+        /// A second hash of the record key, to tell two keys with the same first hash apart.
+        var check: UInt32
+        var state: UInt8
+        /// 0 for none.
+        var attempt: UInt8
+        /// `UInt16.max` for none.
+        var pages: UInt16
+        /// Whole seconds since the Unix epoch; 0 for none.
+        var firstAttemptAt: UInt32
+        var submittedAt: UInt32
+        /// -1 for no origin.
+        var originPartition: Int32
+        var originOffset: Int64
+        /// The fax id's bytes in `faxIDs`; length 0 for none.
+        var faxIDStart: UInt32
+        var faxIDLength: UInt8
+    }
 
-    public init() {}
+    private static let states: [JobLedgerEntry.State] = [.attempting, .submitted, .notSent, .delivered, .failed]
+
+    private let namespace: UUIDv5
+    private var jobs: [UInt64: Compact] = [:]
+    /// Whole entries of the jobs whose fax was submitted and is not yet seen finished.
+    private var unfinishedEntries: [UInt64: JobLedgerEntry] = [:]
+    /// Every fax id's UTF-8 bytes, one after another; an id stays while its job keeps it.
+    private var faxIDs: [UInt8] = []
+
+    /// - Parameter namespace: the idempotency-key namespace, which rebuilds each entry's key.
+    public init(namespace: UUIDv5 = IdempotencyKey.defaultNamespace) {
+        self.namespace = namespace
+    }
 
     /// Jobs the ledger has an entry for.
-    public var count: Int { entries.count }
+    public var count: Int { jobs.count }
 
     /// The entry of `job`, if any.
-    public func entry(_ job: JobReference) -> JobLedgerEntry? { entries[JobLedgerEntry.recordKey(job)] }
+    public func entry(_ job: JobReference) -> JobLedgerEntry? {
+        let key = JobLedgerEntry.recordKey(job)
+        let hash = Self.hash(key)
+        if let entry = unfinishedEntries[hash], entry.job == job { return entry }
+        guard let compact = jobs[hash], compact.check == Self.check(key) else { return nil }
+        return expand(compact, job: job)
+    }
+
+    /// The jobs whose fax was submitted and not yet seen finished.
+    public var unfinished: [JobLedgerEntry] { Array(unfinishedEntries.values) }
 
     /// Takes a record read from (or written to) the ledger topic: the latest record of a key wins; a
     /// value that is not an entry (a tombstone, another version, bytes from elsewhere) removes it.
     public mutating func apply(key: [UInt8]?, value: [UInt8]) {
         guard let key, let text = String(validating: key, as: UTF8.self) else { return }
-        set(text, JobLedgerEntry.parse(value).flatMap { JobLedgerEntry.recordKey($0.job) == text ? $0 : nil })
+        let entry = JobLedgerEntry.parse(value).flatMap { JobLedgerEntry.recordKey($0.job) == text ? $0 : nil }
+        set(text, entry)
     }
 
     /// Records an entry this process wrote and Kafka acknowledged.
@@ -71,17 +115,16 @@ public struct JobLedger: Sendable {
     }
 
     private mutating func set(_ key: String, _ entry: JobLedgerEntry?) {
-        if let old = entries[key]?.faxID { faxes[old] = nil }
-        entries[key] = entry
-        if let faxID = entry?.faxID { faxes[faxID] = key }
-        if entry?.state == .submitted && entry?.faxID != nil { unfinishedKeys.insert(key) } else { unfinishedKeys.remove(key) }
+        let hash = Self.hash(key)
+        guard let entry else {
+            jobs[hash] = nil
+            unfinishedEntries[hash] = nil
+            return
+        }
+        if entry.state == .submitted, entry.faxID != nil { unfinishedEntries[hash] = entry } else { unfinishedEntries[hash] = nil }
+        let old = jobs[hash]
+        jobs[hash] = compact(entry, check: Self.check(key), reusing: old)
     }
-
-    /// The entry of the job that has fax `faxID`, if any.
-    public func entry(faxID: String) -> JobLedgerEntry? { faxes[faxID].flatMap { entries[$0] } }
-
-    /// The jobs whose fax was submitted and not yet seen finished.
-    public var unfinished: [JobLedgerEntry] { unfinishedKeys.compactMap { entries[$0] } }
 
     /// What to do with `job` at `now`. `keyWindow` is how long after a request mintfax surely still
     /// knows its idempotency key (a margin below its 24 hours).
@@ -108,5 +151,67 @@ public struct JobLedger: Sendable {
         case (.nothing, .zeroFootprint): .unknowable
         case (.failed(let error), _): .askAgain(error)
         }
+    }
+
+    // MARK: Packing
+
+    private mutating func compact(_ entry: JobLedgerEntry, check: UInt32, reusing old: Compact?) -> Compact {
+        var start: UInt32 = 0
+        var length: UInt8 = 0
+        // mintfax's fax ids are about 26 bytes; one longer than 255 is not kept, and its job then
+        // reads as one whose request may have reached mintfax (looked up, never sent blind).
+        if let faxID = entry.faxID, faxID.utf8.count <= Int(UInt8.max) {
+            let bytes = Array(faxID.utf8)
+            if let old, old.faxIDLength == bytes.count, faxIDs[Int(old.faxIDStart)..<Int(old.faxIDStart) + bytes.count].elementsEqual(bytes) {
+                start = old.faxIDStart
+            } else {
+                start = UInt32(faxIDs.count)
+                faxIDs += bytes
+            }
+            length = UInt8(bytes.count)
+        }
+        return Compact(
+            check: check,
+            // A state this build does not know packs as `attempting`: a request may have gone out.
+            state: UInt8(Self.states.firstIndex(of: entry.state) ?? 0),
+            attempt: UInt8(clamping: entry.attempt ?? 0), pages: entry.pages.map { UInt16(clamping: $0) } ?? .max,
+            firstAttemptAt: Self.seconds(entry.firstAttemptAt), submittedAt: Self.seconds(entry.submittedAt),
+            originPartition: entry.origin?.partition ?? -1, originOffset: entry.origin?.offset ?? 0,
+            faxIDStart: start, faxIDLength: length)
+    }
+
+    private func expand(_ compact: Compact, job: JobReference) -> JobLedgerEntry {
+        let start = Int(compact.faxIDStart)
+        let faxID = compact.faxIDLength == 0 ? nil : String(decoding: faxIDs[start..<start + Int(compact.faxIDLength)], as: UTF8.self)
+        return JobLedgerEntry(
+            job: job, idempotencyKey: job.idempotencyKey(namespace: namespace).uuid, state: Self.states[Int(compact.state)], faxID: faxID,
+            firstAttemptAt: Self.date(compact.firstAttemptAt), submittedAt: Self.date(compact.submittedAt),
+            attempt: compact.attempt == 0 ? nil : Int(compact.attempt), pages: compact.pages == .max ? nil : Int(compact.pages),
+            origin: compact.originPartition < 0 ? nil : .init(partition: compact.originPartition, offset: compact.originOffset))
+    }
+
+    private static func seconds(_ date: Date?) -> UInt32 {
+        date.map { UInt32(clamping: max(1, Int64($0.timeIntervalSince1970))) } ?? 0
+    }
+
+    private static func date(_ seconds: UInt32) -> Date? {
+        seconds == 0 ? nil : Date(timeIntervalSince1970: TimeInterval(seconds))
+    }
+
+    /// FNV-1a, 64 bits.
+    private static func hash(_ text: String) -> UInt64 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01B3
+        }
+        return hash
+    }
+
+    /// A second, independent hash (djb2, 32 bits).
+    private static func check(_ text: String) -> UInt32 {
+        var hash: UInt32 = 5381
+        for byte in text.utf8 { hash = (hash &<< 5) &+ hash &+ UInt32(byte) }
+        return hash
     }
 }

@@ -100,11 +100,6 @@ public struct JobLedgerEntry: Sendable, Hashable, Codable {
         return (try? Array(encoder.encode(self))) ?? []
     }
 
-    /// Reads a record value; nil for bytes that are not an entry of a version this build reads.
-    public static func parse(_ value: [UInt8]) -> JobLedgerEntry? {
-        try? JSONDecoder().decode(JobLedgerEntry.self, from: Data(value))
-    }
-
     private enum CodingKeys: String, CodingKey {
         case version = "v"
         case tenantID = "tenant_id"

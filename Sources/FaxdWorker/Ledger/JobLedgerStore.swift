@@ -29,6 +29,7 @@ actor JobLedgerStore {
     private let kafka: KafkaClientConfiguration
     private let topic: String
     private let publisher: EventPublisher
+    private let namespace: UUIDv5
     private let logger: Logger
     /// When the reconciler last looked each unfinished job up (by record key), in this process.
     private var lookedUp: [String: Date] = [:]
@@ -40,10 +41,12 @@ actor JobLedgerStore {
     /// Jobs being run (by record key), each with the runs of the same job waiting for it to end.
     private var running: [String: [CheckedContinuation<Void, Never>]] = [:]
 
-    init(kafka: KafkaClientConfiguration, topic: String, publisher: EventPublisher, logger: Logger) {
+    /// - Parameter namespace: the deployment's idempotency-key namespace.
+    init(kafka: KafkaClientConfiguration, topic: String, publisher: EventPublisher, namespace: UUIDv5, logger: Logger) {
         self.kafka = kafka
         self.topic = topic
         self.publisher = publisher
+        self.namespace = namespace
         self.logger = logger
     }
 
@@ -155,7 +158,8 @@ actor JobLedgerStore {
     func observe(_ events: [StatusEvent]) async {
         var finished: [Unfinished] = []
         for event in events where event.type == .delivered || event.type == .failed {
-            guard let faxID = event.faxID, let (entry, partition) = unfinished(faxID: faxID) else { continue }
+            guard let faxID = event.faxID, let (entry, partition) = unfinished(JobReference(tenantID: event.tenantID, jobID: event.jobID), faxID: faxID)
+            else { continue }
             var done = entry
             done.state = event.type == .delivered ? .delivered : .failed
             done.pages = event.pages ?? entry.pages
@@ -167,10 +171,10 @@ actor JobLedgerStore {
         }
     }
 
-    /// The unfinished entry holding `faxID`, and its partition.
-    private func unfinished(faxID: String) -> (JobLedgerEntry, Int32)? {
+    /// The unfinished entry of `job` with fax `faxID`, and its partition.
+    private func unfinished(_ job: JobReference, faxID: String) -> (JobLedgerEntry, Int32)? {
         for (partition, state) in partitions {
-            if case .ready(let ledger) = state, let entry = ledger.entry(faxID: faxID), entry.state == .submitted { return (entry, partition) }
+            if case .ready(let ledger) = state, let entry = ledger.entry(job), entry.state == .submitted, entry.faxID == faxID { return (entry, partition) }
         }
         return nil
     }
@@ -186,7 +190,7 @@ actor JobLedgerStore {
         let started = ContinuousClock.now
         while !Task.isCancelled {
             do {
-                let ledgers = try await Self.read(restoring, topic: topic, kafka: kafka, logger: logger)
+                let ledgers = try await Self.read(restoring, topic: topic, kafka: kafka, namespace: namespace, logger: logger)
                 restored(ledgers, number: number)
                 logger.info(
                     "Job ledger restored",
@@ -204,8 +208,14 @@ actor JobLedgerStore {
     }
 
     /// Reads the ledger partitions from their first record to their end as it is now.
-    private static func read(_ partitions: [Int32], topic: String, kafka: KafkaClientConfiguration, logger: Logger) async throws -> [Int32: JobLedger] {
-        var ledgers = Dictionary(uniqueKeysWithValues: partitions.map { ($0, JobLedger()) })
+    private static func read(
+        _ partitions: [Int32], topic: String, kafka: KafkaClientConfiguration, namespace: UUIDv5, logger: Logger
+    ) async throws -> [Int32: JobLedger] {
+        var ledgers = Dictionary(uniqueKeysWithValues: partitions.map { ($0, JobLedger(namespace: namespace)) })
+        var kafka = kafka
+        // Partitions resumed after the reader's buffer was full wait for the broker's fetch.wait.max.ms
+        // (500 ms by default) before their next records come.
+        if kafka.properties["fetch.wait.max.ms"] == nil { kafka.properties["fetch.wait.max.ms"] = "1" }
         let reader = try await KafkaTopicSnapshotReader(topic: topic, partitions: partitions, configuration: kafka, logger: logger)
         try await reader.read { record in
             ledgers[record.partition]?.apply(key: record.key, value: record.value)
