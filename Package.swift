@@ -72,6 +72,7 @@ let package = Package(
         .target(
             name: "FaxdMintfax",
             dependencies: [
+                "FaxdCore",
                 "FaxdHTTP",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),

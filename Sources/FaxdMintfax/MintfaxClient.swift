@@ -1,11 +1,14 @@
+public import FaxdCore
 public import FaxdHTTP
 import Foundation
 public import Logging
 
 /// The mintfax REST API (Gen C) over `FaxdHTTP`: submit, fetch and list faxes, read the balance.
 ///
-/// Every call takes the tenant's own key. Transport failures throw `HTTPClientError`; every HTTP
-/// answer, error statuses included, comes back as a `MintfaxResponse` for the caller to classify.
+/// Every call takes the tenant's own key. Transport failures throw `HTTPClientError`. Lookups come
+/// back decoded (`MintfaxAnswer`: the fax snapshot, the fax list, the balance, or mintfax's error
+/// envelope, with the rate-limit headers); a submission's answer comes back as the
+/// `MintfaxResponse` that `SubmissionClassifier` classifies.
 public struct MintfaxClient: Sendable {
     /// `https://api.mintfax.com/v1` or a sandbox's `http://127.0.0.1:8089/v1`, without a trailing slash.
     public let baseURL: String
@@ -44,25 +47,30 @@ public struct MintfaxClient: Sendable {
         return Self.response(try await http.execute(request, timeout: timeout))
     }
 
-    /// `GET /faxes/{id}`.
-    public func fax(id: String, key: MintfaxAPIKey) async throws -> MintfaxResponse {
+    /// `GET /faxes/{id}`: the fax's snapshot (for a zero-footprint fax after it finished, only its id,
+    /// status and timestamps).
+    public func fax(id: String, key: MintfaxAPIKey) async throws -> MintfaxAnswer<FaxSnapshot> {
         let escaped = id.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? id
-        return try await get("/faxes/\(escaped)", key: key)
+        return .decoding(try await get("/faxes/\(escaped)", key: key)) { Self.decode(FaxSnapshot.self, $0) }
     }
 
     /// `GET /faxes?tag[KEY]=VALUE…` (ANDed), first page, up to `perPage` faxes.
-    public func faxes(taggedWith tags: [String: String], key: MintfaxAPIKey, perPage: Int = 10) async throws -> MintfaxResponse {
+    public func faxes(taggedWith tags: [String: String], key: MintfaxAPIKey, perPage: Int = 10) async throws -> MintfaxAnswer<FaxList> {
         var components = URLComponents()
         components.queryItems =
             tags.sorted(by: { $0.key < $1.key }).map { URLQueryItem(name: "tag[\($0.key)]", value: $0.value) }
             + [URLQueryItem(name: "per_page", value: String(perPage))]
         let query = components.percentEncodedQuery?.replacingOccurrences(of: "+", with: "%2B") ?? ""
-        return try await get("/faxes?\(query)", key: key)
+        return .decoding(try await get("/faxes?\(query)", key: key)) { Self.decode(FaxList.self, $0) }
     }
 
     /// `GET /environment/balance`.
-    public func balance(key: MintfaxAPIKey) async throws -> MintfaxResponse {
-        try await get("/environment/balance", key: key)
+    public func balance(key: MintfaxAPIKey) async throws -> MintfaxAnswer<MintfaxBalance> {
+        .decoding(try await get("/environment/balance", key: key)) { Self.decode(MintfaxBalance.self, $0) }
+    }
+
+    private static func decode<Value: Decodable>(_ type: Value.Type, _ body: [UInt8]) -> Value? {
+        try? JSONDecoder().decode(type, from: Data(body))
     }
 
     private func get(_ path: String, key: MintfaxAPIKey) async throws -> MintfaxResponse {

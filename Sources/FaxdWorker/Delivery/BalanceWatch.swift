@@ -37,22 +37,17 @@ struct BalanceWatch: Sendable {
         }
     }
 
-    private struct BalanceResource: Decodable {
-        var available: Int
-        var held: Int
-    }
-
     private func check(_ tenant: TenantDirectory.Tenant) async {
-        let response: MintfaxResponse
+        let answer: MintfaxAnswer<MintfaxBalance>
         do {
-            response = try await mintfax.balance(key: tenant.apiKey)
+            answer = try await mintfax.balance(key: tenant.apiKey)
         } catch {
             logger.warning("Balance lookup failed", metadata: ["tenant.id": "\(tenant.id)", "error": "\(error)"])
             return
         }
-        await dispatcher.observe(tenant: tenant.id, response: response)
-        guard response.status == 200, let balance = try? JSONDecoder().decode(BalanceResource.self, from: Data(response.body)) else {
-            logger.warning("Balance lookup answered unexpectedly", metadata: ["tenant.id": "\(tenant.id)", "http.status": "\(response.status)"])
+        await dispatcher.observe(tenant: tenant.id, response: answer.response)
+        guard let balance = answer.value else {
+            logger.warning("Balance lookup answered unexpectedly", metadata: ["tenant.id": "\(tenant.id)", "http.status": "\(answer.response.status)"])
             return
         }
         metrics.balance(tenant: tenant.id, available: balance.available, held: balance.held)

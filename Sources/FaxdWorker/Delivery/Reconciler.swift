@@ -58,18 +58,18 @@ struct Reconciler: Sendable {
         var logger = logger
         logger[metadataKey: "tenant.id"] = "\(fax.entry.tenantID)"
         logger[metadataKey: "fax.id"] = "\(faxID)"
-        let response: MintfaxResponse
+        let answer: MintfaxAnswer<FaxSnapshot>
         do {
-            response = try await mintfax.fax(id: faxID, key: key)
+            answer = try await mintfax.fax(id: faxID, key: key)
         } catch {
             metrics.reconcilerLookup("failed")
             logger.warning("Reconciler lookup failed", metadata: ["error": "\(error)"])
             return
         }
-        await dispatcher.observe(tenant: fax.entry.tenantID, response: response)
-        guard response.status == 200, var snapshot = try? JSONDecoder().decode(FaxSnapshot.self, from: Data(response.body)), snapshot.id == faxID else {
+        await dispatcher.observe(tenant: fax.entry.tenantID, response: answer.response)
+        guard var snapshot = answer.value, snapshot.id == faxID else {
             metrics.reconcilerLookup("failed")
-            logger.warning("Reconciler lookup answered unexpectedly", metadata: ["http.status": "\(response.status)"])
+            logger.warning("Reconciler lookup answered unexpectedly", metadata: ["http.status": "\(answer.response.status)"])
             return
         }
         var entry = fax.entry

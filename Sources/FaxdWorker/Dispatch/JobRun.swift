@@ -206,26 +206,22 @@ struct JobRun: Sendable {
 
     /// mintfax's tag search for the job's fax.
     private func lookUp(tenant: TenantDirectory.Tenant) async -> JobLedger.LookupAnswer {
-        let response: MintfaxResponse
+        let answer: MintfaxAnswer<FaxList>
         do {
-            response = try await dependencies.mintfax.faxes(taggedWith: ["faxd_tenant": job.tenantID, "faxd_job": job.jobID], key: tenant.apiKey)
+            answer = try await dependencies.mintfax.faxes(taggedWith: ["faxd_tenant": job.tenantID, "faxd_job": job.jobID], key: tenant.apiKey)
         } catch let error as HTTPClientError {
             let failure = Self.transportFailure(error)
             return .failed(ErrorInfo(code: failure.code, message: failure.message, retryable: true, httpStatus: nil))
         } catch {
             return .failed(ErrorInfo(code: TransportFailure.other.code, message: TransportFailure.other.message, retryable: true, httpStatus: nil))
         }
-        await dispatcher.observe(tenant: job.tenantID, response: response)
-        guard response.status == 200, let list = try? JSONDecoder().decode(FaxList.self, from: Data(response.body)) else {
-            let envelope = MintfaxErrorEnvelope(body: response.body, status: response.status)
-            return .failed(ErrorInfo(code: envelope.code, message: envelope.message, retryable: true, httpStatus: response.status))
+        await dispatcher.observe(tenant: job.tenantID, response: answer.response)
+        switch answer.body {
+        case .value(let list):
+            return list.faxes.first.map { .found(faxID: $0.id) } ?? .nothing
+        case .error(let envelope):
+            return .failed(ErrorInfo(code: envelope.code, message: envelope.message, retryable: true, httpStatus: answer.response.status))
         }
-        return list.data.first.map { .found(faxID: $0.id) } ?? .nothing
-    }
-
-    private struct FaxList: Decodable {
-        struct Fax: Decodable { var id: String }
-        var data: [Fax]
     }
 
     // MARK: Publishing
