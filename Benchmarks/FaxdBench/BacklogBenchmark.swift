@@ -158,7 +158,18 @@ enum BacklogBenchmark {
     }
 
     /// 24 bytes, base64: no padding.
-    private static let webhookSecret = "whsec_" + Data("bench-webhook-secret-001".utf8).base64EncodedString()
+    static let webhookSecret = "whsec_" + Data("bench-webhook-secret-001".utf8).base64EncodedString()
+
+    /// `tenants.yaml` in `directory`: no tenants listed, the shared workspace's key and webhook secret
+    /// from `BENCH_MINTFAX_KEY` and `BENCH_WEBHOOK_SECRET` (`webhookSecret`).
+    static func writeSharedTenants(in directory: URL) throws {
+        try """
+            tenants: []
+            shared_workspace:
+              api_key: { env: BENCH_MINTFAX_KEY }
+              webhook_secret: { env: BENCH_WEBHOOK_SECRET }
+            """.write(to: directory.appendingPathComponent("tenants.yaml"), atomically: true, encoding: .utf8)
+    }
 
     /// One environment whose balance and rate limit never stop the run; lifecycles at a millisecond per step.
     private static func writeSandboxConfiguration(in directory: URL, ingressPort: Int) throws -> URL {
@@ -187,12 +198,7 @@ enum BacklogBenchmark {
     /// second), so the reconciler looks for a fax's outcome after 30 s instead of 15 min: a fax whose
     /// webhooks all failed is finished by the reconciler, as in production, within the run.
     private static func writeWorkerConfiguration(in directory: URL, bootstrap: String, sandboxURL: String, ingressPort: Int) throws -> URL {
-        try """
-            tenants: []
-            shared_workspace:
-              api_key: { env: BENCH_MINTFAX_KEY }
-              webhook_secret: { env: BENCH_WEBHOOK_SECRET }
-            """.write(to: directory.appendingPathComponent("tenants.yaml"), atomically: true, encoding: .utf8)
+        try writeSharedTenants(in: directory)
         let file = directory.appendingPathComponent("faxd.yaml")
         try """
             kafka:

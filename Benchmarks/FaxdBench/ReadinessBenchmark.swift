@@ -72,7 +72,7 @@ enum ReadinessBenchmark {
         let port = closedLocalPort()
         let worker = try ManagedProcess(
             ManagedProcess.faxdExecutable, ["worker", "--config", try writeConfiguration(in: directory, bootstrap: bootstrap, port: port).path],
-            environment: ["BENCH_MINTFAX_KEY": PipelineBenchmarks.apiKey, "BENCH_WEBHOOK_SECRET": webhookSecret, "FAXD_LOG_LEVEL": "info"])
+            environment: ["BENCH_MINTFAX_KEY": PipelineBenchmarks.apiKey, "BENCH_WEBHOOK_SECRET": BacklogBenchmark.webhookSecret, "FAXD_LOG_LEVEL": "info"])
         started(worker)
         let clock = ContinuousClock()
         let start = clock.now
@@ -159,15 +159,8 @@ enum ReadinessBenchmark {
         guard failed == 0 else { throw BenchmarkFailure(description: "\(failed) ledger records were not produced") }
     }
 
-    private static let webhookSecret = "whsec_" + Data("bench-webhook-secret-001".utf8).base64EncodedString()
-
     private static func writeConfiguration(in directory: URL, bootstrap: String, port: Int) throws -> URL {
-        try """
-            tenants: []
-            shared_workspace:
-              api_key: { env: BENCH_MINTFAX_KEY }
-              webhook_secret: { env: BENCH_WEBHOOK_SECRET }
-            """.write(to: directory.appendingPathComponent("tenants.yaml"), atomically: true, encoding: .utf8)
+        try BacklogBenchmark.writeSharedTenants(in: directory)
         let file = directory.appendingPathComponent("faxd.yaml")
         try """
             kafka:
