@@ -59,13 +59,13 @@ import Testing
     /// recorded. Past the key window, the next worker looks them up instead of sending them: the
     /// faxes mintfax created are reported, and none is sent twice.
     @Test func aWorkerKilledBetweenThePostAndItsAcknowledgementLeavesNoSecondFax() async throws {
-        let harness = try await PipelineHarness(partitions: 2, sandboxFaults: "faults:\n  latency: {min_ms: 10000, max_ms: 10000}")
+        let harness = try await PipelineHarness(partitions: 2, sandboxFaults: "faults:\n  latency: {min_ms: 15000, max_ms: 15000}")
         let jobs = Self.jobs("killed", count: 6)
         let window = ["FAXD_DISPATCH_LATE_REPLAY_AFTER_HOURS": "0"]
         let first = try await harness.startWorker(tenants: 2, environment: window)
         try await harness.produce(jobs.map { PipelineHarness.job(tenant: $0.tenant, id: $0.id) })
         // Each job's attempt is on the ledger just before its request goes out; mintfax holds each
-        // request 10 s. A second after the last attempt every request is at mintfax, unanswered.
+        // request 15 s. A second after the last attempt every request is at mintfax, unanswered.
         try await Eventually.wait(for: "an attempt on the ledger for every job", timeout: .seconds(60), interval: .milliseconds(200)) {
             (try? await harness.readAll("fax.ledger").count) == jobs.count
         }
