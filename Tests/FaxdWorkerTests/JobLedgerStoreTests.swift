@@ -12,11 +12,13 @@ import Testing
     private static let window: TimeInterval = 23 * 3600
     private static let submitted = JobReference(tenantID: "acme", jobID: "sent")
     private static let attempted = JobReference(tenantID: "acme", jobID: "tried")
+    /// One instant for every entry of a run (an hour ago: inside the key window).
+    private static let t0 = Date().addingTimeInterval(-3600).wholeSeconds
 
     private static func entry(_ job: JobReference, _ state: JobLedgerEntry.State, faxID: String? = nil) -> JobLedgerEntry {
         JobLedgerEntry(
-            job: job, idempotencyKey: job.idempotencyKey().uuid, state: state, faxID: faxID, firstAttemptAt: Date(),
-            submittedAt: faxID == nil ? nil : Date(), attempt: faxID == nil ? nil : 1, origin: .init(partition: 1, offset: 0))
+            job: job, idempotencyKey: job.idempotencyKey().uuid, state: state, faxID: faxID, firstAttemptAt: t0,
+            submittedAt: faxID == nil ? nil : t0, attempt: faxID == nil ? nil : 1, origin: .init(partition: 1, offset: 0))
     }
 
     /// A cluster whose 2-partition ledger holds, on partition 1, a submitted job and an attempted one.
