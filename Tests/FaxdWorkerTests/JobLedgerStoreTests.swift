@@ -3,6 +3,7 @@ import FaxdKafka
 import FaxdTestSupport
 @testable import FaxdWorker
 import Foundation
+import Prometheus
 import Testing
 
 /// The job ledger's store against librdkafka's mock cluster: restored when partitions are assigned,
@@ -100,6 +101,29 @@ import Testing
         #expect(entry.state == .delivered && entry.pages == 3)
         #expect(await next.overdue(now: Date(), after: { _ in 0 }, lookupInterval: 60).isEmpty, "the next owner does not look it up")
         await producer.close()
+        await cluster.shutdown()
+    }
+}
+
+/// A ledger topic that is not co-partitioned with the jobs topic stops the worker at start-up.
+@Suite struct LedgerTopicCheckTests {
+    @Test func aLedgerWithAnotherPartitionCountStopsTheWorkerNamingTheKey() async throws {
+        let logger = KafkaFixtures.logger("test.worker.ledger-topic")
+        let cluster = try MockKafkaCluster(brokers: 1, logger: logger)
+        var topics = TopicNames()
+        for keyPath in [\TopicNames.jobs, \.status, \.usage, \.deadLetters, \.ledger] { topics[keyPath: keyPath] = UniqueName.make("topic") }
+        for topic in [topics.jobs, topics.status, topics.usage, topics.deadLetters] { try cluster.createTopic(topic, partitions: 3) }
+        try cluster.createTopic(topics.ledger, partitions: 1)
+        var configuration = WorkerConfiguration()
+        configuration.kafka.bootstrapServers = cluster.bootstrapServers
+        configuration.kafka.groupID = UniqueName.make("ledger-topic")
+        configuration.kafka.topics = topics
+        configuration.metrics.listen = "127.0.0.1:0"
+        let tenants = try TenantDirectory(tenants: TenantsConfiguration(), environment: [:], mintfaxEnvironment: "sandbox")
+        let worker = try Worker(configuration: configuration, tenants: tenants, metrics: WorkerMetrics(registry: PrometheusCollectorRegistry()), logger: logger)
+        let error = await #expect(throws: ConfigurationError.self) { try await worker.run() }
+        #expect(error?.path == "kafka.topics.ledger")
+        #expect(error?.reason == "topic \(topics.ledger) has 1 partitions and kafka.topics.jobs \(topics.jobs) has 3: the ledger needs as many as the jobs topic")
         await cluster.shutdown()
     }
 }
