@@ -1,5 +1,5 @@
-/// Which worker looks after a tenant's background duties (reconciling its faxes, watching its
-/// balance): the one assigned jobs-topic partition `of(tenant:partitionCount:)`.
+/// Which worker looks after a tenant's background duty, watching its balance (reconciling follows the
+/// job ledger's partitions): the one assigned jobs-topic partition `of(tenant:partitionCount:)`.
 ///
 /// The number is a fixed hash of the tenant id (FNV-1a, 32 bits), not the producer's partitioner:
 /// producers in other languages may partition differently, and the duty only needs one owner at a

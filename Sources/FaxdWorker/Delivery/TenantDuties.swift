@@ -1,9 +1,9 @@
 import FaxdCore
 import FaxdKafka
 
-/// Which tenants' background duties (reconciling, watching the balance) are this worker's: those
-/// whose `DutyPartition` of the jobs topic is assigned to it now. One owner per tenant across the
-/// group, moving with rebalances.
+/// Which tenants' balance watch is this worker's: those whose `DutyPartition` of the jobs topic is
+/// assigned to it now. One owner per tenant across the group, moving with rebalances. (Reconciling
+/// follows the job ledger's partitions instead.)
 struct TenantDuties: Sendable {
     let consumer: KafkaConsumer
     let admin: KafkaAdmin
