@@ -118,9 +118,9 @@ public struct DeliveryLedger: Sendable {
     }
 
     private mutating func update(_ faxID: String, fact: Facts, at date: Date) {
-        let key = Self.hash(faxID)
+        let key = CompactKeys.hash(faxID)
         if finished.modify(key, { $0 |= fact.rawValue }) { return }
-        let seconds = Self.seconds(date)
+        let seconds = CompactKeys.seconds(date)
         var entry = entries[key] ?? Entry()
         entry.facts.insert(fact)
         entry.lastEventAt = max(entry.lastEventAt, seconds)
@@ -134,9 +134,9 @@ public struct DeliveryLedger: Sendable {
 
     /// Records that the webhook delivery `id` was acknowledged (answered 2xx) at `date`.
     public mutating func acknowledged(webhookID id: String, at date: Date) {
-        let key = Self.hash(id)
+        let key = CompactKeys.hash(id)
         guard webhooks[key] == nil else { return }
-        webhooks.insert(key, (), at: Self.seconds(date))
+        webhooks.insert(key, (), at: CompactKeys.seconds(date))
     }
 
     // MARK: Questions
@@ -154,7 +154,7 @@ public struct DeliveryLedger: Sendable {
     }
 
     private func facts(of faxID: String) -> Facts? {
-        let key = Self.hash(faxID)
+        let key = CompactKeys.hash(faxID)
         return entries[key]?.facts ?? finished[key].map(Facts.init(rawValue:))
     }
 
@@ -165,7 +165,7 @@ public struct DeliveryLedger: Sendable {
 
     /// Whether the webhook delivery `id` was already acknowledged.
     public func wasAcknowledged(webhookID id: String) -> Bool {
-        webhooks[Self.hash(id)] != nil
+        webhooks[CompactKeys.hash(id)] != nil
     }
 
     /// The tenant's latest `usage.balance`.
@@ -175,7 +175,7 @@ public struct DeliveryLedger: Sendable {
 
     /// Whether fax `id` is remembered, and finished.
     public func isFinished(_ id: String) -> Bool? {
-        let key = Self.hash(id)
+        let key = CompactKeys.hash(id)
         return finished[key] != nil ? true : entries[key] != nil ? false : nil
     }
 
@@ -184,28 +184,11 @@ public struct DeliveryLedger: Sendable {
     /// Drops the generations of finished faxes and of acknowledged webhook ids that are wholly more
     /// than `forgetAfter` before `now`, and unfinished faxes whose last event is.
     public mutating func forget(now: Date) {
-        let horizon = Self.seconds(now.addingTimeInterval(-forgetAfter))
+        let horizon = CompactKeys.seconds(now.addingTimeInterval(-forgetAfter))
         finished.forget(before: horizon)
         webhooks.forget(before: horizon)
         if entries.contains(where: { $0.value.lastEventAt < horizon }) {
             entries = entries.filter { $0.value.lastEventAt >= horizon }
         }
-    }
-
-    // MARK: Encoding
-
-    /// FNV-1a, 64 bits.
-    static func hash(_ text: String) -> UInt64 {
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in text.utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01B3
-        }
-        return hash
-    }
-
-    /// Whole seconds since the Unix epoch (good until 2106), at least 1.
-    static func seconds(_ date: Date) -> UInt32 {
-        UInt32(clamping: max(1, Int64(date.timeIntervalSince1970)))
     }
 }

@@ -92,7 +92,7 @@ public struct JobLedger: Sendable {
     /// The entry of `job`, if any.
     public func entry(_ job: JobReference) -> JobLedgerEntry? {
         let key = JobLedgerEntry.recordKey(job)
-        let hash = Self.hash(key)
+        let hash = CompactKeys.hash(key)
         if let entry = unfinishedEntries[hash], entry.job == job { return entry }
         guard let compact = jobs[hash], compact.check == Self.check(key) else { return nil }
         return expand(compact, job: job)
@@ -115,7 +115,7 @@ public struct JobLedger: Sendable {
     }
 
     private mutating func set(_ key: String, _ entry: JobLedgerEntry?) {
-        let hash = Self.hash(key)
+        let hash = CompactKeys.hash(key)
         guard let entry else {
             jobs[hash] = nil
             unfinishedEntries[hash] = nil
@@ -191,21 +191,11 @@ public struct JobLedger: Sendable {
     }
 
     private static func seconds(_ date: Date?) -> UInt32 {
-        date.map { UInt32(clamping: max(1, Int64($0.timeIntervalSince1970))) } ?? 0
+        date.map(CompactKeys.seconds) ?? 0
     }
 
     private static func date(_ seconds: UInt32) -> Date? {
         seconds == 0 ? nil : Date(timeIntervalSince1970: TimeInterval(seconds))
-    }
-
-    /// FNV-1a, 64 bits.
-    private static func hash(_ text: String) -> UInt64 {
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in text.utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01B3
-        }
-        return hash
     }
 
     /// A second, independent hash (djb2, 32 bits).

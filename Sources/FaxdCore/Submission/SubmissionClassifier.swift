@@ -19,10 +19,7 @@ public enum SubmissionClassifier {
     public static func classify(_ result: SubmissionResult) -> SubmissionOutcome {
         switch result {
         case .transportFailure(let failure):
-            return .retry(
-                ErrorInfo(code: failure.code, message: failure.message, retryable: true, httpStatus: nil),
-                notBefore: nil
-            )
+            return .retry(failure.errorInfo, notBefore: nil)
         case .response(let response):
             return classify(response)
         }

@@ -12,6 +12,11 @@ public enum TransportFailure: String, Sendable, Hashable, CaseIterable {
     /// Any other failure below HTTP.
     case other
 
+    /// The `error` of the `fax.retrying` event (retryable, no HTTP status).
+    public var errorInfo: ErrorInfo {
+        ErrorInfo(code: code, message: message, retryable: true, httpStatus: nil)
+    }
+
     /// The `error.code` of the `fax.retrying` event.
     public var code: String {
         switch self {
