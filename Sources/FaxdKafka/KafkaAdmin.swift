@@ -42,11 +42,17 @@ public final class KafkaAdmin: Sendable {
     public func watermarks(
         ofTopic topic: String, timeout: Duration = .seconds(10)
     ) async throws(KafkaError) -> [KafkaTopicPartition: KafkaWatermarks] {
+        let count = try await partitionCount(topic: topic, timeout: timeout)
+        return try await watermarks(of: (0..<count).map { KafkaTopicPartition(topic: topic, partition: Int32($0)) }, timeout: timeout)
+    }
+
+    /// The low and high watermarks of each of `partitions`, one query each, bounded by `timeout`.
+    /// - Throws: the first request that failed.
+    public func watermarks(
+        of partitions: [KafkaTopicPartition], timeout: Duration = .seconds(10)
+    ) async throws(KafkaError) -> [KafkaTopicPartition: KafkaWatermarks] {
         var result: [KafkaTopicPartition: KafkaWatermarks] = [:]
-        for index in 0..<(try await partitionCount(topic: topic, timeout: timeout)) {
-            let partition = KafkaTopicPartition(topic: topic, partition: Int32(index))
-            result[partition] = try await watermarks(partition, timeout: timeout)
-        }
+        for partition in partitions { result[partition] = try await watermarks(partition, timeout: timeout) }
         return result
     }
 

@@ -37,17 +37,12 @@ public struct KafkaTopicSnapshotReader: Sendable {
     /// Notes where `partitions` of `topic` start and end now, to read only those (a worker restoring
     /// the partitions it was assigned); nothing is read yet.
     ///
-    /// - Throws: `KafkaError`, as `KafkaAdmin.watermarks(_:timeout:)` does.
+    /// - Throws: `KafkaError`, as `KafkaAdmin.watermarks(of:timeout:)` does.
     public init(
         topic: String, partitions: [Int32], configuration: KafkaClientConfiguration, idleTimeout: Duration = .seconds(30), logger: Logger
     ) async throws(KafkaError) {
         let watermarks = try await Self.watermarks(configuration: configuration, logger: logger) { admin throws(KafkaError) in
-            var watermarks: [KafkaTopicPartition: KafkaWatermarks] = [:]
-            for partition in partitions {
-                let topicPartition = KafkaTopicPartition(topic: topic, partition: partition)
-                watermarks[topicPartition] = try await admin.watermarks(topicPartition)
-            }
-            return watermarks
+            try await admin.watermarks(of: partitions.map { KafkaTopicPartition(topic: topic, partition: $0) })
         }
         self.init(topic: topic, watermarks: watermarks, configuration: configuration, idleTimeout: idleTimeout, logger: logger)
     }

@@ -18,10 +18,10 @@ struct DeliveryTracking: Sendable {
         jobLedger: JobLedgerStore?, metrics: WorkerMetrics, logger: Logger
     ) {
         self.logger = logger
-        tracker = DeliveryTracker(publisher: publisher, forgetAfter: TimeInterval(configuration.delivery.forgetAfterMinutes * 60), logger: logger)
-        reader = ResultTopicsReader(
-            kafka: configuration.kafka, tracker: tracker, jobLedger: jobLedger, window: TimeInterval(configuration.delivery.forgetAfterMinutes * 60),
-            logger: logger)
+        // What the tracker remembers is the window the reader reads at start-up.
+        let forgetAfter = TimeInterval(configuration.delivery.forgetAfterMinutes * 60)
+        tracker = DeliveryTracker(publisher: publisher, forgetAfter: forgetAfter, logger: logger)
+        reader = ResultTopicsReader(kafka: configuration.kafka, tracker: tracker, jobLedger: jobLedger, window: forgetAfter, logger: logger)
         var webhookEvents = events
         webhookEvents.source = .webhook
         ingress =

@@ -86,8 +86,7 @@ struct JobRun: Sendable {
                     // The attempt is durable before any request goes out: whoever runs the job next
                     // knows a fax may exist.
                     entry.firstAttemptAt = Date().wholeSeconds
-                    guard await dependencies.publisher.publish(tenantKey: tenantKey, ledger: ledgerMessage(entry), status: []) else { return false }
-                    await dependencies.ledger.record(entry, partition: record.partition)
+                    guard await dependencies.ledger.write(entry, partition: record.partition) else { return false }
                     recorded = true
                 }
                 let result = await attemptOnce(document, tenant: tenant)
@@ -210,10 +209,9 @@ struct JobRun: Sendable {
         do {
             answer = try await dependencies.mintfax.faxes(taggedWith: ["faxd_tenant": job.tenantID, "faxd_job": job.jobID], key: tenant.apiKey)
         } catch let error as HTTPClientError {
-            let failure = Self.transportFailure(error)
-            return .failed(ErrorInfo(code: failure.code, message: failure.message, retryable: true, httpStatus: nil))
+            return .failed(Self.transportFailure(error).errorInfo)
         } catch {
-            return .failed(ErrorInfo(code: TransportFailure.other.code, message: TransportFailure.other.message, retryable: true, httpStatus: nil))
+            return .failed(TransportFailure.other.errorInfo)
         }
         await dispatcher.observe(tenant: job.tenantID, response: answer.response)
         switch answer.body {

@@ -196,7 +196,7 @@ actor JobLedgerStore {
                     "Job ledger restored",
                     metadata: [
                         "kafka.partitions": "\(restoring)", "ledger.jobs": "\(ledgers.values.reduce(0) { $0 + $1.count })",
-                        "ledger.restore_ms": "\((ContinuousClock.now - started).milliseconds)",
+                        "ledger.restore_ms": "\(Int((ContinuousClock.now - started).seconds * 1000))",
                     ])
                 return
             } catch {
@@ -231,13 +231,5 @@ actor JobLedgerStore {
             partitions[partition] = .ready(ledger)
             for waiter in restoreWaiters.removeValue(forKey: partition) ?? [] { waiter.resume() }
         }
-    }
-}
-
-extension Duration {
-    /// Whole milliseconds, rounded down.
-    var milliseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }
 }
