@@ -66,8 +66,7 @@ enum ReadinessBenchmark {
         started(broker)
         let bootstrap = try await broker.firstLines(1)[0]
         let faxes = events / 6
-        try await produceHistory(faxes: faxes, topics: topics, bootstrap: bootstrap, logger: logger)
-        try await produceLedger(jobs: ledgerOnly, topic: topics.ledger, bootstrap: bootstrap, logger: logger)
+        try await produceHistory(faxes: faxes, ledgerOnly: ledgerOnly, topics: topics, bootstrap: bootstrap, logger: logger)
 
         let port = closedLocalPort()
         let worker = try ManagedProcess(
@@ -100,63 +99,52 @@ enum ReadinessBenchmark {
         return Int(text)
     }
 
-    /// Each fax's four status events, two usage events and delivered ledger entry, two hours old.
-    private static func produceHistory(faxes: Int, topics: TopicNames, bootstrap: String, logger: Logger) async throws {
-        guard faxes > 0 else { return }
+    /// Each of `faxes` faxes' four status events, two usage events and delivered ledger entry, and
+    /// `ledgerOnly` more delivered ledger entries without events; all two hours old.
+    private static func produceHistory(faxes: Int, ledgerOnly: Int, topics: TopicNames, bootstrap: String, logger: Logger) async throws {
+        guard faxes + ledgerOnly > 0 else { return }
         let producer = try KafkaProducer(configuration: .init(bootstrapServers: bootstrap), logger: logger)
         let counter = DeliveryCounter()
         let factory = EventFactory(source: .webhook, environment: .sandbox)
         let then = Date().addingTimeInterval(-2 * 3600)
         let milliseconds = Int64(then.timeIntervalSince1970 * 1000)
+        func send(_ message: KafkaOutgoingMessage) async throws {
+            while try !counter.enqueue(message, on: producer) { try await Task.sleep(for: .milliseconds(1)) }
+        }
+        func ledgerEntry(_ job: JobReference, faxID: String, index: Int) -> KafkaOutgoingMessage {
+            let partition = Int32(index % partitions)
+            let entry = JobLedgerEntry(
+                job: job, idempotencyKey: job.idempotencyKey().uuid, state: .delivered, faxID: faxID, firstAttemptAt: then, submittedAt: then, attempt: 1,
+                pages: 1, origin: .init(partition: partition, offset: Int64(index / partitions)))
+            return KafkaOutgoingMessage(
+                topic: topics.ledger, partition: partition, key: Array(JobLedgerEntry.recordKey(job).utf8), value: entry.jsonBytes(),
+                timestampMilliseconds: milliseconds)
+        }
         for index in 0..<faxes {
             let job = JobReference(tenantID: "t\(index % 5 + 1)", jobID: "history-\(index)")
             let faxID = "fax_history\(index)"
             let key = Array(job.tenantID.utf8)
             let partition = Int32(index % partitions)
-            var messages = [
+            let status = [
                 factory.submitted(job, faxID: faxID, attempt: 1, occurredAt: then), factory.queued(job, faxID: faxID, occurredAt: then),
                 factory.sending(job, faxID: faxID, attempt: 1, occurredAt: then), factory.delivered(job, faxID: faxID, pages: 1, attempt: 1, occurredAt: then),
-            ].map { KafkaOutgoingMessage(topic: topics.status, partition: partition, key: key, value: $0.jsonBytes(), timestampMilliseconds: milliseconds) }
-            messages += [factory.usageHold(job, faxID: faxID, pages: nil, occurredAt: then), factory.usageCapture(job, faxID: faxID, pages: 1, occurredAt: then)]
-                .map { KafkaOutgoingMessage(topic: topics.usage, partition: partition, key: key, value: $0.jsonBytes(), timestampMilliseconds: milliseconds) }
-            let entry = JobLedgerEntry(
-                job: job, idempotencyKey: job.idempotencyKey().uuid, state: .delivered, faxID: faxID, firstAttemptAt: then, submittedAt: then, attempt: 1,
-                pages: 1, origin: .init(partition: partition, offset: Int64(index / partitions)))
-            messages.append(
-                KafkaOutgoingMessage(
-                    topic: topics.ledger, partition: partition, key: Array(JobLedgerEntry.recordKey(job).utf8), value: entry.jsonBytes(),
-                    timestampMilliseconds: milliseconds))
-            for message in messages {
-                while try !counter.enqueue(message, on: producer) { try await Task.sleep(for: .milliseconds(1)) }
+            ]
+            let usage = [factory.usageHold(job, faxID: faxID, pages: nil, occurredAt: then), factory.usageCapture(job, faxID: faxID, pages: 1, occurredAt: then)]
+            for value in status.map({ $0.jsonBytes() }) {
+                try await send(KafkaOutgoingMessage(topic: topics.status, partition: partition, key: key, value: value, timestampMilliseconds: milliseconds))
             }
+            for value in usage.map({ $0.jsonBytes() }) {
+                try await send(KafkaOutgoingMessage(topic: topics.usage, partition: partition, key: key, value: value, timestampMilliseconds: milliseconds))
+            }
+            try await send(ledgerEntry(job, faxID: faxID, index: index))
+        }
+        for index in 0..<ledgerOnly {
+            try await send(ledgerEntry(JobReference(tenantID: "t\(index % 5 + 1)", jobID: "ledger-\(index)"), faxID: "fax_ledger\(index)", index: index))
         }
         try await producer.flush(timeout: .seconds(600))
         await producer.close()
         let failed = counter.failed.load(ordering: .relaxed)
         guard failed == 0 else { throw BenchmarkFailure(description: "\(failed) history records were not produced") }
-    }
-
-    /// `jobs` delivered entries on the ledger, two hours old, with no events.
-    private static func produceLedger(jobs: Int, topic: String, bootstrap: String, logger: Logger) async throws {
-        guard jobs > 0 else { return }
-        let producer = try KafkaProducer(configuration: .init(bootstrapServers: bootstrap), logger: logger)
-        let counter = DeliveryCounter()
-        let then = Date().addingTimeInterval(-2 * 3600)
-        for index in 0..<jobs {
-            let job = JobReference(tenantID: "t\(index % 5 + 1)", jobID: "ledger-\(index)")
-            let partition = Int32(index % partitions)
-            let entry = JobLedgerEntry(
-                job: job, idempotencyKey: job.idempotencyKey().uuid, state: .delivered, faxID: "fax_ledger\(index)", firstAttemptAt: then,
-                submittedAt: then, attempt: 1, pages: 1, origin: .init(partition: partition, offset: Int64(index / partitions)))
-            let message = KafkaOutgoingMessage(
-                topic: topic, partition: partition, key: Array(JobLedgerEntry.recordKey(job).utf8), value: entry.jsonBytes(),
-                timestampMilliseconds: Int64(then.timeIntervalSince1970 * 1000))
-            while try !counter.enqueue(message, on: producer) { try await Task.sleep(for: .milliseconds(1)) }
-        }
-        try await producer.flush(timeout: .seconds(600))
-        await producer.close()
-        let failed = counter.failed.load(ordering: .relaxed)
-        guard failed == 0 else { throw BenchmarkFailure(description: "\(failed) ledger records were not produced") }
     }
 
     private static func writeConfiguration(in directory: URL, bootstrap: String, port: Int) throws -> URL {
