@@ -155,6 +155,54 @@ public final class KafkaAdmin: Sendable {
         if let failure { throw failure }
     }
 
+    /// How many members `group` has now (0 for a group that is empty or unknown), from the
+    /// DescribeConsumerGroups admin request; nil when the cluster does not serve it (librdkafka's mock
+    /// cluster, behind `faxd broker`, does not).
+    ///
+    /// It asks through a client of its own, destroyed in the background: librdkafka 2.0's
+    /// `rd_kafka_destroy` does not return once a cluster refused this request as unsupported.
+    ///
+    /// - Throws: the request's or the group's error otherwise.
+    public func memberCount(group: String, timeout: Duration = .seconds(10)) async throws(KafkaError) -> Int? {
+        let (handle, context) = try RDKafkaClient.make(
+            type: RD_KAFKA_PRODUCER, properties: configuration.merged(over: [:]), context: RDKafkaClientContext(logger: logger))
+        defer { Self.destroy(handle, context) }
+        let result = await RDKafkaThread.run(name: "faxd.kafka.describe_group") { () -> Result<Int?, KafkaError> in
+            var errstr = [CChar](repeating: 0, count: 512)
+            let queue = rd_kafka_queue_new(handle.pointer)
+            defer { rd_kafka_queue_destroy(queue) }
+            let options = rd_kafka_AdminOptions_new(handle.pointer, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS)
+            defer { rd_kafka_AdminOptions_destroy(options) }
+            _ = rd_kafka_AdminOptions_set_request_timeout(options, Int32(timeout.milliseconds), &errstr, errstr.count)
+            group.withCString { name in
+                var names: [UnsafePointer<CChar>?] = [name]
+                rd_kafka_DescribeConsumerGroups(handle.pointer, &names, 1, options, queue)
+            }
+            guard let event = rd_kafka_queue_poll(queue, Int32(timeout.milliseconds) + 1000) else {
+                return .failure(KafkaError(code: .timedOut, reason: "DescribeConsumerGroups got no answer within \(timeout)"))
+            }
+            defer { rd_kafka_event_destroy(event) }
+            let eventError = rd_kafka_event_error(event)
+            if eventError != RD_KAFKA_RESP_ERR_NO_ERROR {
+                return .failure(KafkaError(eventError, message: String(cString: rd_kafka_event_error_string(event))))
+            }
+            var count = 0
+            guard let described = rd_kafka_event_DescribeConsumerGroups_result(event),
+                let groups = rd_kafka_DescribeConsumerGroups_result_groups(described, &count), count == 1, let description = groups[0]
+            else {
+                return .failure(KafkaError(code: .invalidArgument, reason: "DescribeConsumerGroups answered with an unexpected event"))
+            }
+            if let error = rd_kafka_ConsumerGroupDescription_error(description) {
+                let code = rd_kafka_error_code(error)
+                if code == RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE || code == RD_KAFKA_RESP_ERR_UNSUPPORTED_VERSION { return .success(nil) }
+                if code == RD_KAFKA_RESP_ERR_GROUP_ID_NOT_FOUND { return .success(0) }
+                return .failure(KafkaError(code, message: String(cString: rd_kafka_error_string(error))))
+            }
+            return .success(rd_kafka_ConsumerGroupDescription_member_count(description))
+        }
+        return try result.get()
+    }
+
     /// `group`'s committed offsets (the next offset it reads) for `partitions`; nil where it has none.
     public func committedOffsets(
         group: String, partitions: [KafkaTopicPartition], timeout: Duration = .seconds(10)
@@ -166,6 +214,9 @@ public final class KafkaAdmin: Sendable {
 
     /// Sets `group`'s committed offsets, as a replay does. The group should have no active members:
     /// a running member would overwrite them with its own commits.
+    ///
+    /// - Throws: `.nonEmptyGroup` when the short-lived member below was given only some partitions;
+    ///   `.timedOut` when it was given none within `timeout`.
     ///
     /// Commits from outside the group first; a cluster that takes commits only from members (the
     /// mock cluster, once the group has had members, answers `UNKNOWN_MEMBER_ID`) gets them from a
@@ -190,10 +241,17 @@ public final class KafkaAdmin: Sendable {
         let wanted = Set(offsets.keys)
         try member.subscribe(topics: Array(Set(wanted.map(\.topic))))
         let deadline = ContinuousClock.now.advanced(by: timeout)
-        while !wanted.isSubset(of: Set(try member.assignment())) {
-            guard ContinuousClock.now < deadline else {
+        while true {
+            let held = Set(try member.assignment())
+            if wanted.isSubset(of: held) { break }
+            // Given some partitions and not all: other members hold the rest.
+            guard held.isEmpty, ContinuousClock.now < deadline else {
                 try? await member.close()
-                throw KafkaError(code: .timedOut, reason: "could not join group \(group) to commit offsets within \(timeout); is a member still running?")
+                throw KafkaError(
+                    code: held.isEmpty ? .timedOut : .nonEmptyGroup,
+                    reason: held.isEmpty
+                        ? "could not join group \(group) to commit offsets within \(timeout); is a member still running?"
+                        : "group \(group) has other members; offsets not changed")
             }
             try? await Task.sleep(for: .milliseconds(100))
         }

@@ -32,6 +32,10 @@ public struct KafkaError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let notEnoughReplicas = Code(RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS)
         public static let topicAlreadyExists = Code(RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
         public static let noOffset = Code(RD_KAFKA_RESP_ERR__NO_OFFSET)
+        /// The group has members (`NON_EMPTY_GROUP`); also raised by `KafkaAdmin.alterCommittedOffsets`.
+        public static let nonEmptyGroup = Code(RD_KAFKA_RESP_ERR_NON_EMPTY_GROUP)
+        /// A message is larger than the cluster or the client takes (`MSG_SIZE_TOO_LARGE`).
+        public static let messageTooLarge = Code(RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE)
         /// The client was closed (`ERR__DESTROY`).
         public static let closed = Code(RD_KAFKA_RESP_ERR__DESTROY)
 

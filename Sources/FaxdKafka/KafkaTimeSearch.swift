@@ -47,6 +47,28 @@ public struct KafkaTimeSearch: Sendable {
         }
     }
 
+    /// As `firstOffsets(atOrAfter:in:)`, asking the cluster's time index (ListOffsets by time) first:
+    /// only a partition with records for which it names no offset is searched by its records, so a
+    /// cluster that answers no timestamps gets the same answer as one that does.
+    public func firstOffsets(
+        atOrAfter timestamp: Int64, in watermarks: [KafkaTopicPartition: KafkaWatermarks], asking admin: KafkaAdmin
+    ) async throws(KafkaError) -> [KafkaTopicPartition: Int64] {
+        let listed = try await admin.offsets(forTimes: watermarks.mapValues { _ in timestamp })
+        var answers: [KafkaTopicPartition: Int64] = [:]
+        var unanswered: [KafkaTopicPartition: KafkaWatermarks] = [:]
+        for (partition, marks) in watermarks {
+            if let offset = listed[partition], offset >= 0 {
+                answers[partition] = min(max(offset, marks.low), marks.high)
+            } else if marks.high > marks.low {
+                unanswered[partition] = marks
+            } else {
+                answers[partition] = marks.high
+            }
+        }
+        guard !unanswered.isEmpty else { return answers }
+        return answers.merging(try await firstOffsets(atOrAfter: timestamp, in: unanswered)) { $1 }
+    }
+
     /// The first record at or after each offset, each below its partition's end in `ends`.
     private func firstRecords(
         at offsets: [KafkaTopicPartition: Int64], ends: [KafkaTopicPartition: Int64]

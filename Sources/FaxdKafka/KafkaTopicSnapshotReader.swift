@@ -58,6 +58,17 @@ public struct KafkaTopicSnapshotReader: Sendable {
         self.logger = logger
     }
 
+    /// The same reader, reading each partition from its offset in `offsets` on instead of from its
+    /// low watermark (a later low watermark wins; a partition not named reads from its low watermark).
+    public func starting(at offsets: [KafkaTopicPartition: Int64]) -> KafkaTopicSnapshotReader {
+        let watermarks = watermarks.map { partition, marks in
+            (partition, KafkaWatermarks(low: min(max(offsets[partition] ?? marks.low, marks.low), marks.high), high: marks.high))
+        }
+        return KafkaTopicSnapshotReader(
+            topic: topic, watermarks: Dictionary(uniqueKeysWithValues: watermarks), configuration: configuration, idleTimeout: idleTimeout,
+            logger: logger)
+    }
+
     /// Asks a short-lived admin client for watermarks, closing it on every path.
     private static func watermarks(
         configuration: KafkaClientConfiguration, logger: Logger,

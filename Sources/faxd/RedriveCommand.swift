@@ -66,13 +66,7 @@ struct RedriveCommand: AsyncParsableCommand {
         // A mistyped --topic fails here, before anything is read or named as a dry run's destination.
         try await PublishTarget.requireExisting(topic, brokers: brokers, logger: logger)
 
-        let (reports, reportSink) = AsyncStream.makeStream(of: Result<KafkaDeliveryReport, KafkaError>.self)
-        let producer: KafkaProducer?
-        do {
-            producer = dryRun ? nil : try KafkaProducer(configuration: .init(bootstrapServers: brokers), logger: logger)
-        } catch {
-            throw CommandFailure("\(error)")
-        }
+        var republisher = try Republisher(brokers: brokers, dryRun: dryRun, logger: logger)
         var read = ReadResult()
         do {
             try await reader.read { record in
@@ -81,10 +75,7 @@ struct RedriveCommand: AsyncParsableCommand {
                 switch selection.verdict(tenant: deadLetter.tenant, errorCode: deadLetter.errorCode, writtenAt: deadLetter.writtenAt) {
                 case .redrive:
                     read.selected[Row(tenant: deadLetter.tenant ?? "-", errorCode: deadLetter.errorCode ?? "-"), default: 0] += 1
-                    if let producer {
-                        try await Self.produce(Self.redriven(record, to: topic), producer, reportSink)
-                        read.produced += 1
-                    }
+                    try await republisher.publish(Self.redriven(record, to: topic))
                 case .skipRejected:
                     read.skippedRejected += 1
                 case .notSelected:
@@ -94,19 +85,7 @@ struct RedriveCommand: AsyncParsableCommand {
         } catch {
             read.stopped = "\(error)"
         }
-        if read.stopped != nil {
-            // The cluster may be gone: give what was handed over a short while, then fail the rest.
-            await producer?.close(timeout: .seconds(10))
-        }
-        var published = 0
-        var failure: KafkaError?
-        for await report in reports.prefix(read.produced) {
-            switch report {
-            case .success: published += 1
-            case .failure(let error): failure = failure ?? error
-            }
-        }
-        if read.stopped == nil { await producer?.close() }
+        let (published, failure) = await republisher.finish(cut: read.stopped != nil)
 
         let safe = "running redrive again is safe (same idempotency keys)"
         if let stopped = read.stopped {
@@ -171,27 +150,10 @@ struct RedriveCommand: AsyncParsableCommand {
         var readCount = 0
         var selected: [Row: Int] = [:]
         var skippedRejected = 0
-        /// Records handed to the producer: as many delivery reports follow.
-        var produced = 0
         /// Why reading ended before the end of the topic; nil when it reached the end.
         var stopped: String?
 
         var selectedCount: Int { selected.values.reduce(0, +) }
-    }
-
-    /// Hands `message` to the producer in order (waiting while its queue is full); the delivery
-    /// report goes to `reports`.
-    private static func produce(
-        _ message: KafkaOutgoingMessage, _ producer: KafkaProducer, _ reports: AsyncStream<Result<KafkaDeliveryReport, KafkaError>>.Continuation
-    ) async throws {
-        while true {
-            do {
-                try producer.produce(message) { reports.yield($0) }
-                return
-            } catch where error.code == .queueFull {
-                try await Task.sleep(for: .milliseconds(1))
-            }
-        }
     }
 
     /// The job of a dead letter, bytes unchanged, without the `faxd.` reason headers (the worker adds
