@@ -1,4 +1,5 @@
 import FaxdWorker
+import Foundation
 import Testing
 
 @Suite struct WorkerConfigurationTests {
@@ -107,6 +108,11 @@ import Testing
         ("tenants:\n  - id: 'bad id'\n    api_key: { env: A }\n", "tenants.0.id"),
         ("tenants:\n  - id: a\n    api_key: { env: A }\n  - id: a\n    api_key: { env: B }\n", "listed twice"),
         ("tenants:\n  - api_key: { env: A }\n", "tenants.0.id: missing"),
+        ("tenants:\n  - id: a\n    api_key: { env: A }\n    max_in_flight: 0\n", "tenants.0.max_in_flight: must be at least 1, got 0"),
+        ("tenants:\n  - id: a\n    api_key: { env: A }\n  - id: b\n    api_key: { env: B }\n    rate_limit_per_minute: -5\n",
+         "tenants.1.rate_limit_per_minute: must be at least 1, got -5"),
+        ("tenants:\n  - id: a\n    api_key: { env: A }\n    balance_threshold_cents: -1\n", "tenants.0.balance_threshold_cents: must be at least 0"),
+        ("tenants:\n  - id: a\n    api_key: { env: A }\n    max_in_flight: many\n", "tenants.0.max_in_flight"),
     ])
     func aBadTenantsFileIsNamed(yaml: String, expected: String) {
         #expect {
@@ -114,6 +120,21 @@ import Testing
         } throws: { error in
             "\(error)".contains(expected) && !"\(error)".contains("mfx_test_inline")
         }
+    }
+
+    /// SIGHUP's reload: a bad file is refused in one line naming the key, and the tenants in force stay.
+    @Test func aBadReloadKeepsTheTenantsInForce() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tenants-\(UUID()).yaml").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try "tenants:\n  - id: acme\n    api_key: { env: KEY }\n    max_in_flight: 4\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let directory = try TenantDirectory(path: path, environment: ["KEY": "mfx_test_abc"], mintfaxEnvironment: "sandbox")
+        try "tenants:\n  - id: acme\n    api_key: { env: KEY }\n    max_in_flight: 0\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect {
+            try directory.reload()
+        } throws: { error in
+            "\(error)" == "\(path): tenants.0.max_in_flight: must be at least 1, got 0"
+        }
+        #expect(directory.tenant("acme")?.maxInFlight == 4)
     }
 
     @Test func secretsResolveFromTheEnvironmentAndNeverShowTheirValue() throws {

@@ -81,7 +81,8 @@ public struct TenantsConfiguration: Codable, Sendable, Equatable {
         codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
     }
 
-    /// Parses the tenants file. Tenant ids must be unique and valid (`[A-Za-z0-9._-]{1,64}`).
+    /// Parses the tenants file. Tenant ids must be unique and valid (`[A-Za-z0-9._-]{1,64}`);
+    /// `max_in_flight` and `rate_limit_per_minute` at least 1, `balance_threshold_cents` at least 0.
     public static func parse(yaml: String, source: String) throws(ConfigurationError) -> TenantsConfiguration {
         let parsed: TenantsConfiguration
         do {
@@ -103,6 +104,14 @@ public struct TenantsConfiguration: Codable, Sendable, Equatable {
             guard valid else { throw ConfigurationError(source: source, path: "tenants.\(index).id", reason: "must match [A-Za-z0-9._-]{1,64}") }
             guard seen.insert(tenant.id).inserted else {
                 throw ConfigurationError(source: source, path: "tenants.\(index).id", reason: "tenant '\(tenant.id)' is listed twice")
+            }
+            for (key, value, least) in [
+                ("max_in_flight", tenant.maxInFlight, 1), ("rate_limit_per_minute", tenant.rateLimitPerMinute, 1),
+                ("balance_threshold_cents", tenant.balanceThresholdCents, 0),
+            ] {
+                if let value, value < least {
+                    throw ConfigurationError(source: source, path: "tenants.\(index).\(key)", reason: "must be at least \(least), got \(value)")
+                }
             }
         }
         return parsed
