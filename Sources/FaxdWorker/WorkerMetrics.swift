@@ -8,6 +8,9 @@ public struct WorkerMetrics: Sendable {
     private let deadLetters: Counter
     private let inFlight: Gauge
     private let submitLatency: DurationHistogram
+    private let providerBreaker: Gauge
+    private let tenantBreakers: Gauge
+    private let deadLettersTruncated: Counter
 
     /// Job outcomes counted by `faxd_jobs_total{outcome}`.
     public static let outcomeNames = ["submitted", "rejected", "dead_lettered", "expired", "malformed", "retried"]
@@ -22,6 +25,12 @@ public struct WorkerMetrics: Sendable {
         self.outcomes = outcomes
         deadLetters = registry.makeCounter(descriptor: Self.name("dead_letters", "total", "Records written to the dead-letter topic."))
         inFlight = registry.makeGauge(descriptor: Self.name("jobs_in_flight", "count", "Jobs holding a scheduler slot."))
+        providerBreaker = registry.makeGauge(
+            descriptor: Self.name("mintfax_breaker_open", "state", "1 while mintfax fails broadly for several tenants and submissions are stopped."))
+        tenantBreakers = registry.makeGauge(
+            descriptor: Self.name("tenant_breakers_open", "count", "Tenants whose key fails broadly at mintfax, their submissions stopped."))
+        deadLettersTruncated = registry.makeCounter(
+            descriptor: Self.name("dead_letters_truncated", "total", "Dead letters written as a bounded reference because the record was too large."))
         submitLatency = registry.makeDurationHistogram(
             descriptor: Self.name("submit_duration", "seconds", "Time of one POST /v1/faxes, including the upload."),
             buckets: [.milliseconds(10), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10), .seconds(30)])
@@ -34,6 +43,11 @@ public struct WorkerMetrics: Sendable {
     func count(_ outcome: String) { outcomes[outcome]?.increment() }
     func deadLettered() { deadLetters.increment() }
     func setInFlight(_ value: Int) { inFlight.set(Double(value)) }
+    func setBreakers(providerOpen: Bool, tenantsOpen: Int) {
+        providerBreaker.set(Double(providerOpen ? 1 : 0))
+        tenantBreakers.set(Double(tenantsOpen))
+    }
+    func deadLetterTruncated() { deadLettersTruncated.increment() }
     func submitted(after duration: Duration) { submitLatency.record(duration) }
 
     /// `faxd_consumer_lag{topic,partition}`, refreshed from the consumer before each scrape.

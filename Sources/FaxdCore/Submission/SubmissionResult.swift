@@ -22,3 +22,15 @@ extension SubmissionResult {
         }
     }
 }
+
+extension SubmissionResult {
+    /// Whether mintfax failed broadly rather than answering for the job: no answer at all (a failure
+    /// below HTTP), a 5xx, or a 408. These feed the breakers; a 429 (the tenant's own rate) or any
+    /// other answer shows mintfax is up.
+    public var isBroadFailure: Bool {
+        switch self {
+        case .transportFailure: true
+        case .response(let response): response.status >= 500 || response.status == 408
+        }
+    }
+}

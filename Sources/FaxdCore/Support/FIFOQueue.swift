@@ -8,6 +8,7 @@ struct FIFOQueue<Element> {
 
     var count: Int { storage.count - head }
     var isEmpty: Bool { count == 0 }
+    var first: Element? { head < storage.count ? storage[head] : nil }
 
     mutating func append(_ element: Element) {
         storage.append(element)

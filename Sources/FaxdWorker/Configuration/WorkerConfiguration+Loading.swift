@@ -44,7 +44,9 @@ extension WorkerConfiguration {
         for (path, value) in [
             ("dispatch.max_in_flight", dispatch.maxInFlight), ("dispatch.max_in_flight_per_tenant", dispatch.maxInFlightPerTenant),
             ("dispatch.rate_limit_per_minute", dispatch.rateLimitPerMinute), ("dispatch.retry_budget_seconds", dispatch.retryBudgetSeconds),
-            ("dispatch.max_buffered_jobs", dispatch.maxBufferedJobs), ("dispatch.max_buffered_bytes", dispatch.maxBufferedBytes), ("dispatch.documents.max_bytes", dispatch.documents.maxBytes),
+            ("dispatch.max_buffered_jobs", dispatch.maxBufferedJobs), ("dispatch.max_buffered_bytes", dispatch.maxBufferedBytes),
+            ("dispatch.max_buffered_jobs_per_tenant", dispatch.maxBufferedJobsPerTenant), ("dispatch.breaker_failures", dispatch.breakerFailures),
+            ("dispatch.breaker_open_seconds", dispatch.breakerOpenSeconds), ("dispatch.documents.max_bytes", dispatch.documents.maxBytes),
             ("mintfax.request_timeout_ms", mintfax.requestTimeoutMS), ("mintfax.connect_timeout_ms", mintfax.connectTimeoutMS),
             ("webhooks.tolerance_seconds", webhooks.toleranceSeconds), ("webhooks.max_body_bytes", webhooks.maxBodyBytes),
             ("delivery.reconcile_after_seconds", delivery.reconcileAfterSeconds),

@@ -87,6 +87,16 @@ public struct WorkerConfiguration: Codable, Sendable, Equatable {
         /// Bytes of job records waiting in the scheduler (inline documents count); reading stops above
         /// it. Default 64 MiB.
         public var maxBufferedBytes = 64 * 1024 * 1024
+        /// Jobs of one tenant read ahead and waiting (to start, to retry, to be parked): a record of a
+        /// tenant at its share pauses its partition, so one stuck tenant fills only its share.
+        /// Default 5,000.
+        public var maxBufferedJobsPerTenant = 5_000
+        /// Broad mintfax failures in a row (5xx, time-outs, no connection) that open a breaker: the
+        /// tenant's, or all mintfax's when two or more tenants fail. Default 5.
+        public var breakerFailures = 5
+        /// How long a breaker stays open before its first probe, seconds; doubles per failed probe, up
+        /// to 60 (or this, if longer). Default 5.
+        public var breakerOpenSeconds = 5
         /// How long revoked partitions' in-flight jobs may take to finish, seconds. Default 20.
         public var drainTimeoutSeconds = 20
         /// How long SIGTERM may take, seconds. Default 30.
@@ -124,6 +134,9 @@ public struct WorkerConfiguration: Codable, Sendable, Equatable {
             case idempotencyNamespace = "idempotency_namespace"
             case maxBufferedJobs = "max_buffered_jobs"
             case maxBufferedBytes = "max_buffered_bytes"
+            case maxBufferedJobsPerTenant = "max_buffered_jobs_per_tenant"
+            case breakerFailures = "breaker_failures"
+            case breakerOpenSeconds = "breaker_open_seconds"
             case drainTimeoutSeconds = "drain_timeout_seconds"
             case shutdownTimeoutSeconds = "shutdown_timeout_seconds"
             case lateReplayAfterHours = "late_replay_after_hours"

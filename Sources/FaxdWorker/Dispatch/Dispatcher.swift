@@ -7,18 +7,22 @@ import Logging
 /// The dispatch pipeline of one worker (DESIGN §6): records in, faxes submitted, events out, offsets
 /// stored only below the first job that is not done.
 ///
-/// Records are parsed as they arrive; valid jobs wait in a `TenantScheduler` (fair across tenants,
-/// within the global, per-tenant and rate limits) and run as child tasks; a job is done when Kafka
-/// acknowledged its events. Reading stops while `max_buffered_jobs` jobs or `max_buffered_bytes` of
-/// records wait, so the consumer's own buffer fills and it pauses fetching: memory stays bounded.
+/// Every decision — what is read ahead, what starts, when a retry is due, when mintfax's breakers
+/// stop submissions, which offset is committable — is `DispatchStateMachine`'s; this actor feeds it
+/// events and carries out its actions: attempts and parkings as child tasks, partition pauses and
+/// offset stores on the consumer.
 ///
 /// - Important: the actor holds only bookkeeping; network calls run in nonisolated job tasks.
 actor Dispatcher: KafkaRebalanceListener {
-    /// A job waiting for, or holding, a scheduler slot.
+    /// A job, with what its next attempt continues from.
     struct PendingJob: Sendable {
         var job: Job
         var record: KafkaRecord
+        /// Set once the job ledger decided the job (its run began): a retry goes on from here.
+        var submission: JobRun.Submission?
     }
+
+    typealias Run = DispatchStateMachine<PendingJob>.Run
 
     struct Dependencies: Sendable {
         var consumer: KafkaConsumer
@@ -33,36 +37,37 @@ actor Dispatcher: KafkaRebalanceListener {
         var logger: Logger
     }
 
+    /// Malformed records being dead-lettered at once, beyond which reading waits.
+    private static let maxRejectionsInFlight = 256
+
     private let dependencies: Dependencies
-    private let retryPolicy: RetryPolicy
-    private var scheduler: TenantScheduler<PendingJob>
-    private var trackers: [KafkaTopicPartition: OffsetTracker] = [:]
-    private var inFlight: [KafkaTopicPartition: Int] = [:]
-    private var revoked: Set<KafkaTopicPartition> = []
+    private let jobsTopic: String
+    private var machine: DispatchStateMachine<PendingJob>
     private var readingDone = false
-    /// Bytes of the records of queued (not yet started) jobs.
-    private var queuedBytes = 0
+    /// Malformed records read and not yet dead-lettered (the run loop starts them).
+    private var toReject: [(record: KafkaRecord, rejection: JobRejection)] = []
+    private var rejecting = 0
+    private var rejectionRoomWaiters: [CheckedContinuation<Void, Never>] = []
     private var pokeWaiter: CheckedContinuation<Void, Never>?
     private var poked = false
     private var nextWake: ContinuousClock.Instant?
-    private var roomWaiters: [CheckedContinuation<Void, Never>] = []
     private var drainWaiters: [CheckedContinuation<Void, Never>] = []
-    /// Tenants whose key or balance failed: until when, and the error their jobs are parked with.
-    private var circuits: [String: (until: ContinuousClock.Instant, error: ErrorInfo)] = [:]
-    /// Jobs of a tenant with an open circuit, to be parked without a request; the run loop starts them.
-    private var toPark: [(pending: PendingJob, error: ErrorInfo)] = []
-    /// Parkings started and not yet published.
-    private var parking = 0
+    private var wasProviderBreakerOpen = false
     private let clock = ContinuousClock()
 
     init(_ dependencies: Dependencies) {
         self.dependencies = dependencies
+        jobsTopic = dependencies.configuration.kafka.topics.jobs
         let dispatch = dependencies.configuration.dispatch
-        retryPolicy = RetryPolicy(budget: .seconds(dispatch.retryBudgetSeconds))
-        scheduler = TenantScheduler(
-            configuration: TenantSchedulerConfiguration(
-                maxInFlight: dispatch.maxInFlight,
-                defaultLimits: TenantLimits(maxInFlight: dispatch.maxInFlightPerTenant, ratePerMinute: Double(dispatch.rateLimitPerMinute))))
+        let openFor = Duration.seconds(dispatch.breakerOpenSeconds)
+        machine = DispatchStateMachine(
+            configuration: .init(
+                scheduler: TenantSchedulerConfiguration(
+                    maxInFlight: dispatch.maxInFlight,
+                    defaultLimits: TenantLimits(maxInFlight: dispatch.maxInFlightPerTenant, ratePerMinute: Double(dispatch.rateLimitPerMinute))),
+                maxBufferedJobs: dispatch.maxBufferedJobs, maxBufferedBytes: dispatch.maxBufferedBytes,
+                maxBufferedJobsPerTenant: dispatch.maxBufferedJobsPerTenant, retryPolicy: RetryPolicy(budget: .seconds(dispatch.retryBudgetSeconds)),
+                breaker: .init(failureThreshold: dispatch.breakerFailures, openFor: openFor, maxOpenFor: max(openFor, .seconds(60)))))
     }
 
     /// Reads and dispatches until the consumer's records end (it was closed) and every started job is
@@ -74,32 +79,56 @@ actor Dispatcher: KafkaRebalanceListener {
                 await self.finishReading()
             }
             while true {
-                for (pending, error) in toPark {
-                    inFlight[pending.record.topicPartition, default: 0] += 1
-                    parking += 1
-                    group.addTask { await self.executeParking(pending, error: error) }
+                for (record, rejection) in toReject {
+                    rejecting += 1
+                    group.addTask { await self.reject(record, rejection) }
                 }
-                toPark.removeAll()
-                if readingDone, scheduler.totalQueued == 0, scheduler.totalInFlight == 0, parking == 0 { return }
-                switch scheduler.next(now: clock.now) {
-                case .run(let pending, let tenant):
-                    queuedBytes -= pending.record.value.count
-                    inFlight[pending.record.topicPartition, default: 0] += 1
-                    dependencies.metrics.setInFlight(scheduler.totalInFlight)
-                    configureLimits(for: tenant)
-                    group.addTask { await self.execute(pending) }
-                case .waitUntil(let instant):
-                    if nextWake.map({ instant < $0 }) ?? true {
-                        nextWake = instant
-                        group.addTask {
-                            try? await Task.sleep(until: instant, clock: .continuous)
-                            await self.wake(at: instant)
-                        }
+                toReject.removeAll()
+                if readingDone, machine.isIdle, rejecting == 0 { return }
+                let (actions, wake) = machine.next(now: clock.now)
+                for action in actions {
+                    switch action {
+                    case .attempt(let run):
+                        group.addTask { await self.execute(run) }
+                    case .park(let run, let error):
+                        group.addTask { await self.executeParking(run, error: error) }
+                    default:
+                        perform([action])
                     }
-                    await waitForPoke()
-                case .idle:
-                    await waitForPoke()
                 }
+                dependencies.metrics.setInFlight(machine.attemptsInFlight)
+                reportBreakers()
+                guard actions.isEmpty else { continue }
+                if let wake, nextWake.map({ wake < $0 }) ?? true {
+                    nextWake = wake
+                    group.addTask {
+                        try? await Task.sleep(until: wake, clock: .continuous)
+                        await self.wake(at: wake)
+                    }
+                }
+                await waitForPoke()
+            }
+        }
+    }
+
+    /// Carries out the actions that need no task.
+    private func perform(_ actions: [DispatchStateMachine<PendingJob>.Action]) {
+        for action in actions {
+            switch action {
+            case .pause(let partition):
+                dependencies.consumer.pause([KafkaTopicPartition(topic: jobsTopic, partition: partition)])
+            case .resume(let partition):
+                dependencies.consumer.resume([KafkaTopicPartition(topic: jobsTopic, partition: partition)])
+            case .commit(let partition, let nextOffset):
+                store(KafkaTopicPartition(topic: jobsTopic, partition: partition), nextOffset: nextOffset)
+            case .release(let run):
+                // A run that began ends its hold on the job, so the next owner's copy is not kept waiting.
+                if run.job.submission != nil {
+                    let (ledger, reference) = (dependencies.ledger, run.job.job.reference)
+                    Task { await ledger.end(reference) }
+                }
+            case .attempt, .park:
+                break
             }
         }
     }
@@ -117,69 +146,83 @@ actor Dispatcher: KafkaRebalanceListener {
         poke()
     }
 
-    /// Takes one record: rejects it, expires it, or queues its job.
+    /// Takes one record: a malformed one is dead-lettered by its own task; a job goes to the machine.
     private func accept(_ record: KafkaRecord) async {
-        let partition = record.topicPartition
-        guard !revoked.contains(partition) else { return }
-        trackers[partition, default: OffsetTracker()].start(record.offset)
         switch Job.parse(value: record.value, key: record.key) {
         case .failure(let rejection):
-            dependencies.logger.warning(
-                "Rejected a malformed job", metadata: metadata(record).merging(["fax.rejection": "\(rejection)"]) { $1 })
-            let status = rejection.reference.map { [dependencies.events.rejected($0, error: rejection.errorInfo, attempt: nil, occurredAt: Date())] } ?? []
-            let done = await dependencies.publisher.publish(
-                tenantKey: record.key ?? [], status: status,
-                deadLetter: (record, .init(error: rejection.errorInfo, attempts: 0)))
-            dependencies.metrics.count("malformed")
-            dependencies.metrics.deadLettered()
-            if done { finish(record) }
-        case .success(let job) where circuits[job.tenantID].map({ $0.until > clock.now }) ?? false:
-            toPark.append((PendingJob(job: job, record: record), circuits[job.tenantID]!.error))
-            poke()
-        case .success(let job):
-            let dispatch = dependencies.configuration.dispatch
-            while scheduler.totalQueued >= dispatch.maxBufferedJobs || (queuedBytes > 0 && queuedBytes + record.value.count > dispatch.maxBufferedBytes) {
-                await withCheckedContinuation { roomWaiters.append($0) }
+            while rejecting + toReject.count >= Self.maxRejectionsInFlight {
+                await withCheckedContinuation { rejectionRoomWaiters.append($0) }
             }
-            // The partition may have been revoked while this waited for room: its next owner reads it.
-            guard !revoked.contains(partition) else { return }
-            queuedBytes += record.value.count
-            scheduler.enqueue(PendingJob(job: job, record: record), tenant: job.tenantID)
-            poke()
+            machine.readWithoutRun(partition: record.partition, offset: record.offset)
+            toReject.append((record, rejection))
+        case .success(let job):
+            machine.setLimits(limits(for: job.tenantID), tenant: job.tenantID)
+            perform(
+                machine.read(
+                    PendingJob(job: job, record: record), tenant: job.tenantID, partition: record.partition, offset: record.offset,
+                    bytes: record.value.count, now: clock.now))
         }
+        poke()
     }
 
-    // MARK: Running a job
-
-    /// Submits one job and publishes its outcome; runs outside the actor.
-    private nonisolated func execute(_ pending: PendingJob) async {
-        let outcome = await JobRun(pending: pending, dependencies: dependencies, retryPolicy: retryPolicy, dispatcher: self).run()
-        await completed(pending, published: outcome)
+    /// Dead-letters a malformed record; runs outside the actor.
+    private nonisolated func reject(_ record: KafkaRecord, _ rejection: JobRejection) async {
+        dependencies.logger.warning(
+            "Rejected a malformed job",
+            metadata: ["kafka.partition": "\(record.partition)", "kafka.offset": "\(record.offset)", "fax.rejection": "\(rejection)"])
+        let status = rejection.reference.map { [dependencies.events.rejected($0, error: rejection.errorInfo, attempt: nil, occurredAt: Date())] } ?? []
+        let done = await dependencies.publisher.publish(
+            tenantKey: record.key ?? [], status: status, deadLetter: (record, .init(error: rejection.errorInfo, attempts: 0)))
+        dependencies.metrics.count("malformed")
+        dependencies.metrics.deadLettered()
+        await rejected(record, published: done)
     }
 
-    /// Parks one job of a tenant with an open circuit; runs outside the actor.
-    private nonisolated func executeParking(_ pending: PendingJob, error: ErrorInfo) async {
-        let published = await JobRun(pending: pending, dependencies: dependencies, retryPolicy: retryPolicy, dispatcher: self).park(error, attempts: 0)
-        await parked(pending, published: published)
-    }
-
-    private func parked(_ pending: PendingJob, published: Bool) {
-        parking -= 1
-        inFlight[pending.record.topicPartition, default: 1] -= 1
-        if published { finish(pending.record) }
+    private func rejected(_ record: KafkaRecord, published: Bool) {
+        rejecting -= 1
+        if published { perform(machine.finished(partition: record.partition, offset: record.offset)) }
+        for waiter in rejectionRoomWaiters { waiter.resume() }
+        rejectionRoomWaiters.removeAll()
         releaseDrainWaiters()
         poke()
     }
 
-    /// Records the end of a job: frees its slot and, when its events are durable, its offset.
-    private func completed(_ pending: PendingJob, published: Bool) {
-        let partition = pending.record.topicPartition
-        scheduler.completed(tenant: pending.job.tenantID)
-        inFlight[partition, default: 1] -= 1
-        dependencies.metrics.setInFlight(scheduler.totalInFlight)
-        if published { finish(pending.record) }
-        for waiter in roomWaiters { waiter.resume() }
-        roomWaiters.removeAll()
+    /// A tenant's own limits from the tenants file; nil for the defaults.
+    private func limits(for tenant: String) -> TenantLimits? {
+        guard let entry = dependencies.tenants.tenant(tenant), !entry.shared, entry.maxInFlight != nil || entry.rateLimitPerMinute != nil else {
+            return nil
+        }
+        let defaults = machine.configuration.scheduler.defaultLimits
+        return TenantLimits(
+            maxInFlight: entry.maxInFlight ?? defaults.maxInFlight, ratePerMinute: entry.rateLimitPerMinute.map(Double.init) ?? defaults.ratePerMinute,
+            burst: defaults.burst)
+    }
+
+    // MARK: Running a job
+
+    /// One attempt of a job; runs outside the actor.
+    private nonisolated func execute(_ run: Run) async {
+        let (end, submission) = await JobRun(run: run, dependencies: dependencies, dispatcher: self).attempt()
+        var next = run
+        next.job.submission = submission
+        await attemptEnded(next, end)
+    }
+
+    /// Parks one job of a tenant with an open circuit; runs outside the actor.
+    private nonisolated func executeParking(_ run: Run, error: ErrorInfo) async {
+        let published = await JobRun(run: run, dependencies: dependencies, dispatcher: self).parkForCircuit(error)
+        await parked(run, published: published)
+    }
+
+    private func attemptEnded(_ run: Run, _ end: DispatchStateMachine<PendingJob>.AttemptEnd) {
+        perform(machine.attemptEnded(run, end, now: clock.now))
+        dependencies.metrics.setInFlight(machine.attemptsInFlight)
+        releaseDrainWaiters()
+        poke()
+    }
+
+    private func parked(_ run: Run, published: Bool) {
+        perform(machine.parkEnded(run, published: published))
         releaseDrainWaiters()
         poke()
     }
@@ -189,19 +232,9 @@ actor Dispatcher: KafkaRebalanceListener {
         drainWaiters.removeAll()
     }
 
-    /// Marks a record done and stores the partition's committable offset.
-    private func finish(_ record: KafkaRecord) {
-        let partition = record.topicPartition
-        guard !revoked.contains(partition), var tracker = trackers[partition] else { return }
-        _ = tracker.finish(record.offset)
-        trackers[partition] = tracker
-        store(partition)
-    }
-
-    private func store(_ partition: KafkaTopicPartition) {
-        guard let offset = trackers[partition]?.committableOffset else { return }
+    private func store(_ partition: KafkaTopicPartition, nextOffset: Int64) {
         do {
-            try dependencies.consumer.storeOffset(partition, nextOffset: offset)
+            try dependencies.consumer.storeOffset(partition, nextOffset: nextOffset)
         } catch {
             if error.code != .partitionLost {
                 dependencies.logger.error("Storing an offset failed", metadata: ["kafka.partition": "\(partition)", "error": "\(error)"])
@@ -209,13 +242,45 @@ actor Dispatcher: KafkaRebalanceListener {
         }
     }
 
+    // MARK: What job runs report
+
+    /// Whether a failed attempt is tried again, and when (see `DispatchStateMachine.retryVerdict`).
+    func retryVerdict(_ run: Run, notBefore: Duration?) -> DispatchStateMachine<PendingJob>.RetryVerdict {
+        var random = SystemRandomNumberGenerator()
+        return machine.retryVerdict(run, notBefore: notBefore, now: clock.now, random: &random)
+    }
+
+    /// mintfax answered a request with the tenant's key, or failed broadly (5xx, time-out, no connection).
+    func mintfax(answered: Bool, tenant: String) {
+        if answered {
+            machine.mintfaxAnswered(tenant: tenant, now: clock.now)
+        } else {
+            machine.mintfaxFailed(tenant: tenant, now: clock.now)
+        }
+        reportBreakers()
+        poke()
+    }
+
+    /// Logs and counts the breaker of all mintfax opening and closing.
+    private func reportBreakers() {
+        let open = machine.isProviderBreakerOpen
+        dependencies.metrics.setBreakers(providerOpen: open, tenantsOpen: machine.tenantsWithOpenBreakers.count)
+        guard open != wasProviderBreakerOpen else { return }
+        wasProviderBreakerOpen = open
+        if open {
+            dependencies.logger.warning(
+                "mintfax is failing for several tenants; submissions stopped, jobs wait in Kafka until a probe succeeds",
+                metadata: ["jobs.waiting": "\(machine.jobsWaiting)"])
+        } else {
+            dependencies.logger.notice("mintfax answers again; submissions resumed", metadata: ["jobs.waiting": "\(machine.jobsWaiting)"])
+        }
+    }
+
     /// mintfax's rate-limit answer for a tenant's key throttles the tenant's bucket.
     func observe(tenant: String, response: MintfaxResponse) {
-        scheduler.observe(
-            rateLimitRemaining: response.rateLimitRemaining,
-            resetIn: response.rateLimitResetSeconds.map { .seconds($0) },
-            retryAfter: response.retryAfterSeconds.map { .seconds($0) },
-            tenant: tenant, now: clock.now)
+        machine.observe(
+            rateLimitRemaining: response.rateLimitRemaining, resetIn: response.rateLimitResetSeconds.map { .seconds($0) },
+            retryAfter: response.retryAfterSeconds.map { .seconds($0) }, tenant: tenant, now: clock.now)
         poke()
     }
 
@@ -223,40 +288,22 @@ actor Dispatcher: KafkaRebalanceListener {
     /// balance watch), so it shares the tenant's rate with the jobs.
     /// - Returns: true when taken; false when the tenant must wait (try again next round).
     func takeToken(tenant: String) -> Bool {
-        configureLimits(for: tenant)
-        return scheduler.takeToken(tenant: tenant, now: clock.now) == nil
+        machine.setLimits(limits(for: tenant), tenant: tenant)
+        return machine.takeToken(tenant: tenant, now: clock.now)
     }
 
     /// Credentials or balance failed (`error`): for 30 s no request goes out with the tenant's key, and
-    /// its jobs — those queued now and those read meanwhile — are parked on the dead-letter topic
+    /// its jobs — those waiting now and those read meanwhile — are parked on the dead-letter topic
     /// straight away instead of waiting for the circuit (which would hold back the partitions'
     /// offsets). After 30 s the next job tries the key again.
     func openCircuit(tenant: String, error: ErrorInfo) {
-        let until = clock.now.advanced(by: .seconds(30))
         let parked = ErrorInfo(
             code: error.code, message: "Not sent: the tenant's circuit is open after \(error.code) (\(error.message))", retryable: false,
             httpStatus: error.httpStatus)
-        circuits[tenant] = (until, parked)
-        scheduler.pause(tenant: tenant, until: until)
-        let held = scheduler.removeQueued { $0.job.tenantID == tenant }
-        queuedBytes -= held.reduce(0) { $0 + $1.record.value.count }
-        toPark += held.map { ($0, parked) }
-        for waiter in roomWaiters { waiter.resume() }
-        roomWaiters.removeAll()
+        let held = machine.openCircuit(tenant: tenant, error: parked, until: clock.now.advanced(by: .seconds(30)))
         poke()
         dependencies.logger.warning(
-            "Tenant circuit open for 30 s; parking its jobs", metadata: ["tenant.id": "\(tenant)", "error.code": "\(error.code)", "jobs.parked": "\(held.count)"])
-    }
-
-    /// Applies a tenant's own limits from the tenants file.
-    private func configureLimits(for tenant: String) {
-        guard let entry = dependencies.tenants.tenant(tenant), !entry.shared else { return }
-        let defaults = scheduler.configuration.defaultLimits
-        let limits = TenantLimits(
-            maxInFlight: entry.maxInFlight ?? defaults.maxInFlight,
-            ratePerMinute: entry.rateLimitPerMinute.map(Double.init) ?? defaults.ratePerMinute,
-            burst: defaults.burst)
-        if scheduler.configuration.tenantLimits[tenant] != limits { scheduler.configuration.tenantLimits[tenant] = limits }
+            "Tenant circuit open for 30 s; parking its jobs", metadata: ["tenant.id": "\(tenant)", "error.code": "\(error.code)", "jobs.parked": "\(held)"])
     }
 
     // MARK: Waking
@@ -289,26 +336,22 @@ actor Dispatcher: KafkaRebalanceListener {
 
     /// Starts restoring the partitions' job ledger (their jobs wait for it) and tracks their offsets.
     func partitionsAssigned(_ partitions: [KafkaTopicPartition]) async {
-        for partition in partitions {
-            revoked.remove(partition)
-            trackers[partition] = OffsetTracker()
-        }
+        machine.assigned(partitions.map(\.partition))
         await dependencies.ledger.assigned(partitions.map(\.partition))
     }
 
-    /// Stops starting jobs of `partitions`, lets their running jobs finish (at most
-    /// `drain_timeout_seconds`), stores their offsets, then lets them go.
+    /// Stops starting jobs of `partitions` (those waiting are dropped: the next owner reads them
+    /// again), lets their running jobs finish (at most `drain_timeout_seconds`), then lets them go.
     func partitionsRevoked(_ partitions: [KafkaTopicPartition], lost: Bool) async {
-        let leaving = Set(partitions)
-        let dropped = scheduler.removeQueued { leaving.contains($0.record.topicPartition) }
-        toPark.removeAll { leaving.contains($0.pending.record.topicPartition) }
-        queuedBytes -= dropped.reduce(0) { $0 + $1.record.value.count }
-        if !dropped.isEmpty { poke() }
-        for waiter in roomWaiters { waiter.resume() }
-        roomWaiters.removeAll()
+        let numbers = partitions.map(\.partition)
+        let dropped = machine.jobsWaiting
+        perform(machine.revoking(numbers))
+        let leaving = Set(numbers)
+        toReject.removeAll { leaving.contains($0.record.partition) }
+        poke()
         if !lost {
             let deadline = clock.now.advanced(by: .seconds(dependencies.configuration.dispatch.drainTimeoutSeconds))
-            while leaving.contains(where: { inFlight[$0, default: 0] > 0 }), clock.now < deadline {
+            while numbers.contains(where: { machine.running(partition: $0) > 0 }), clock.now < deadline {
                 let timer = Task {
                     try? await Task.sleep(until: deadline, clock: .continuous)
                     self.releaseDrainWaiters()
@@ -316,18 +359,11 @@ actor Dispatcher: KafkaRebalanceListener {
                 await withCheckedContinuation { drainWaiters.append($0) }
                 timer.cancel()
             }
-            for partition in partitions { store(partition) }
         }
-        for partition in partitions {
-            revoked.insert(partition)
-            trackers[partition] = nil
-        }
-        await dependencies.ledger.revoked(partitions.map(\.partition))
+        perform(machine.revoked(numbers))
+        await dependencies.ledger.revoked(numbers)
         dependencies.logger.info(
-            "Released partitions", metadata: ["kafka.partitions": "\(partitions)", "jobs.dropped": "\(dropped.count)", "kafka.lost": "\(lost)"])
-    }
-
-    private nonisolated func metadata(_ record: KafkaRecord) -> Logger.Metadata {
-        ["kafka.partition": "\(record.partition)", "kafka.offset": "\(record.offset)"]
+            "Released partitions",
+            metadata: ["kafka.partitions": "\(partitions)", "jobs.dropped": "\(dropped - machine.jobsWaiting)", "kafka.lost": "\(lost)"])
     }
 }

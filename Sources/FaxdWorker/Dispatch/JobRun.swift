@@ -15,122 +15,159 @@ import Logging
 /// only under its key while mintfax still knows it, and otherwise only after mintfax's tag search
 /// proves there is no fax. When neither can tell, the job is never sent.
 struct JobRun: Sendable {
-    let pending: Dispatcher.PendingJob
+    /// Where a job's submission stands between attempts.
+    struct Submission: Sendable {
+        /// The ledger entry written before the first request (or an earlier run's).
+        var entry: JobLedgerEntry
+        /// Whether `entry` is durable in the ledger.
+        var recorded: Bool
+        /// Whether a request of this job may have created a fax that no answer named.
+        var ambiguous: Bool
+        /// Submission attempts made.
+        var attempt = 0
+    }
+
+    let run: Dispatcher.Run
     let dependencies: Dispatcher.Dependencies
-    let retryPolicy: RetryPolicy
     let dispatcher: Dispatcher
 
+    private var pending: Dispatcher.PendingJob { run.job }
     private var job: Job { pending.job }
     private var record: KafkaRecord { pending.record }
     private var events: EventFactory { dependencies.events }
     private var tenantKey: [UInt8] { Array(job.tenantID.utf8) }
     private var origin: JobLedgerEntry.Origin { .init(partition: record.partition, offset: record.offset) }
 
-    /// - Returns: whether the outcome's events are durable in Kafka (the job is done).
-    func run() async -> Bool {
+    typealias AttemptEnd = DispatchStateMachine<Dispatcher.PendingJob>.AttemptEnd
+
+    /// One attempt of the job: on its first, the ledger decides whether it may be sent at all.
+    /// - Returns: how the attempt ended (done, with whether its outcome is durable, or to be tried
+    ///   again), and where the submission stands for the next attempt.
+    func attempt() async -> (AttemptEnd, Submission?) {
+        let logger = logger
+        guard let tenant = dependencies.tenants.tenant(job.tenantID) else {
+            let error = ErrorInfo(code: "unknown_tenant", message: "No credentials are configured for this tenant.", retryable: false, httpStatus: nil)
+            logger.warning("Parking a job of an unknown tenant")
+            return (.finished(published: await parkForCircuit(error)), nil)
+        }
+        let submission: Submission
+        if let carried = pending.submission {
+            submission = carried
+        } else {
+            let keyWindow = TimeInterval(dependencies.configuration.dispatch.lateReplayAfterHours * 3600)
+            guard let decision = await dependencies.ledger.begin(job.reference, partition: record.partition, now: { Date() }, keyWindow: keyWindow) else {
+                return (.finished(published: false), nil)
+            }
+            switch decision {
+            case .submit:
+                submission = fresh
+            case .resubmit(let entry):
+                submission = Submission(entry: entry, recorded: true, ambiguous: true)
+            case .lookUp(let entry):
+                switch await lookUpFirst(tenant: tenant, entry: entry, logger: logger) {
+                case .send(let fresh):
+                    submission = fresh
+                case .finished(let published):
+                    await dependencies.ledger.end(job.reference)
+                    return (.finished(published: published), nil)
+                }
+            case .alreadySubmitted(let entry):
+                let done = await republish(entry, logger: logger)
+                await dependencies.ledger.end(job.reference)
+                return (.finished(published: done), nil)
+            }
+        }
+        let (end, next) = await submit(tenant: tenant, submission, logger: logger)
+        if case .finished = end { await dependencies.ledger.end(job.reference) }
+        return (end, next)
+    }
+
+    private var logger: Logger {
         var logger = dependencies.logger
         logger[metadataKey: "tenant.id"] = "\(job.tenantID)"
         logger[metadataKey: "fax.job_id"] = "\(job.jobID)"
         logger[metadataKey: "fax.to"] = "\(RecipientMask.mask(job.to))"
-        guard let tenant = dependencies.tenants.tenant(job.tenantID) else {
-            let error = ErrorInfo(code: "unknown_tenant", message: "No credentials are configured for this tenant.", retryable: false, httpStatus: nil)
-            logger.warning("Parking a job of an unknown tenant")
-            return await park(error, attempts: 0)
-        }
-        let keyWindow = TimeInterval(dependencies.configuration.dispatch.lateReplayAfterHours * 3600)
-        guard let decision = await dependencies.ledger.begin(job.reference, partition: record.partition, now: { Date() }, keyWindow: keyWindow) else {
-            return false
-        }
-        let done: Bool
-        switch decision {
-        case .submit:
-            done = await submit(tenant: tenant, earlier: nil, logger: logger)
-        case .resubmit(let entry):
-            done = await submit(tenant: tenant, earlier: entry, logger: logger)
-        case .lookUp(let entry):
-            done = await lookUpFirst(tenant: tenant, entry: entry, logger: logger)
-        case .alreadySubmitted(let entry):
-            done = await republish(entry, logger: logger)
-        }
-        await dependencies.ledger.end(job.reference)
-        return done
+        return logger
+    }
+
+    /// A submission that has sent nothing yet.
+    private var fresh: Submission {
+        Submission(entry: JobLedgerEntry(job: job.reference, idempotencyKey: key.uuid, state: .attempting, origin: origin), recorded: false, ambiguous: false)
     }
 
     // MARK: Submitting
 
-    /// Submits, retrying within the budget. `earlier` is the entry of an earlier run whose request may
-    /// have reached mintfax inside the key window: the requests here go out under the same key.
-    private func submit(tenant: TenantDirectory.Tenant, earlier: JobLedgerEntry?, logger: Logger) async -> Bool {
-        var entry = earlier ?? JobLedgerEntry(job: job.reference, idempotencyKey: key.uuid, state: .attempting, origin: origin)
-        var recorded = earlier != nil
-        // Whether a request of this job may have created a fax that no answer named.
-        var ambiguous = earlier != nil
-        let started = ContinuousClock.now
-        var random = SystemRandomNumberGenerator()
-        var attempt = 0
-        while true {
-            attempt += 1
-            if job.isExpired(at: Date()) {
-                dependencies.metrics.count("expired")
-                logger.notice("Job expired before it was sent", metadata: ["fax.attempt": "\(attempt)"])
-                return await publish(
-                    ending: ambiguous ? nil : entry, recorded: recorded,
-                    status: [events.expired(job.reference, attempt: attempt == 1 ? nil : attempt - 1, occurredAt: Date())])
+    /// One submission attempt under the job's key.
+    private func submit(tenant: TenantDirectory.Tenant, _ carried: Submission, logger: Logger) async -> (AttemptEnd, Submission) {
+        var submission = carried
+        submission.attempt += 1
+        let attempt = submission.attempt
+        func ending() -> JobLedgerEntry? { submission.ambiguous || !submission.recorded ? nil : submission.entry }
+        func finished(_ published: Bool) -> (AttemptEnd, Submission) { (.finished(published: published), submission) }
+        if job.isExpired(at: Date()) {
+            dependencies.metrics.count("expired")
+            logger.notice("Job expired before it was sent", metadata: ["fax.attempt": "\(attempt)"])
+            return finished(
+                await publish(
+                    ending: submission.ambiguous ? nil : submission.entry, recorded: submission.recorded,
+                    status: [events.expired(job.reference, attempt: attempt == 1 ? nil : attempt - 1, occurredAt: Date())]))
+        }
+        let outcome: SubmissionOutcome
+        switch await dependencies.documents.fetch(job.document) {
+        case .failure(let failure):
+            outcome = failure.permanent ? .rejected(failure.error) : .retry(failure.error, notBefore: nil)
+        case .success(let document):
+            if !submission.recorded {
+                // The attempt is durable before any request goes out: whoever runs the job next
+                // knows a fax may exist.
+                submission.entry.firstAttemptAt = Date().wholeSeconds
+                guard await dependencies.ledger.write(submission.entry, partition: record.partition) else { return finished(false) }
+                submission.recorded = true
             }
-            let outcome: SubmissionOutcome
-            switch await dependencies.documents.fetch(job.document) {
-            case .failure(let failure):
-                outcome = failure.permanent ? .rejected(failure.error) : .retry(failure.error, notBefore: nil)
-            case .success(let document):
-                if !recorded {
-                    // The attempt is durable before any request goes out: whoever runs the job next
-                    // knows a fax may exist.
-                    entry.firstAttemptAt = Date().wholeSeconds
-                    guard await dependencies.ledger.write(entry, partition: record.partition) else { return false }
-                    recorded = true
-                }
-                let result = await attemptOnce(document, tenant: tenant)
-                ambiguous = ambiguous || (result.mayHaveCreatedFax && !result.namesFax)
-                outcome = SubmissionClassifier.classify(result)
-            }
-            switch outcome {
-            case .submitted(let faxID, let replayed):
-                dependencies.metrics.count("submitted")
-                logger.info("Fax submitted", metadata: ["fax.id": "\(faxID)", "fax.replayed": "\(replayed)", "fax.attempt": "\(attempt)"])
-                entry.state = .submitted
-                entry.faxID = faxID
-                entry.submittedAt = Date().wholeSeconds
-                entry.attempt = attempt
-                return await republish(entry, logger: logger)
-            case .rejected(let error):
-                logger.warning("Job rejected", metadata: ["error.code": "\(error.code)"])
-                dependencies.metrics.count("rejected")
-                dependencies.metrics.deadLettered()
-                return await publish(
-                    ending: ambiguous ? nil : entry, recorded: recorded,
+            let result = await attemptOnce(document, tenant: tenant)
+            await dispatcher.mintfax(answered: !result.isBroadFailure, tenant: job.tenantID)
+            submission.ambiguous = submission.ambiguous || (result.mayHaveCreatedFax && !result.namesFax)
+            outcome = SubmissionClassifier.classify(result)
+        }
+        switch outcome {
+        case .submitted(let faxID, let replayed):
+            dependencies.metrics.count("submitted")
+            logger.info("Fax submitted", metadata: ["fax.id": "\(faxID)", "fax.replayed": "\(replayed)", "fax.attempt": "\(attempt)"])
+            var entry = submission.entry
+            entry.state = .submitted
+            entry.faxID = faxID
+            entry.submittedAt = Date().wholeSeconds
+            entry.attempt = attempt
+            return finished(await republish(entry, logger: logger))
+        case .rejected(let error):
+            logger.warning("Job rejected", metadata: ["error.code": "\(error.code)"])
+            dependencies.metrics.count("rejected")
+            dependencies.metrics.deadLettered()
+            return finished(
+                await publish(
+                    ending: submission.ambiguous ? nil : submission.entry, recorded: submission.recorded,
                     status: [events.rejected(job.reference, error: error, attempt: attempt, occurredAt: Date())],
-                    deadLetter: (record, .init(error: error, attempts: attempt)))
-            case .park(let error, let tenantCircuit):
-                logger.warning("Job parked", metadata: ["error.code": "\(error.code)"])
-                if tenantCircuit { await dispatcher.openCircuit(tenant: job.tenantID, error: error) }
-                return await park(error, attempts: attempt, ending: ambiguous || !recorded ? nil : entry)
-            case .retry(let error, let notBefore):
-                let elapsed = ContinuousClock.now - started
-                guard let delay = retryPolicy.delay(afterAttempt: attempt, elapsed: elapsed, notBefore: notBefore, random: &random) else {
-                    let spent = ErrorInfo(
-                        code: "retry_budget_exhausted", message: "Retries stopped after \(attempt) attempts; last: \(error.message)",
-                        retryable: false, httpStatus: error.httpStatus)
-                    logger.warning("Retry budget spent", metadata: ["error.code": "\(error.code)", "fax.attempt": "\(attempt)"])
-                    return await park(spent, attempts: attempt, ending: ambiguous || !recorded ? nil : entry)
-                }
+                    deadLetter: (record, .init(error: error, attempts: attempt))))
+        case .park(let error, let tenantCircuit):
+            logger.warning("Job parked", metadata: ["error.code": "\(error.code)"])
+            if tenantCircuit { await dispatcher.openCircuit(tenant: job.tenantID, error: error) }
+            return finished(await park(error, attempts: attempt, ending: ending()))
+        case .retry(let error, let notBefore):
+            switch await dispatcher.retryVerdict(run, notBefore: notBefore) {
+            case .spent:
+                let spent = ErrorInfo(
+                    code: "retry_budget_exhausted", message: "Retries stopped after \(attempt) attempts; last: \(error.message)",
+                    retryable: false, httpStatus: error.httpStatus)
+                logger.warning("Retry budget spent", metadata: ["error.code": "\(error.code)", "fax.attempt": "\(attempt)"])
+                return finished(await park(spent, attempts: attempt, ending: ending()))
+            case .retry(let delay):
                 dependencies.metrics.count("retried")
                 logger.notice("Retrying", metadata: ["error.code": "\(error.code)", "fax.attempt": "\(attempt)", "retry.delay": "\(delay)"])
                 let now = Date()
                 let published = await dependencies.publisher.publish(
                     tenantKey: tenantKey,
                     status: [events.retrying(job.reference, attempt: attempt, error: error, nextAttemptAt: now.addingTimeInterval(delay.seconds), occurredAt: now)])
-                guard published else { return false }
-                do { try await Task.sleep(for: delay) } catch { return false }
+                return published ? (.retry(after: delay), submission) : finished(false)
             }
         }
     }
@@ -160,7 +197,8 @@ struct JobRun: Sendable {
 
     /// For a job whose earlier request may have reached mintfax before the key window: mintfax's tag
     /// search decides, asked again (never sending meanwhile) while it fails, within the retry budget.
-    private func lookUpFirst(tenant: TenantDirectory.Tenant, entry: JobLedgerEntry, logger: Logger) async -> Bool {
+    private func lookUpFirst(tenant: TenantDirectory.Tenant, entry: JobLedgerEntry, logger: Logger) async -> LookupEnd {
+        let policy = RetryPolicy(budget: .seconds(dependencies.configuration.dispatch.retryBudgetSeconds))
         let started = ContinuousClock.now
         var random = SystemRandomNumberGenerator()
         var asked = 0
@@ -175,24 +213,30 @@ struct JobRun: Sendable {
                 found.faxID = faxID
                 found.submittedAt = found.submittedAt ?? Date().wholeSeconds
                 found.attempt = found.attempt ?? 1
-                return await republish(found, logger: logger)
+                return .finished(published: await republish(found, logger: logger))
             case .submit:
                 // mintfax has no fax for the job: the earlier request never created one, and a new
                 // key window starts with the next request.
-                return await submit(tenant: tenant, earlier: nil, logger: logger)
+                return .send(fresh)
             case .unknowable:
                 logger.warning("Cannot tell whether a late job was sent (zero-footprint retention); parking it unsent")
-                return await park(Self.outcomeUnknown("the tenant's zero-footprint retention leaves no fax to find"), attempts: 0)
+                return .finished(published: await park(Self.outcomeUnknown("the tenant's zero-footprint retention leaves no fax to find"), attempts: 0))
             case .askAgain(let error):
-                guard let delay = retryPolicy.delay(afterAttempt: asked, elapsed: ContinuousClock.now - started, notBefore: nil, random: &random) else {
+                guard let delay = policy.delay(afterAttempt: asked, elapsed: ContinuousClock.now - started, notBefore: nil, random: &random) else {
                     logger.warning("Lookups kept failing; parking the job unsent", metadata: ["error.code": "\(error.code)"])
-                    return await park(Self.outcomeUnknown("looking it up kept failing, last: \(error.message)"), attempts: 0)
+                    return .finished(published: await park(Self.outcomeUnknown("looking it up kept failing, last: \(error.message)"), attempts: 0))
                 }
                 dependencies.metrics.count("lookup_retried")
                 logger.notice("Lookup failed; asking again", metadata: ["error.code": "\(error.code)", "retry.delay": "\(delay)"])
-                do { try await Task.sleep(for: delay) } catch { return false }
+                do { try await Task.sleep(for: delay) } catch { return .finished(published: false) }
             }
         }
+    }
+
+    /// How a lookup ended: the job is to be sent (mintfax has no fax for it), or it is done.
+    private enum LookupEnd {
+        case send(Submission)
+        case finished(published: Bool)
     }
 
     /// The error of a job parked because nobody can say whether it was sent.
@@ -281,6 +325,17 @@ struct JobRun: Sendable {
             ending: ending, recorded: ending != nil,
             status: [events.deadLettered(job.reference, error: error, attempt: attempts == 0 ? nil : attempts, occurredAt: Date())],
             deadLetter: (record, .init(error: error, attempts: attempts)))
+    }
+
+    /// Parks the job without a request (its tenant's circuit is open, or the tenant is unknown). A
+    /// run that began — a retry — ends its hold on the ledger, its attempt written as not sent when no
+    /// request can have created a fax.
+    func parkForCircuit(_ error: ErrorInfo) async -> Bool {
+        guard let submission = pending.submission else { return await park(error, attempts: 0) }
+        let published = await park(
+            error, attempts: submission.attempt, ending: submission.ambiguous || !submission.recorded ? nil : submission.entry)
+        await dependencies.ledger.end(job.reference)
+        return published
     }
 
     private static func transportFailure(_ error: HTTPClientError) -> TransportFailure {

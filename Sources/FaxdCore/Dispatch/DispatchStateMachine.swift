@@ -1,0 +1,470 @@
+/// The decisions of a worker's dispatch pipeline (DESIGN §6): which records are taken in, which job
+/// runs next, when a failed attempt runs again, when mintfax is left alone, and which offset may be
+/// committed. A pure value, like `TenantScheduler` (which it uses for the order of starts): the caller
+/// passes events and the time in and carries out the actions that come back.
+///
+/// The rules:
+///
+/// - **Read-ahead.** At most `maxBufferedJobs` jobs (and `maxBufferedBytes` of records) wait in all,
+///   and at most `maxBufferedJobsPerTenant` of one tenant; jobs waiting to retry and to be parked count.
+///   A record that does not fit is held and its partition paused (`.pause`); the records behind it on
+///   that partition are held too, in order, and taken in, and the partition resumed, as room frees.
+///   One stuck tenant fills only its own share: other tenants' partitions keep flowing.
+/// - **Retries release their slot.** A failed attempt that is to be tried again (`retryVerdict`) goes
+///   back to waiting until its delay has passed, then queues behind its tenant's jobs and starts through
+///   the scheduler, taking a rate-limit token like any start. Its retry budget counts the time since its
+///   first attempt less the time mintfax's breakers were open meanwhile.
+/// - **Breakers.** Broad failures (`mintfaxFailed`: 5xx, time-outs, no connection) of one tenant's key
+///   open that tenant's breaker; such failures in a row across two or more tenants open the breaker of
+///   all mintfax. While a breaker is open nothing it covers starts: jobs wait, read-ahead fills, their
+///   partitions pause, offsets hold. When its time is up one job goes as the probe; any answer from
+///   mintfax (`mintfaxAnswered`) closes the breaker, a failure opens it for longer.
+/// - **Tenant circuits.** A tenant whose credentials or balance failed (`openCircuit`) has its waiting
+///   jobs, and those read until the circuit's end, parked (`.park`) without a request, at most
+///   `maxInFlight` at a time, within the read-ahead.
+/// - **Offsets.** A record's offset is committable once it and every record before it on its partition
+///   finished (`.commit`).
+public struct DispatchStateMachine<Job: Sendable>: Sendable {
+    public typealias Instant = ContinuousClock.Instant
+
+    public struct Configuration: Sendable {
+        public var scheduler: TenantSchedulerConfiguration
+        public var maxBufferedJobs: Int
+        public var maxBufferedBytes: Int
+        public var maxBufferedJobsPerTenant: Int
+        public var retryPolicy: RetryPolicy
+        public var breaker: CircuitBreaker.Configuration
+
+        public init(
+            scheduler: TenantSchedulerConfiguration = TenantSchedulerConfiguration(), maxBufferedJobs: Int = 20_000,
+            maxBufferedBytes: Int = 64 * 1024 * 1024, maxBufferedJobsPerTenant: Int = 5_000, retryPolicy: RetryPolicy = RetryPolicy(),
+            breaker: CircuitBreaker.Configuration = CircuitBreaker.Configuration()
+        ) {
+            self.scheduler = scheduler
+            self.maxBufferedJobs = maxBufferedJobs
+            self.maxBufferedBytes = maxBufferedBytes
+            self.maxBufferedJobsPerTenant = maxBufferedJobsPerTenant
+            self.retryPolicy = retryPolicy
+            self.breaker = breaker
+        }
+    }
+
+    /// The job of one record, from when it is read until it is done.
+    public struct Run: Sendable {
+        /// The caller's job, carried through retries (a retry's state goes in here).
+        public var job: Job
+        public let tenant: String
+        public let partition: Int32
+        public let offset: Int64
+        public let bytes: Int
+        /// Attempts started, this one included.
+        public fileprivate(set) var attempts = 0
+        fileprivate var firstAttempt: Instant?
+        fileprivate var outageBeforeFirstAttempt = Duration.zero
+        /// Whether this attempt is the probe of mintfax's breaker, of its tenant's breaker.
+        fileprivate var probes = (provider: false, tenant: false)
+
+        fileprivate init(job: Job, tenant: String, partition: Int32, offset: Int64, bytes: Int) {
+            self.job = job
+            self.tenant = tenant
+            self.partition = partition
+            self.offset = offset
+            self.bytes = bytes
+        }
+    }
+
+    public enum Action: Sendable {
+        /// Start an attempt of the run; report its end with `attemptEnded`.
+        case attempt(Run)
+        /// Park the run without a request (its tenant's circuit is open); report with `parkEnded`.
+        case park(Run, ErrorInfo)
+        /// Stop fetching the partition: its next record is held.
+        case pause(partition: Int32)
+        /// Fetch the partition again.
+        case resume(partition: Int32)
+        /// Every record of the partition below `nextOffset` is done.
+        case commit(partition: Int32, nextOffset: Int64)
+        /// The run will not go on here (its partition left): end what it began.
+        case release(Run)
+    }
+
+    /// How an attempt ended.
+    public enum AttemptEnd: Sendable, Equatable {
+        /// The job is done; `published` when its outcome is durable (its offset may pass).
+        case finished(published: Bool)
+        /// Try the job again after this delay (from `retryVerdict`).
+        case retry(after: Duration)
+    }
+
+    public enum RetryVerdict: Sendable, Equatable {
+        case retry(after: Duration)
+        /// The retry budget is spent: dead-letter the job.
+        case spent
+    }
+
+    private struct Partition: Sendable {
+        var offsets = OffsetTracker()
+        var running = 0
+        /// Records read and not taken in (no room), in offset order; the partition is paused.
+        var held = FIFOQueue<Run>()
+        var leaving = false
+    }
+
+    public private(set) var configuration: Configuration
+    private var scheduler: TenantScheduler<Run>
+    private var partitions: [Int32: Partition] = [:]
+    /// Runs waiting for a retry's delay, latest due first.
+    private var delayed: [(due: Instant, run: Run)] = []
+    private var toPark = FIFOQueue<(run: Run, error: ErrorInfo)>()
+    private var parking = 0
+    private var circuits: [String: (until: Instant, error: ErrorInfo)] = [:]
+    private var provider: CircuitBreaker
+    private var tenantBreakers: [String: CircuitBreaker] = [:]
+    /// Tenants whose keys failed broadly since mintfax last answered.
+    private var failingTenants: Set<String> = []
+    /// Waiting jobs: queued, delayed and to be parked.
+    private var waiting = 0
+    private var waitingBytes = 0
+    private var waitingByTenant: [String: Int] = [:]
+
+    public init(configuration: Configuration) {
+        self.configuration = configuration
+        scheduler = TenantScheduler(configuration: configuration.scheduler)
+        provider = CircuitBreaker(configuration: configuration.breaker)
+    }
+
+    // MARK: What the caller asks
+
+    /// Attempts running.
+    public var attemptsInFlight: Int { scheduler.totalInFlight }
+
+    /// Jobs read and not started: queued, waiting to retry, to be parked, and held.
+    public var jobsWaiting: Int { waiting + partitions.values.reduce(0) { $0 + $1.held.count } }
+
+    /// Whether the breaker of all mintfax is open (or probing).
+    public var isProviderBreakerOpen: Bool { provider.isOpen }
+
+    /// Tenants whose own breaker is open (or probing).
+    public var tenantsWithOpenBreakers: [String] { tenantBreakers.filter(\.value.isOpen).keys.sorted() }
+
+    /// Attempts and parkings of `partition` under way.
+    public func running(partition: Int32) -> Int { partitions[partition]?.running ?? 0 }
+
+    /// Nothing waits and nothing runs.
+    public var isIdle: Bool {
+        jobsWaiting == 0 && scheduler.totalInFlight == 0 && parking == 0
+    }
+
+    /// Applies a tenant's own limits (from the tenants file) to its next starts.
+    public mutating func setLimits(_ limits: TenantLimits?, tenant: String) {
+        guard scheduler.configuration.tenantLimits[tenant] != limits else { return }
+        scheduler.configuration.tenantLimits[tenant] = limits
+    }
+
+    /// The tenant's configured limits, or the defaults.
+    public func limits(tenant: String) -> TenantLimits { scheduler.configuration.limits(for: tenant) }
+
+    // MARK: Partitions
+
+    public mutating func assigned(_ assigned: [Int32]) {
+        for partition in assigned { partitions[partition] = Partition() }
+    }
+
+    /// Stops starting `leaving`'s jobs: what waits is dropped (`.release`; the next owner reads it
+    /// again); what runs goes on (see `running(partition:)`) until `revoked`.
+    public mutating func revoking(_ leaving: [Int32]) -> [Action] {
+        let set = Set(leaving)
+        var dropped = scheduler.removeQueued { set.contains($0.partition) }
+        dropped += delayed.filter { set.contains($0.run.partition) }.map(\.run)
+        delayed.removeAll { set.contains($0.run.partition) }
+        dropped += toPark.removeAll { set.contains($0.run.partition) }.map(\.run)
+        for run in dropped { unwait(run) }
+        for partition in leaving {
+            guard var state = partitions[partition] else { continue }
+            while let run = state.held.popFirst() { dropped.append(run) }
+            state.leaving = true
+            partitions[partition] = state
+        }
+        return dropped.map(Action.release)
+    }
+
+    /// Forgets `revoked`: attempts of theirs that end later change nothing.
+    public mutating func revoked(_ revoked: [Int32]) -> [Action] {
+        let actions = revoking(revoked)
+        for partition in revoked { partitions[partition] = nil }
+        return actions
+    }
+
+    // MARK: Records
+
+    /// A record's job was read at `now`.
+    public mutating func read(_ job: Job, tenant: String, partition: Int32, offset: Int64, bytes: Int, now: Instant) -> [Action] {
+        guard var state = partitions[partition], !state.leaving else { return [] }
+        state.offsets.start(offset)
+        let run = Run(job: job, tenant: tenant, partition: partition, offset: offset, bytes: bytes)
+        if !state.held.isEmpty || !fits(run) {
+            let pauses = state.held.isEmpty
+            state.held.append(run)
+            partitions[partition] = state
+            return pauses ? [.pause(partition: partition)] : []
+        }
+        partitions[partition] = state
+        takeIn(run, now: now)
+        return []
+    }
+
+    /// A record that finishes without a run (malformed, say) was read: its offset waits for `finished`.
+    public mutating func readWithoutRun(partition: Int32, offset: Int64) {
+        partitions[partition]?.offsets.start(offset)
+    }
+
+    /// A record read with `readWithoutRun` is done.
+    public mutating func finished(partition: Int32, offset: Int64) -> [Action] {
+        finish(partition, offset)
+    }
+
+    // MARK: Starting
+
+    /// What to start at `now`, and when to ask again at the latest (nil: after the next event).
+    public mutating func next(now: Instant) -> (actions: [Action], wakeAt: Instant?) {
+        var actions: [Action] = []
+        var wake: Instant?
+        func wakeAt(_ instant: Instant) { wake = min(wake ?? instant, instant) }
+        while let last = delayed.last, last.due <= now {
+            delayed.removeLast()
+            requeue(last.run, now: now)
+        }
+        if let due = delayed.last?.due { wakeAt(due) }
+        for (tenant, circuit) in circuits where circuit.until <= now { circuits[tenant] = nil }
+        while true {
+            actions += takeInHeld(now: now)
+            var started = false
+            while parking < configuration.scheduler.maxInFlight, let (run, error) = toPark.popFirst() {
+                unwait(run)
+                parking += 1
+                partitions[run.partition]?.running += 1
+                actions.append(.park(run, error))
+                started = true
+            }
+            starting: while true {
+                let admission = provider.admission(at: now)
+                if case .blocked(let until) = admission {
+                    if let until { wakeAt(until) }
+                    break
+                }
+                switch scheduler.next(now: now) {
+                case .run(var run, _):
+                    unwait(run)
+                    start(&run, now: now, providerProbe: admission == .probe)
+                    actions.append(.attempt(run))
+                    started = true
+                    if admission == .probe { break starting }
+                case .waitUntil(let instant):
+                    wakeAt(instant)
+                    break starting
+                case .idle:
+                    break starting
+                }
+            }
+            if !started { break }
+        }
+        return (actions, wake)
+    }
+
+    private mutating func start(_ run: inout Run, now: Instant, providerProbe: Bool) {
+        partitions[run.partition]?.running += 1
+        run.attempts += 1
+        if run.firstAttempt == nil {
+            run.firstAttempt = now
+            run.outageBeforeFirstAttempt = outageTime(tenant: run.tenant, now: now)
+        }
+        run.probes = (providerProbe, false)
+        if providerProbe { provider.probeStarted(at: now) }
+        if var breaker = tenantBreakers[run.tenant], breaker.admission(at: now) == .probe {
+            breaker.probeStarted(at: now)
+            tenantBreakers[run.tenant] = breaker
+            // Nothing else of the tenant starts until the probe's answer.
+            scheduler.pause(tenant: run.tenant, until: now + .seconds(86_400 * 365))
+            run.probes.tenant = true
+        }
+    }
+
+    // MARK: Ending
+
+    /// An attempt started by `.attempt` ended at `now`.
+    public mutating func attemptEnded(_ run: Run, _ end: AttemptEnd, now: Instant) -> [Action] {
+        scheduler.completed(tenant: run.tenant)
+        abandonProbes(of: run, now: now)
+        partitions[run.partition]?.running -= 1
+        switch end {
+        case .finished(let published):
+            return published ? finish(run.partition, run.offset) : []
+        case .retry(let delay):
+            guard let state = partitions[run.partition], !state.leaving else { return [.release(run)] }
+            let due = now + delay
+            wait(run)
+            delayed.insert((due, run), at: delayed.partitioningIndex { $0.due <= due })
+            return []
+        }
+    }
+
+    /// A parking started by `.park` ended.
+    public mutating func parkEnded(_ run: Run, published: Bool) -> [Action] {
+        parking -= 1
+        guard partitions[run.partition] != nil else { return [] }
+        partitions[run.partition]!.running -= 1
+        return published ? finish(run.partition, run.offset) : []
+    }
+
+    /// Whether the run's failed attempt (at `now`, mintfax asking for at least `notBefore`) is tried
+    /// again, and after how long. The time mintfax's breakers were open since its first attempt does
+    /// not count against its budget.
+    public func retryVerdict(_ run: Run, notBefore: Duration?, now: Instant, random: inout some RandomNumberGenerator) -> RetryVerdict {
+        let first = run.firstAttempt ?? now
+        let outage = outageTime(tenant: run.tenant, now: now) - run.outageBeforeFirstAttempt
+        let spent = max(.zero, now - first - outage)
+        return configuration.retryPolicy.delay(afterAttempt: run.attempts, elapsed: spent, notBefore: notBefore, random: &random)
+            .map(RetryVerdict.retry) ?? .spent
+    }
+
+    // MARK: mintfax's health
+
+    /// mintfax answered a request with `tenant`'s key (any HTTP answer that is not a 5xx).
+    public mutating func mintfaxAnswered(tenant: String, now: Instant) {
+        failingTenants.removeAll()
+        provider.succeeded(at: now)
+        if var breaker = tenantBreakers.removeValue(forKey: tenant), breaker.isOpen {
+            breaker.succeeded(at: now)
+            scheduler.resume(tenant: tenant)
+        }
+    }
+
+    /// A request with `tenant`'s key failed broadly: a 5xx, a time-out, no connection.
+    public mutating func mintfaxFailed(tenant: String, now: Instant) {
+        failingTenants.insert(tenant)
+        var breaker = tenantBreakers[tenant] ?? CircuitBreaker(configuration: configuration.breaker)
+        breaker.failed(at: now)
+        if case .blocked(let until?) = breaker.admission(at: now) {
+            scheduler.resume(tenant: tenant)
+            scheduler.pause(tenant: tenant, until: until)
+        }
+        tenantBreakers[tenant] = breaker
+        provider.failed(at: now, mayOpen: failingTenants.count >= 2)
+    }
+
+    private func outageTime(tenant: String, now: Instant) -> Duration {
+        provider.outageTime(at: now) + (tenantBreakers[tenant]?.outageTime(at: now) ?? .zero)
+    }
+
+    /// A probe that ended without an answer either way lets another go.
+    private mutating func abandonProbes(of run: Run, now: Instant) {
+        if run.probes.provider { provider.probeAbandoned(at: now) }
+        if run.probes.tenant, var breaker = tenantBreakers[run.tenant] {
+            breaker.probeAbandoned(at: now)
+            tenantBreakers[run.tenant] = breaker
+            if breaker.admission(at: now) == .probe { scheduler.resume(tenant: run.tenant) }
+        }
+    }
+
+    // MARK: Rate limits and circuits
+
+    /// mintfax's rate-limit answer for `tenant`'s key.
+    public mutating func observe(rateLimitRemaining: Int?, resetIn: Duration?, retryAfter: Duration?, tenant: String, now: Instant) {
+        scheduler.observe(rateLimitRemaining: rateLimitRemaining, resetIn: resetIn, retryAfter: retryAfter, tenant: tenant, now: now)
+    }
+
+    /// Takes one of `tenant`'s tokens for a request that is not a job. - Returns: whether taken.
+    public mutating func takeToken(tenant: String, now: Instant) -> Bool {
+        scheduler.takeToken(tenant: tenant, now: now) == nil
+    }
+
+    /// `tenant`'s credentials or balance failed: until `until` its jobs — waiting now or read
+    /// meanwhile — are parked with `error` instead of started.
+    public mutating func openCircuit(tenant: String, error: ErrorInfo, until: Instant) -> Int {
+        circuits[tenant] = (until, error)
+        scheduler.pause(tenant: tenant, until: until)
+        var held = scheduler.removeQueued { $0.tenant == tenant }
+        held += delayed.filter { $0.run.tenant == tenant }.map(\.run)
+        delayed.removeAll { $0.run.tenant == tenant }
+        for run in held { toPark.append((run, error)) }
+        return held.count
+    }
+
+    // MARK: Waiting
+
+    private func fits(_ run: Run) -> Bool {
+        waiting < configuration.maxBufferedJobs
+            && (waitingBytes == 0 || waitingBytes + run.bytes <= configuration.maxBufferedBytes)
+            && waitingByTenant[run.tenant, default: 0] < configuration.maxBufferedJobsPerTenant
+    }
+
+    private mutating func takeIn(_ run: Run, now: Instant) {
+        wait(run)
+        if let circuit = circuits[run.tenant], circuit.until > now {
+            toPark.append((run, circuit.error))
+        } else {
+            scheduler.enqueue(run, tenant: run.tenant)
+        }
+    }
+
+    /// A delayed run is due: it queues again, or is parked if its tenant's circuit opened meanwhile.
+    private mutating func requeue(_ run: Run, now: Instant) {
+        if let circuit = circuits[run.tenant], circuit.until > now {
+            toPark.append((run, circuit.error))
+        } else {
+            scheduler.enqueue(run, tenant: run.tenant)
+        }
+    }
+
+    /// Takes in the held records that fit now, partition by partition in offset order; resumes the
+    /// partitions whose held records are all in.
+    private mutating func takeInHeld(now: Instant) -> [Action] {
+        var actions: [Action] = []
+        for (partition, var state) in partitions where !state.held.isEmpty {
+            while let run = state.held.first, fits(run) {
+                _ = state.held.popFirst()
+                takeIn(run, now: now)
+            }
+            if state.held.isEmpty { actions.append(.resume(partition: partition)) }
+            partitions[partition] = state
+        }
+        return actions
+    }
+
+    private mutating func wait(_ run: Run) {
+        waiting += 1
+        waitingBytes += run.bytes
+        waitingByTenant[run.tenant, default: 0] += 1
+    }
+
+    private mutating func unwait(_ run: Run) {
+        waiting -= 1
+        waitingBytes -= run.bytes
+        let left = waitingByTenant[run.tenant, default: 1] - 1
+        waitingByTenant[run.tenant] = left > 0 ? left : nil
+    }
+
+    private mutating func finish(_ partition: Int32, _ offset: Int64) -> [Action] {
+        guard var state = partitions[partition] else { return [] }
+        let before = state.offsets.committableOffset
+        guard state.offsets.finish(offset) else { return [] }
+        let after = state.offsets.committableOffset
+        partitions[partition] = state
+        guard let after, after != before else { return [] }
+        return [.commit(partition: partition, nextOffset: after)]
+    }
+}
+
+extension Array {
+    /// The first index whose element satisfies `belongs`, for an array where every element that does
+    /// follows every element that does not.
+    fileprivate func partitioningIndex(where belongs: (Element) -> Bool) -> Int {
+        var low = startIndex
+        var high = endIndex
+        while low < high {
+            let middle = low + (high - low) / 2
+            if belongs(self[middle]) { high = middle } else { low = middle + 1 }
+        }
+        return low
+    }
+}
