@@ -105,6 +105,7 @@ let package = Package(
                 "FaxdHTTP",
                 "FaxdKafka",
                 "FaxdMintfax",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

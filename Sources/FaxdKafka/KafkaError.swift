@@ -36,6 +36,13 @@ public struct KafkaError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let nonEmptyGroup = Code(RD_KAFKA_RESP_ERR_NON_EMPTY_GROUP)
         /// A message is larger than the cluster or the client takes (`MSG_SIZE_TOO_LARGE`).
         public static let messageTooLarge = Code(RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE)
+
+        /// Codes with which sending the same record again fails again: too large, or refused as
+        /// invalid. Every other failure of a send may pass.
+        static let refusingTheRecord: Set<Code> = [
+            messageTooLarge, Code(RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE), Code(RD_KAFKA_RESP_ERR_INVALID_RECORD),
+            Code(RD_KAFKA_RESP_ERR_INVALID_MSG), Code(RD_KAFKA_RESP_ERR_INVALID_MSG_SIZE),
+        ]
         /// The client was closed (`ERR__DESTROY`).
         public static let closed = Code(RD_KAFKA_RESP_ERR__DESTROY)
 
@@ -52,6 +59,10 @@ public struct KafkaError: Error, Sendable, Hashable, CustomStringConvertible {
     public let isRetriable: Bool
     /// The client instance is unusable; it must be closed and recreated.
     public let isFatal: Bool
+
+    /// Whether the cluster or the client refuses this record for what it is (too large, invalid):
+    /// sending it again fails the same way, unlike a broker that is down or a full queue.
+    public var refusesTheRecord: Bool { Code.refusingTheRecord.contains(code) }
 
     public init(code: Code, reason: String, isRetriable: Bool = false, isFatal: Bool = false) {
         self.code = code

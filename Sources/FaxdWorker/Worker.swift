@@ -49,7 +49,7 @@ public final class Worker: Sendable {
             logger: logger)
         let namespace = UUIDv5(configuration.dispatch.idempotencyNamespace) ?? IdempotencyKey.defaultNamespace
         let events = EventFactory(namespace: namespace, source: .worker, environment: configuration.mintfax.environment == "live" ? .live : .sandbox)
-        let publisher = EventPublisher(producer: producer, topics: kafka.topics, logger: logger)
+        let publisher = EventPublisher(producer: producer, topics: kafka.topics, metrics: metrics, logger: logger)
         ledger = JobLedgerStore(
             kafka: KafkaClientConfiguration(bootstrapServers: kafka.bootstrapServers, properties: kafka.consumerProperties), topic: kafka.topics.ledger,
             publisher: publisher, namespace: namespace, logger: logger)
@@ -111,6 +111,7 @@ public final class Worker: Sendable {
                     background.addTask { await delivery.followResultTopics() }
                     background.addTask { await reconciler.run() }
                     background.addTask { await balanceWatch.run() }
+                    background.addTask { await self.watchKafka() }
                 }
             }
             group.addTask { [dispatcher] in try await dispatcher.run() }
@@ -133,10 +134,29 @@ public final class Worker: Sendable {
         logger.info("Worker stopped")
     }
 
+    /// Asks the cluster for the jobs topic's metadata every 5 s until cancelled: `/readyz` answers 503
+    /// while it does not answer within 3 s (all brokers down, say). Jobs wait meanwhile, as in any
+    /// outage: librdkafka reconnects, publishing retries, offsets hold.
+    private func watchKafka() async {
+        let topic = configuration.kafka.topics.jobs
+        while !Task.isCancelled {
+            let reachable = (try? await admin.partitionCount(topic: topic, timeout: .seconds(3))) != nil
+            if readiness.setKafkaReachable(reachable) {
+                if reachable {
+                    logger.notice("Kafka answers again; ready")
+                } else {
+                    logger.error("Kafka does not answer; not ready until it does (jobs wait, nothing is lost)")
+                }
+            }
+            try? await Task.sleep(for: .seconds(5))
+        }
+    }
+
     /// Leaves the group gracefully: in-flight jobs finish (bounded), offsets are committed, `run()`
     /// returns. Bounded by `dispatch.shutdown_timeout_seconds`.
     public func shutdown() async {
         readiness.set(false)
+        await dispatcher.stop(by: ContinuousClock.now.advanced(by: .seconds(configuration.dispatch.shutdownTimeoutSeconds)))
         do {
             try await consumer.close(timeout: .seconds(configuration.dispatch.shutdownTimeoutSeconds))
         } catch {

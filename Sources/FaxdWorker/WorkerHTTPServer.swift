@@ -18,12 +18,19 @@ struct WorkerHTTPServer: Sendable {
     let ingress: WebhookIngress?
     let logger: Logger
 
-    /// A flag shared with handlers: whether the worker takes work (set once subscribed, cleared when
-    /// draining), or whether the listener is up.
+    /// Flags shared with handlers: whether the worker takes work (set once subscribed, cleared when
+    /// draining), or whether the listener is up; and whether Kafka answered the last probe.
     final class Readiness: Sendable {
-        private let ready = Mutex(false)
-        var isReady: Bool { ready.withLock { $0 } }
-        func set(_ value: Bool) { ready.withLock { $0 = value } }
+        private let state = Mutex((taking: false, kafkaReachable: true))
+        var isReady: Bool { state.withLock { $0.taking && $0.kafkaReachable } }
+        func set(_ value: Bool) { state.withLock { $0.taking = value } }
+        /// - Returns: whether this changed it.
+        func setKafkaReachable(_ value: Bool) -> Bool {
+            state.withLock { state in
+                defer { state.kafkaReachable = value }
+                return state.kafkaReachable != value
+            }
+        }
     }
 
     /// Serves until the calling task is cancelled. `onListening` gets the bound port (for port 0).

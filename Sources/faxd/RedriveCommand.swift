@@ -73,6 +73,8 @@ struct RedriveCommand: AsyncParsableCommand {
                 read.readCount += 1
                 let deadLetter = DeadLetter(record)
                 switch selection.verdict(tenant: deadLetter.tenant, errorCode: deadLetter.errorCode, writtenAt: deadLetter.writtenAt) {
+                case .redrive where deadLetter.truncated:
+                    read.skippedTruncated += 1
                 case .redrive:
                     read.selected[Row(tenant: deadLetter.tenant ?? "-", errorCode: deadLetter.errorCode ?? "-"), default: 0] += 1
                     try await republisher.publish(Self.redriven(record, to: topic))
@@ -115,6 +117,10 @@ struct RedriveCommand: AsyncParsableCommand {
         line("tenant", "error code", "dead letters")
         for (row, count) in rows { line(row.tenant, row.errorCode, String(count)) }
         line("total", "", String(read.selectedCount))
+        if read.skippedTruncated > 0 {
+            CommandLogging.printLine(
+                "skipped \(read.skippedTruncated) dead letters kept only as a reference (faxd.truncated): the original is on the jobs topic at faxd.origin.offset")
+        }
         if read.skippedRejected > 0 {
             CommandLogging.printLine(
                 "skipped \(read.skippedRejected) rejected jobs, which would be rejected again (--include-rejected re-drives them too)")
@@ -128,11 +134,14 @@ struct RedriveCommand: AsyncParsableCommand {
         var tenant: String?
         var errorCode: String?
         var writtenAt: Date?
+        /// Only a reference to the job was kept (the record was too large for Kafka with the reason).
+        var truncated: Bool
 
         init(_ record: KafkaRecord) {
             tenant = record.key.map { String(decoding: $0, as: UTF8.self) }
             errorCode = record.header(Self.errorCodeHeader).map { String(decoding: $0, as: UTF8.self) }
             writtenAt = record.timestampMilliseconds.map { Date(timeIntervalSince1970: Double($0) / 1000) }
+            truncated = record.header("faxd.truncated") != nil
         }
 
         /// Written by the worker's `EventPublisher.deadLetter`, like every `faxd.` header.
@@ -150,6 +159,7 @@ struct RedriveCommand: AsyncParsableCommand {
         var readCount = 0
         var selected: [Row: Int] = [:]
         var skippedRejected = 0
+        var skippedTruncated = 0
         /// Why reading ended before the end of the topic; nil when it reached the end.
         var stopped: String?
 

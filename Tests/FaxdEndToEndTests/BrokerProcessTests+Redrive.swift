@@ -12,6 +12,8 @@ extension BrokerProcessTests {
         var errorCode: String
         var jobID: String
         var foreignHeader: KafkaHeader?
+        /// Written as a reference: the job was too large for Kafka with the reason headers.
+        var truncated = false
 
         /// Job bytes that are not all UTF-8, so a re-encoding anywhere would show.
         var value: [UInt8] { Array(#"{"job_id":"\#(jobID)","tenant_id":"\#(tenant ?? "")"}"#.utf8) + [0xFF, 0x00, 0xFE] }
@@ -26,7 +28,7 @@ extension BrokerProcessTests {
                     KafkaHeader(name: "faxd.error.code", string: errorCode),
                     KafkaHeader(name: "faxd.error.message", string: "Parked for the test."),
                     KafkaHeader(name: "faxd.attempts", string: "1"),
-                ])
+                ] + (truncated ? [KafkaHeader(name: "faxd.truncated", string: "MSG_SIZE_TOO_LARGE")] : []))
         }
     }
 
@@ -41,6 +43,7 @@ extension BrokerProcessTests {
         DeadLetter(tenant: "initech", errorCode: "unknown_tenant", jobID: "i1"),
         DeadLetter(tenant: "acme", errorCode: "validation_failed", jobID: "a4"),
         DeadLetter(tenant: nil, errorCode: "not_json", jobID: "x1"),
+        DeadLetter(tenant: "acme", errorCode: "insufficient_balance", jobID: "a5", truncated: true),
     ]
 
     /// Runs `faxd redrive` with `arguments` to its end. - Returns: its stdout lines, each run of
@@ -80,8 +83,9 @@ extension BrokerProcessTests {
             "globex retry_budget_exhausted 1",
             "initech unknown_tenant 1",
             "total 6",
+            "skipped 1 dead letters kept only as a reference (faxd.truncated): the original is on the jobs topic at faxd.origin.offset",
             "skipped 2 rejected jobs, which would be rejected again (--include-rejected re-drives them too)",
-            "dry run: 6 of 8 dead letters on fax.jobs.dlq would be re-published to fax.jobs; nothing published",
+            "dry run: 6 of 9 dead letters on fax.jobs.dlq would be re-published to fax.jobs; nothing published",
         ]
         #expect(dryRun == expected)
         let withRejected = try await redrive(bootstrap, ["--dry-run", "--include-rejected"])
@@ -97,7 +101,8 @@ extension BrokerProcessTests {
             "acme insufficient_balance 2",
             "globex insufficient_balance 1",
             "total 3",
-            "published 3 of 8 dead letters from fax.jobs.dlq to fax.jobs (same job ids and idempotency keys: no fax is sent twice)",
+            "skipped 1 dead letters kept only as a reference (faxd.truncated): the original is on the jobs topic at faxd.origin.offset",
+            "published 3 of 9 dead letters from fax.jobs.dlq to fax.jobs (same job ids and idempotency keys: no fax is sent twice)",
         ]
         #expect(run == expectedRun)
         #expect(try await recordCount("fax.jobs", partitions: 3, admin) == 3)

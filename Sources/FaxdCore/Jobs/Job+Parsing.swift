@@ -16,6 +16,12 @@ extension Job {
     /// - Returns: The job, or the first rule the record breaks, checked in the order of DESIGN §3.
     ///   Unknown fields are ignored; `null` for an optional field means absent.
     public static func parse(value: [UInt8], key: [UInt8]?) -> Result<Job, JobRejection> {
+        // Foundation's decoder takes time growing much faster than the depth on deeply nested
+        // input (seconds a record at a depth of a thousand): no job needs more than a few levels.
+        if nestingExceeds(maximumNesting, in: value) {
+            return .failure(
+                JobRejection(code: .tooDeep, field: nil, reason: "The record value nests JSON more than \(maximumNesting) levels deep."))
+        }
         let root: JSONValue
         do {
             root = try JSONDecoder().decode(JSONValue.self, from: Data(value))
@@ -37,5 +43,37 @@ extension Job {
         } catch {
             return .failure(error)
         }
+    }
+
+    /// The deepest nesting of arrays and objects a job may have (a job itself needs 3).
+    public static let maximumNesting = 32
+
+    /// Whether the brackets outside strings in `bytes` nest deeper than `limit`; one pass, without
+    /// parsing (malformed input is left to the decoder).
+    static func nestingExceeds(_ limit: Int, in bytes: [UInt8]) -> Bool {
+        var depth = 0
+        var inString = false
+        var escaped = false
+        for byte in bytes {
+            if inString {
+                if escaped {
+                    escaped = false
+                } else if byte == UInt8(ascii: "\\") {
+                    escaped = true
+                } else if byte == UInt8(ascii: "\"") {
+                    inString = false
+                }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "["), UInt8(ascii: "{"):
+                depth += 1
+                if depth > limit { return true }
+            case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
+            default: break
+            }
+        }
+        return false
     }
 }

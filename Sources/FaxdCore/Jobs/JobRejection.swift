@@ -16,6 +16,8 @@ public struct JobRejection: Error, Sendable, Hashable, CustomStringConvertible {
         public static let notJSON = Code(rawValue: "not_json")
         /// The value is JSON but not an object.
         public static let notAnObject = Code(rawValue: "not_an_object")
+        /// The value nests arrays and objects deeper than `Job.maximumNesting`.
+        public static let tooDeep = Code(rawValue: "too_deep")
         /// A required field is absent or `null`.
         public static let missingField = Code(rawValue: "missing_field")
         /// A field has the wrong type or breaks a rule.

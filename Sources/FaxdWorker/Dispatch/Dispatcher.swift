@@ -53,6 +53,8 @@ actor Dispatcher: KafkaRebalanceListener {
     private var nextWake: ContinuousClock.Instant?
     private var drainWaiters: [CheckedContinuation<Void, Never>] = []
     private var wasProviderBreakerOpen = false
+    /// When shutdown began, the instant by which whatever still runs is cancelled.
+    private var abandonAt: ContinuousClock.Instant?
     private let clock = ContinuousClock()
 
     init(_ dependencies: Dependencies) {
@@ -84,8 +86,20 @@ actor Dispatcher: KafkaRebalanceListener {
                     group.addTask { await self.reject(record, rejection) }
                 }
                 toReject.removeAll()
-                if readingDone, machine.isIdle, rejecting == 0 { return }
-                let (actions, wake) = machine.next(now: clock.now)
+                if readingDone, machine.isIdle, rejecting == 0 {
+                    // Only wake-up timers are left: they must not hold the group open.
+                    group.cancelAll()
+                    return
+                }
+                if let abandonAt, clock.now >= abandonAt {
+                    dependencies.logger.warning(
+                        "Shutdown time is up; cancelling what still runs (the next owner redoes it under the same keys)",
+                        metadata: ["jobs.in_flight": "\(machine.attemptsInFlight)"])
+                    group.cancelAll()
+                    return
+                }
+                var (actions, wake) = machine.next(now: clock.now)
+                if let abandonAt { wake = min(wake ?? abandonAt, abandonAt) }
                 for action in actions {
                     switch action {
                     case .attempt(let run):
@@ -136,9 +150,21 @@ actor Dispatcher: KafkaRebalanceListener {
     // MARK: Reading
 
     private nonisolated func readRecords() async throws {
-        for try await record in dependencies.consumer.records {
-            await self.accept(record)
+        do {
+            for try await record in dependencies.consumer.records {
+                await self.accept(record)
+            }
+        } catch is CancellationError {
+            // Shutdown ran out of time: nothing more is read.
         }
+    }
+
+    /// Shutdown has begun: whatever still runs at `deadline` — an attempt waiting for mintfax, a
+    /// lookup between tries, an event Kafka has not taken — is cancelled then, its offset not
+    /// committed (the next owner redoes it under the same key).
+    func stop(by deadline: ContinuousClock.Instant) {
+        abandonAt = deadline
+        poke()
     }
 
     private func finishReading() {

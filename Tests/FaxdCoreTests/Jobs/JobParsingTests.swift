@@ -56,6 +56,19 @@ import Testing
         #expect(job.reference == JobReference(tenantID: "acme", jobID: "inv-2026-000123"))
     }
 
+    /// Foundation's decoder spends seconds on a record nested a thousand deep: such records are
+    /// refused before it sees them.
+    @Test func deepNestingIsRefusedBeforeDecodingAndBracketsInStringsDoNotCount() throws {
+        let deep = Array((String(repeating: #"{"a":"#, count: 5_000) + "1" + String(repeating: "}", count: 5_000)).utf8)
+        #expect(Job.parse(value: deep, key: nil).failure?.code == .tooDeep)
+        let arrays = Array((String(repeating: "[", count: 33) + String(repeating: "]", count: 33)).utf8)
+        #expect(Job.parse(value: arrays, key: nil).failure?.code == .tooDeep)
+        let nested = #"{"a":"#.utf8 + Array(String(repeating: "[", count: 31).utf8) + Array(String(repeating: "]", count: 31).utf8) + Array("}".utf8)
+        #expect(Job.parse(value: nested, key: nil).failure?.code == .missingField, "32 levels are allowed")
+        let brackets = JobJSON().setting("tags", #"{"note":"\#(String(repeating: #"{[\""#, count: 40))"}"#)
+        #expect(try accepted(brackets).tags["note"]?.count == 120)
+    }
+
     @Test func aMinimalJobHasNoOptions() throws {
         let job = try accepted(JobJSON(), key: nil)
         #expect(job.maxAttempts == nil && job.csid == nil && job.pageSize == nil && job.resolution == nil)
