@@ -159,7 +159,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FaxdCoreTests",
-            dependencies: ["FaxdCore"],
+            dependencies: ["FaxdCore", "FaxdTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -28,13 +28,8 @@ import Testing
         await producer.close()
         let worker = try await harness.startWorker()
 
-        let expected = Set(jobs.map { "\($0.tenant)/\($0.id)" })
-        let tally = StatusTally()
-        _ = try await harness.read("fax.status") { record in
-            tally.add(record)
-            return tally.submitted.isSuperset(of: expected)
-        }
-        #expect(tally.submitted.isSuperset(of: expected), "an ordinary job was not faxed")
+        let tally = try await harness.tallyUntilSubmitted(jobs)
+        #expect(tally.submitted.isSuperset(of: Set(jobs.map { "\($0.tenant)/\($0.id)" })), "an ordinary job was not faxed")
         // Every record finished: the group committed the end of every partition.
         let admin = try KafkaAdmin(configuration: .init(bootstrapServers: harness.bootstrap), logger: KafkaFixtures.logger("test.e2e.admin"))
         let ends = try await admin.watermarks(ofTopic: "fax.jobs").mapValues(\.high)
@@ -60,21 +55,6 @@ import Testing
         #expect(try await worker.waitForExit() != 0)
         #expect(worker.standardError.contains("tenants.yaml: tenants.1.max_in_flight: must be at least 1, got 0"), "\(worker.standardError)")
         await harness.stop()
-    }
-}
-
-/// A seeded generator, so a failing fuzzed record can be made again.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

@@ -191,6 +191,18 @@ final class PipelineHarness {
         guard try await process.waitForExit() == 0 else { throw ManagedProcess.ProcessFailure(description: "faxd \(arguments): \(process.standardError)") }
     }
 
+    /// Reads `fax.status` from the beginning until every job of `jobs` has `fax.submitted`, or
+    /// `timeout`. - Returns: what was read, per job.
+    func tallyUntilSubmitted(_ jobs: [(tenant: String, id: String)], timeout: Duration = .seconds(180)) async throws -> StatusTally {
+        let expected = Set(jobs.map { "\($0.tenant)/\($0.id)" })
+        let tally = StatusTally()
+        _ = try await read("fax.status", timeout: timeout) { record in
+            tally.add(record)
+            return tally.submitted.isSuperset(of: expected)
+        }
+        return tally
+    }
+
     /// The status events on `fax.status` once `done` holds for them (read from the beginning).
     func statusEvents(until done: @escaping @Sendable ([StatusEvent]) -> Bool) async throws -> [StatusEvent] {
         let events = Mutex<[StatusEvent]>([])

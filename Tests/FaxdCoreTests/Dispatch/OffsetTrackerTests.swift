@@ -1,4 +1,5 @@
 import FaxdCore
+import FaxdTestSupport
 import Testing
 
 @Suite struct OffsetTrackerTests {

@@ -1,3 +1,4 @@
+import FaxdTestSupport
 import Testing
 
 @Suite struct SplitMix64Tests {
