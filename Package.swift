@@ -164,7 +164,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FaxdKafkaTests",
-            dependencies: ["FaxdKafka", "FaxdTestSupport"],
+            dependencies: ["FaxdCore", "FaxdKafka", "FaxdTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

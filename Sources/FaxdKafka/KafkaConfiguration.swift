@@ -73,6 +73,10 @@ public struct KafkaProducerConfiguration: Sendable {
     public var linger: Duration = .milliseconds(5)
     /// `message.timeout.ms`: a send that is not acknowledged within this fails. Default 5 minutes.
     public var deliveryTimeout: Duration = .seconds(300)
+    /// `partitioner`: how a keyed record's partition is chosen. Default `murmur2_random`, the Java
+    /// client's (librdkafka's own default is CRC32), so a tenant's jobs land on one partition whichever
+    /// client produced them (`Murmur2Partitioner` in FaxdCore).
+    public var partitioner = "murmur2_random"
 
     public init(bootstrapServers: String, properties: [String: String] = [:]) {
         self.client = KafkaClientConfiguration(bootstrapServers: bootstrapServers, properties: properties)
@@ -83,6 +87,7 @@ public struct KafkaProducerConfiguration: Sendable {
             "enable.idempotence": idempotent ? "true" : "false",
             "linger.ms": String(linger.milliseconds),
             "message.timeout.ms": String(deliveryTimeout.milliseconds),
+            "partitioner": partitioner,
         ])
     }
 }

@@ -96,6 +96,7 @@ public final class Worker: Sendable {
              ("kafka.topics.dead_letters", topics.deadLetters), ("kafka.topics.ledger", topics.ledger)],
             partitionedLike: (jobs: ("kafka.topics.jobs", topics.jobs), ledger: ("kafka.topics.ledger", topics.ledger)),
             admin: admin, bootstrapServers: configuration.kafka.bootstrapServers, logger: logger)
+        if let partitions = try? await admin.partitionCount(topic: topics.jobs) { await dispatcher.watchPlacement(partitions: partitions) }
         let server = WorkerHTTPServer(
             listen: listen, metrics: metrics, consumer: consumer, readiness: readiness, ingress: delivery.ingress, logger: logger)
         try consumer.subscribe(topics: [configuration.kafka.topics.jobs], listener: dispatcher)

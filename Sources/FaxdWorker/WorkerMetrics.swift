@@ -11,6 +11,7 @@ public struct WorkerMetrics: Sendable {
     private let providerBreaker: Gauge
     private let tenantBreakers: Gauge
     private let deadLettersTruncated: Counter
+    private let misplacedTenants: Gauge
 
     /// Job outcomes counted by `faxd_jobs_total{outcome}`.
     public static let outcomeNames = ["submitted", "rejected", "dead_lettered", "expired", "malformed", "retried"]
@@ -29,6 +30,9 @@ public struct WorkerMetrics: Sendable {
             descriptor: Self.name("mintfax_breaker_open", "state", "1 while mintfax fails broadly for several tenants and submissions are stopped."))
         tenantBreakers = registry.makeGauge(
             descriptor: Self.name("tenant_breakers_open", "count", "Tenants whose key fails broadly at mintfax, their submissions stopped."))
+        misplacedTenants = registry.makeGauge(
+            descriptor: Self.name(
+                "tenants_misplaced", "count", "Tenants whose jobs arrived on a partition their key does not hash to (a producer with another partitioner)."))
         deadLettersTruncated = registry.makeCounter(
             descriptor: Self.name("dead_letters_truncated", "total", "Dead letters written as a bounded reference because the record was too large."))
         submitLatency = registry.makeDurationHistogram(
@@ -48,6 +52,7 @@ public struct WorkerMetrics: Sendable {
         tenantBreakers.set(Double(tenantsOpen))
     }
     func deadLetterTruncated() { deadLettersTruncated.increment() }
+    func setMisplacedTenants(_ count: Int) { misplacedTenants.set(Double(count)) }
     func submitted(after duration: Duration) { submitLatency.record(duration) }
 
     /// `faxd_consumer_lag{topic,partition}`, refreshed from the consumer before each scrape.

@@ -121,9 +121,10 @@ final class PipelineHarness {
         return config
     }
 
-    /// Produces `lines` (`key<TAB>value`) to the jobs topic with kcat.
+    /// Produces `lines` (`key<TAB>value`) to the jobs topic with kcat, partitioning as producers
+    /// should (murmur2, like faxd's own producers and Kafka's Java client).
     func produce(_ lines: [String], topic: String = "fax.jobs") async throws {
-        let kcat = try ManagedProcess(ManagedProcess.kcat, ["-P", "-b", bootstrap, "-t", topic, "-K", "\t"])
+        let kcat = try ManagedProcess(ManagedProcess.kcat, ["-P", "-b", bootstrap, "-t", topic, "-K", "\t", "-X", "partitioner=murmur2_random"])
         try kcat.send(stdin: Data((lines.joined(separator: "\n") + "\n").utf8))
         guard try await kcat.waitForExit() == 0 else { throw ManagedProcess.ProcessFailure(description: "kcat: \(kcat.standardError)") }
     }

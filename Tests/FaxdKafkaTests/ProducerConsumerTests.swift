@@ -1,3 +1,4 @@
+import FaxdCore
 import FaxdKafka
 import Glibc
 import FaxdTestSupport
@@ -6,6 +7,21 @@ import Testing
 
 @Suite struct ProducerConsumerTests {
     let logger = KafkaFixtures.logger("test.kafka")
+
+    /// faxd's producers partition like Kafka's Java client, so a tenant produced from any language
+    /// that does the same lands on one partition.
+    @Test func keyedRecordsGoWhereKafkasJavaClientPutsThem() async throws {
+        let cluster = try MockKafkaCluster(brokers: 1, logger: logger)
+        let topic = UniqueName.make("murmur2")
+        try cluster.createTopic(topic, partitions: 6)
+        let producer = try KafkaProducer(configuration: .init(bootstrapServers: cluster.bootstrapServers), logger: logger)
+        for index in 0..<100 {
+            let key = Array("tenant-\(index)".utf8)
+            let report = try await producer.send(KafkaOutgoingMessage(topic: topic, key: key, value: []))
+            #expect(report.partition == Murmur2Partitioner.partition(key: key, partitions: 6), "tenant-\(index)")
+        }
+        await producer.close()
+    }
 
     @Test func recordsRoundTripWithKeysHeadersAndStablePartitioning() async throws {
         let cluster = try MockKafkaCluster(brokers: 1, logger: logger)

@@ -55,6 +55,8 @@ actor Dispatcher: KafkaRebalanceListener {
     private var wasProviderBreakerOpen = false
     /// When shutdown began, the instant by which whatever still runs is cancelled.
     private var abandonAt: ContinuousClock.Instant?
+    /// Where tenants' records belong, once the jobs topic's partition count is known.
+    private var placement: TenantPlacement?
     private let clock = ContinuousClock()
 
     init(_ dependencies: Dependencies) {
@@ -159,6 +161,11 @@ actor Dispatcher: KafkaRebalanceListener {
         }
     }
 
+    /// Starts noticing tenants whose records are not on their murmur2 partition of `partitions`.
+    func watchPlacement(partitions: Int) {
+        placement = TenantPlacement(partitions: partitions)
+    }
+
     /// Shutdown has begun: whatever still runs at `deadline` — an attempt waiting for mintfax, a
     /// lookup between tries, an event Kafka has not taken — is cancelled then, its offset not
     /// committed (the next owner redoes it under the same key).
@@ -182,6 +189,12 @@ actor Dispatcher: KafkaRebalanceListener {
             machine.readWithoutRun(partition: record.partition, offset: record.offset)
             toReject.append((record, rejection))
         case .success(let job):
+            if placement?.observe(tenant: job.tenantID, key: record.key, partition: record.partition) == true {
+                dependencies.metrics.setMisplacedTenants(placement?.misplaced.count ?? 0)
+                dependencies.logger.warning(
+                    "A tenant's jobs arrive on a partition its key does not hash to: its producer does not partition like Kafka's Java client (murmur2; librdkafka clients: partitioner=murmur2_random), so its jobs may be split across partitions",
+                    metadata: ["tenant.id": "\(job.tenantID)", "kafka.partition": "\(record.partition)"])
+            }
             machine.setLimits(limits(for: job.tenantID), tenant: job.tenantID)
             perform(
                 machine.read(
@@ -236,7 +249,7 @@ actor Dispatcher: KafkaRebalanceListener {
 
     /// Parks one job of a tenant with an open circuit; runs outside the actor.
     private nonisolated func executeParking(_ run: Run, error: ErrorInfo) async {
-        let published = await JobRun(run: run, dependencies: dependencies, dispatcher: self).parkForCircuit(error)
+        let published = await JobRun(run: run, dependencies: dependencies, dispatcher: self).parkWithoutRequest(error)
         await parked(run, published: published)
     }
 

@@ -5,10 +5,11 @@ import FaxdMintfax
 import Foundation
 import Logging
 
-/// One job from credentials to published outcome (DESIGN §6 steps 3–5): ask the job ledger whether it
-/// may be sent, fetch the document, record the attempt, submit under the job's idempotency key, retry
-/// transient failures within the budget, and publish what happened together with the ledger's new
-/// entry.
+/// One attempt of a job, from credentials to published outcome (DESIGN §6 steps 3–5): on the first,
+/// ask the job ledger whether it may be sent; fetch the document, record the attempt, submit under the
+/// job's idempotency key, and publish what happened together with the ledger's new entry. A transient
+/// failure within the budget ends the attempt with `.retry`: the dispatcher runs the job again when
+/// the retry is due, from the `Submission` returned.
 ///
 /// Exactly one fax per job rests on the ledger (`JobLedger.decide`): a job with a fax is never sent
 /// again, whatever its record's age; one whose earlier request may have reached mintfax is sent again
@@ -48,7 +49,7 @@ struct JobRun: Sendable {
         guard let tenant = dependencies.tenants.tenant(job.tenantID) else {
             let error = ErrorInfo(code: "unknown_tenant", message: "No credentials are configured for this tenant.", retryable: false, httpStatus: nil)
             logger.warning("Parking a job of an unknown tenant")
-            return (.finished(published: await parkForCircuit(error)), nil)
+            return (.finished(published: await parkWithoutRequest(error)), nil)
         }
         let submission: Submission
         if let carried = pending.submission {
@@ -330,7 +331,7 @@ struct JobRun: Sendable {
     /// Parks the job without a request (its tenant's circuit is open, or the tenant is unknown). A
     /// run that began — a retry — ends its hold on the ledger, its attempt written as not sent when no
     /// request can have created a fax.
-    func parkForCircuit(_ error: ErrorInfo) async -> Bool {
+    func parkWithoutRequest(_ error: ErrorInfo) async -> Bool {
         guard let submission = pending.submission else { return await park(error, attempts: 0) }
         let published = await park(
             error, attempts: submission.attempt, ending: submission.ambiguous || !submission.recorded ? nil : submission.entry)
