@@ -161,9 +161,6 @@ public struct DispatchStateMachine<Job: Sendable>: Sendable {
         scheduler.configuration.tenantLimits[tenant] = limits
     }
 
-    /// The tenant's configured limits, or the defaults.
-    public func limits(tenant: String) -> TenantLimits { scheduler.configuration.limits(for: tenant) }
-
     // MARK: Partitions
 
     public mutating func assigned(_ assigned: [Int32]) {
@@ -333,9 +330,12 @@ public struct DispatchStateMachine<Job: Sendable>: Sendable {
     public mutating func mintfaxAnswered(tenant: String, now: Instant) {
         failingTenants.removeAll()
         provider.succeeded(at: now)
-        if var breaker = tenantBreakers.removeValue(forKey: tenant), breaker.isOpen {
+        // The breaker stays (closed): its open time still counts for the budgets of the runs it held.
+        if var breaker = tenantBreakers[tenant] {
+            let wasOpen = breaker.isOpen
             breaker.succeeded(at: now)
-            scheduler.resume(tenant: tenant)
+            tenantBreakers[tenant] = breaker
+            if wasOpen { scheduler.resume(tenant: tenant) }
         }
     }
 

@@ -133,6 +133,21 @@ import Testing
         #expect(machine.retryVerdict(run, notBefore: nil, now: Self.t0 + .seconds(132), random: &random) == .spent)
     }
 
+    @Test func timeWithTheTenantsBreakerOpenDoesNotSpendItsJobsBudgets() throws {
+        var random = SystemRandomNumberGenerator()
+        var machine = Self.machine()
+        Self.read(&machine, "a1", tenant: "a", offset: 0)
+        let run = try #require(Self.started(&machine).runs.first)
+        for _ in 1...5 { machine.mintfaxFailed(tenant: "a", now: Self.t0 + .seconds(1)) }
+        #expect(machine.tenantsWithOpenBreakers == ["a"])
+        machine.mintfaxAnswered(tenant: "a", now: Self.t0 + .seconds(101))
+        #expect(machine.tenantsWithOpenBreakers.isEmpty)
+        guard case .retry = machine.retryVerdict(run, notBefore: nil, now: Self.t0 + .seconds(110), random: &random) else {
+            Issue.record("100 of the 110 s since the first attempt were with the tenant's breaker open: the budget is not spent")
+            return
+        }
+    }
+
     // MARK: Breakers
 
     @Test func broadFailuresOfTwoTenantsStopEveryStartUntilAProbeSucceeds() throws {
