@@ -159,7 +159,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FaxdCoreTests",
-            dependencies: ["FaxdCore", "FaxdTestSupport"],
+            dependencies: ["FaxdCore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

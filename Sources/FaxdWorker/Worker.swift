@@ -91,12 +91,12 @@ public final class Worker: Sendable {
             throw ConfigurationError(source: "configuration", path: "metrics.listen", reason: "must be host:port")
         }
         let topics = configuration.kafka.topics
-        try await ConfiguredTopics.requireExisting(
+        let partitionCounts = try await ConfiguredTopics.requireExisting(
             [("kafka.topics.jobs", topics.jobs), ("kafka.topics.status", topics.status), ("kafka.topics.usage", topics.usage),
              ("kafka.topics.dead_letters", topics.deadLetters), ("kafka.topics.ledger", topics.ledger)],
             partitionedLike: (jobs: ("kafka.topics.jobs", topics.jobs), ledger: ("kafka.topics.ledger", topics.ledger)),
             admin: admin, bootstrapServers: configuration.kafka.bootstrapServers, logger: logger)
-        if let partitions = try? await admin.partitionCount(topic: topics.jobs) { await dispatcher.watchPlacement(partitions: partitions) }
+        if let partitions = partitionCounts[topics.jobs] { await dispatcher.watchPlacement(partitions: partitions) }
         let server = WorkerHTTPServer(
             listen: listen, metrics: metrics, consumer: consumer, readiness: readiness, ingress: delivery.ingress, logger: logger)
         try consumer.subscribe(topics: [configuration.kafka.topics.jobs], listener: dispatcher)

@@ -90,13 +90,13 @@ struct ReplayCommand: AsyncParsableCommand {
         let watermarks = try await admin.watermarks(ofTopic: topic)
         let members = try await admin.memberCount(group: group)
         if let members, members > 0, !dryRun { throw Self.liveGroup(group, members: members) }
-        let partitions = watermarks.keys.sorted { $0.partition < $1.partition }
-        let committed = try await admin.committedOffsets(group: group, partitions: partitions)
+        let committed = try await admin.committedOffsets(group: group, partitions: Array(watermarks.keys))
         let starts = try await startOffsets(watermarks, admin: admin, logger: logger)
-        let plan = partitions.map { partition in
+        let plan = watermarks.sorted { $0.key.partition < $1.key.partition }.map { partition, marks in
+            // A partition the search left out reads again from its first record: more, never less.
             ReplayPlan(
-                partition: partition.partition, committed: (committed[partition] ?? nil) ?? watermarks[partition]!.low,
-                start: starts[partition]!, end: watermarks[partition]!.high)
+                partition: partition.partition, committed: (committed[partition] ?? nil) ?? marks.low, start: starts[partition] ?? marks.low,
+                end: marks.high)
         }
         ReplayPlan.printTable(plan)
         let again = plan.reduce(0) { $0 + $1.readAgain }

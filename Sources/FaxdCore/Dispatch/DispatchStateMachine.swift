@@ -400,14 +400,10 @@ public struct DispatchStateMachine<Job: Sendable>: Sendable {
 
     private mutating func takeIn(_ run: Run, now: Instant) {
         wait(run)
-        if let circuit = circuits[run.tenant], circuit.until > now {
-            toPark.append((run, circuit.error))
-        } else {
-            scheduler.enqueue(run, tenant: run.tenant)
-        }
+        requeue(run, now: now)
     }
 
-    /// A delayed run is due: it queues again, or is parked if its tenant's circuit opened meanwhile.
+    /// Queues a waiting run to start, or to be parked while its tenant's circuit is open.
     private mutating func requeue(_ run: Run, now: Instant) {
         if let circuit = circuits[run.tenant], circuit.until > now {
             toPark.append((run, circuit.error))

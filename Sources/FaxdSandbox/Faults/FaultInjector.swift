@@ -1,3 +1,4 @@
+import FaxdCore
 import Foundation
 
 /// Decides which faults hit which request, from a ``FaultConfiguration`` and a seeded generator.

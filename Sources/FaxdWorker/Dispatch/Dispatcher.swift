@@ -113,7 +113,6 @@ actor Dispatcher: KafkaRebalanceListener {
                     }
                 }
                 dependencies.metrics.setInFlight(machine.attemptsInFlight)
-                reportBreakers()
                 guard actions.isEmpty else { continue }
                 if let wake, nextWake.map({ wake < $0 }) ?? true {
                     nextWake = wake
@@ -300,7 +299,7 @@ actor Dispatcher: KafkaRebalanceListener {
         poke()
     }
 
-    /// Logs and counts the breaker of all mintfax opening and closing.
+    /// Logs and counts the breakers opening and closing; they change only on mintfax's feedback.
     private func reportBreakers() {
         let open = machine.isProviderBreakerOpen
         dependencies.metrics.setBreakers(providerOpen: open, tenantsOpen: machine.tenantsWithOpenBreakers.count)

@@ -1,5 +1,4 @@
 import FaxdCore
-import FaxdTestSupport
 import Testing
 
 @Suite struct OffsetTrackerTests {
@@ -104,7 +103,7 @@ import Testing
     }
 
     @Test func interleavedStartsAndFinishesMatchABruteForceModel() {
-        var random = SplitMix64(seed: 99)
+        var random = SeededRandomNumberGenerator(seed: 99)
         var tracker = OffsetTracker()
         var started: [Int64] = []
         var finished: Set<Int64> = []

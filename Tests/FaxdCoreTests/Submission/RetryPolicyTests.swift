@@ -1,5 +1,4 @@
 import FaxdCore
-import FaxdTestSupport
 import Testing
 
 @Suite struct RetryPolicyTests {
@@ -22,7 +21,7 @@ import Testing
     }
 
     @Test func delaysAreFullJitterBelowTheCap() throws {
-        var random = SplitMix64(seed: 42)
+        var random = SeededRandomNumberGenerator(seed: 42)
         for attempt in 1...12 {
             let cap = policy.cap(afterAttempt: attempt)
             var samples: [Duration] = []
@@ -41,7 +40,7 @@ import Testing
 
     @Test func theSameSeedGivesTheSameDelays() {
         func delays(seed: UInt64) -> [Duration?] {
-            var random = SplitMix64(seed: seed)
+            var random = SeededRandomNumberGenerator(seed: seed)
             return (1...20).map {
                 policy.delay(afterAttempt: $0, elapsed: .seconds($0), notBefore: nil, random: &random)
             }
@@ -51,7 +50,7 @@ import Testing
     }
 
     @Test func retryAfterIsAFloor() throws {
-        var random = SplitMix64(seed: 1)
+        var random = SeededRandomNumberGenerator(seed: 1)
         for attempt in 1...8 {
             let delay = try #require(
                 policy.delay(afterAttempt: attempt, elapsed: .seconds(10), notBefore: .seconds(34), random: &random)
@@ -65,7 +64,7 @@ import Testing
     }
 
     @Test func theBudgetEndsTheRetries() {
-        var random = SplitMix64(seed: 3)
+        var random = SeededRandomNumberGenerator(seed: 3)
         #expect(policy.delay(afterAttempt: 3, elapsed: .seconds(601), notBefore: nil, random: &random) == nil)
         #expect(policy.delay(afterAttempt: 1, elapsed: .seconds(590), notBefore: .seconds(11), random: &random) == nil)
         #expect(policy.delay(afterAttempt: 1, elapsed: .zero, notBefore: .seconds(601), random: &random) == nil)
@@ -76,7 +75,7 @@ import Testing
     }
 
     @Test func aDelayThatEndsExactlyAtTheBudgetIsAllowed() {
-        var random = SplitMix64(seed: 3)
+        var random = SeededRandomNumberGenerator(seed: 3)
         let tight = RetryPolicy(initialDelay: .seconds(1), multiplier: 1, maxDelay: .seconds(1), budget: .seconds(5))
         #expect(
             tight.delay(afterAttempt: 1, elapsed: .seconds(3), notBefore: .seconds(2), random: &random) == .seconds(2)
@@ -84,7 +83,7 @@ import Testing
     }
 
     @Test func aSimulatedJobRetriesUntilTheBudgetIsSpentAndNoLonger() {
-        var random = SplitMix64(seed: 2026)
+        var random = SeededRandomNumberGenerator(seed: 2026)
         var elapsed = Duration.zero
         var attempt = 1
         while let delay = policy.delay(afterAttempt: attempt, elapsed: elapsed, notBefore: nil, random: &random) {

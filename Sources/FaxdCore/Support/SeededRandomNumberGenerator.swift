@@ -1,5 +1,5 @@
-/// A deterministic random number generator (SplitMix64): the same seed gives the same sequence,
-/// so fault-injection runs can be reproduced.
+/// A deterministic random number generator (Steele, Lea and Flood's SplitMix64): the same seed gives
+/// the same sequence, so the sandbox's fault-injection runs and seeded tests can be reproduced.
 ///
 /// Not for secrets or identifiers: those use the system's generator.
 public struct SeededRandomNumberGenerator: RandomNumberGenerator, Sendable {
