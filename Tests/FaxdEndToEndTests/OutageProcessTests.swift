@@ -41,7 +41,7 @@ import Testing
         let harness = try await PipelineHarness()
         let jobs = (0..<300).map { (tenant: "t\($0 % 5 + 1)", id: "broker-down-\($0)") }
         try await harness.produce(jobs.prefix(150).map { PipelineHarness.job(tenant: $0.tenant, id: $0.id) })
-        let port = closedLocalPort()
+        let port = freeLocalPort()
         let worker = try await harness.startWorker(environment: ["FAXD_METRICS_LISTEN": "127.0.0.1:\(port)"])
         _ = try await harness.statusEvents { events in events.filter { $0.type == .submitted }.count >= 50 }
         try await Eventually.wait(for: "the worker to be ready") { try await Self.readyz(port) == 200 }

@@ -20,7 +20,7 @@ import Testing
             _ = try await producer.send(record)
         }
         await producer.close()
-        let port = closedLocalPort()
+        let port = freeLocalPort()
         let worker = try await harness.startWorker(environment: ["FAXD_METRICS_LISTEN": "127.0.0.1:\(port)"])
 
         let jobs = [(tenant: "t1", id: "placed"), (tenant: "t2", id: "home"), (tenant: "t2", id: "away")]

@@ -129,6 +129,10 @@ import Testing
                 try Self.verify(first, secret: Self.acmeSecret, now: firstSeenAt)
                 try Self.verify(second, secret: Self.acmeSecret, now: clock.now)
 
+                // The sandbox records an attempt once the receiver's answer is back, after the receiver saw it.
+                try await Eventually.wait(for: "both attempts recorded", interval: .milliseconds(10)) {
+                    try await sandbox.introspect("webhook-deliveries").count == 2
+                }
                 let attempts = try await sandbox.introspect("webhook-deliveries")
                 #expect(attempts.map { $0["attempt"] as? Int } == [1, 2])
                 #expect(attempts.map { $0["outcome"] as? String } == ["failed", "succeeded"])
