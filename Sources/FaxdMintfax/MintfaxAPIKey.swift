@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// A mintfax API key. Its text is reachable only through `bearerValue`; printing, logging or
@@ -26,6 +27,12 @@ public struct MintfaxAPIKey: Sendable, Hashable, CustomStringConvertible, Custom
 
     /// `Bearer <key>`, for the `Authorization` header only.
     public var bearerValue: String { "Bearer \(secret)" }
+
+    /// `key-` and 12 hex digits of the key's SHA-256: names the key in budgets, metrics and logs
+    /// (two tenants with one key have one fingerprint) without revealing it.
+    public var fingerprint: String {
+        "key-" + SHA256.hash(data: Data(secret.utf8)).prefix(6).map { String(format: "%02x", $0) }.joined()
+    }
 
     /// `mfx_test_…wxyz`: safe for logs.
     public var description: String { "\(kind.rawValue)…\(secret.suffix(4))" }

@@ -113,6 +113,7 @@ public final class Worker: Sendable {
                     background.addTask { await reconciler.run() }
                     background.addTask { await balanceWatch.run() }
                     background.addTask { await self.watchKafka() }
+                    background.addTask { await self.watchTenantsDirectory() }
                 }
             }
             group.addTask { [dispatcher] in try await dispatcher.run() }
@@ -150,6 +151,17 @@ public final class Worker: Sendable {
                 }
             }
             try? await Task.sleep(for: .seconds(5))
+        }
+    }
+
+    /// Every `tenants.watch_interval_seconds`, reads the tenants directory again when a file in it
+    /// changed (new tenants' jobs go out with their keys, removed tenants' new jobs are parked) and
+    /// reports the tenants listed (`faxd_tenants_listed_count`, after a SIGHUP too).
+    private func watchTenantsDirectory() async {
+        while !Task.isCancelled {
+            tenants.refreshDirectory()
+            metrics.setListedTenants(tenants.listedTenantIDs.count)
+            try? await Task.sleep(for: .seconds(configuration.tenants.watchIntervalSeconds))
         }
     }
 

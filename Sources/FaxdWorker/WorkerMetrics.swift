@@ -9,7 +9,8 @@ public struct WorkerMetrics: Sendable {
     private let inFlight: Gauge
     private let submitLatency: DurationHistogram
     private let providerBreaker: Gauge
-    private let tenantBreakers: Gauge
+    private let keyBreakers: Gauge
+    private let listedTenants: Gauge
     private let deadLettersTruncated: Counter
     private let misplacedTenants: Gauge
 
@@ -28,8 +29,10 @@ public struct WorkerMetrics: Sendable {
         inFlight = registry.makeGauge(descriptor: Self.name("jobs_in_flight", "count", "Jobs holding a scheduler slot."))
         providerBreaker = registry.makeGauge(
             descriptor: Self.name("mintfax_breaker_open", "state", "1 while mintfax fails broadly for several tenants and submissions are stopped."))
-        tenantBreakers = registry.makeGauge(
-            descriptor: Self.name("tenant_breakers_open", "count", "Tenants whose key fails broadly at mintfax, their submissions stopped."))
+        keyBreakers = registry.makeGauge(
+            descriptor: Self.name("key_breakers_open", "count", "mintfax keys that fail broadly, the submissions of their tenants stopped."))
+        listedTenants = registry.makeGauge(
+            descriptor: Self.name("tenants_listed", "count", "Tenants listed in the tenants file and directory, as last read."))
         misplacedTenants = registry.makeGauge(
             descriptor: Self.name(
                 "tenants_misplaced", "count", "Tenants whose jobs arrived on a partition their key does not hash to (a producer with another partitioner)."))
@@ -47,12 +50,13 @@ public struct WorkerMetrics: Sendable {
     func count(_ outcome: String) { outcomes[outcome]?.increment() }
     func deadLettered() { deadLetters.increment() }
     func setInFlight(_ value: Int) { inFlight.set(Double(value)) }
-    func setBreakers(providerOpen: Bool, tenantsOpen: Int) {
+    func setBreakers(providerOpen: Bool, keysOpen: Int) {
         providerBreaker.set(Double(providerOpen ? 1 : 0))
-        tenantBreakers.set(Double(tenantsOpen))
+        keyBreakers.set(Double(keysOpen))
     }
     func deadLetterTruncated() { deadLettersTruncated.increment() }
     func setMisplacedTenants(_ count: Int) { misplacedTenants.set(Double(count)) }
+    func setListedTenants(_ count: Int) { listedTenants.set(Double(count)) }
     func submitted(after duration: Duration) { submitLatency.record(duration) }
 
     /// `faxd_consumer_lag{topic,partition}`, refreshed from the consumer before each scrape.

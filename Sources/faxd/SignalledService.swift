@@ -5,18 +5,20 @@ import UnixSignals
 
 /// How `faxd worker` and `faxd webhooks` load their configuration and live with signals.
 enum SignalledService {
-    /// Loads the configuration file and the tenants file it names (relative to it); any problem —
+    /// Loads the configuration file and the tenants file and directory it names (relative to it); any problem —
     /// a bad key, a secret that cannot be read — becomes one line.
     static func load(_ configFile: String) throws -> (configuration: WorkerConfiguration, tenants: TenantDirectory) {
         let environment = ProcessInfo.processInfo.environment
         do {
             let configuration = try WorkerConfiguration.load(path: configFile, environment: environment)
-            var path = configuration.tenants.path
-            if !path.hasPrefix("/") {
+            func relative(_ path: String) -> String {
+                if path.hasPrefix("/") { return path }
                 let directory = (configFile as NSString).deletingLastPathComponent
-                path = (directory.isEmpty ? "." : directory) + "/" + path
+                return (directory.isEmpty ? "." : directory) + "/" + path
             }
-            let tenants = try TenantDirectory(path: path, environment: environment, mintfaxEnvironment: configuration.mintfax.environment)
+            let tenants = try TenantDirectory(
+                path: relative(configuration.tenants.path), directory: configuration.tenants.directory.map(relative), environment: environment,
+                mintfaxEnvironment: configuration.mintfax.environment, logger: Logger(label: "faxd.tenants"))
             return (configuration, tenants)
         } catch {
             throw CommandFailure("\(error)")

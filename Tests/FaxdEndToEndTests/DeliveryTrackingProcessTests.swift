@@ -66,9 +66,10 @@ import Testing
 
     @Test func everyMagicNumberGivesItsStatusSequenceAndOneUsageFactAndTheReconcilerFillsInWhileWebhooksAreDown() async throws {
         let harness = try await PipelineHarness(partitions: 3, sandboxTimeScale: 0.2)
-        let port = closedLocalPort()
+        let port = freeLocalPort()
+        // t2's balance rejection opens its key's circuit: a key of its own, so the others' jobs go on.
         try await harness.startWorker(
-            tenantExtras: ["t4": "balance_threshold_cents: 200000000"],
+            otherKey: ["t2"], tenantExtras: ["t4": "balance_threshold_cents: 200000000"],
             extraConfiguration: """
                 webhooks:
                   enabled: false

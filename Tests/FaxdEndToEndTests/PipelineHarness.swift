@@ -10,6 +10,8 @@ import Synchronization
 /// also when a test fails early; `stop()` ends them gracefully and removes the files.
 final class PipelineHarness {
     static let apiKey = "mfx_test_e2e000000000000000000001"
+    /// The key of a second sandbox workspace, for tenants whose circuit must not be the others'.
+    static let otherKey = "mfx_test_e2e000000000000000000002"
     /// A well-formed key the sandbox does not know: mintfax answers 401.
     static let revokedKey = "mfx_test_revoked00000000000000001"
     /// The sandbox environment's webhook signing secret (every tenant's, here).
@@ -47,6 +49,13 @@ final class PipelineHarness {
                 webhook_secret: \(Self.webhookSecret)
                 zero_footprint: \(zeroFootprint)
                 zero_footprint_grace_seconds: \(zeroFootprintGraceSeconds)
+              - name: e2e-other
+                api_key: \(Self.otherKey)
+                balance_cents: 100000000
+                rate_limit_per_minute: 1000000
+                webhook_secret: \(Self.webhookSecret)
+                zero_footprint: \(zeroFootprint)
+                zero_footprint_grace_seconds: \(zeroFootprintGraceSeconds)
             \(sandboxFaults)
             """.write(to: sandboxConfig, atomically: true, encoding: .utf8)
         sandbox = try ManagedProcess(ManagedProcess.faxdExecutable, ["sandbox", "--config", sandboxConfig.path])
@@ -54,17 +63,18 @@ final class PipelineHarness {
     }
 
     /// Writes the worker's configuration (tenants `t1`…`t<tenants>` share the sandbox key and webhook
-    /// secret; `revoked` tenants hold a key the sandbox refuses; `tenantExtras` adds YAML lines to a
+    /// secret; `otherKey` tenants send with a second workspace's key instead, so a circuit opened for
+    /// them is not the others'; `revoked` tenants hold a key the sandbox refuses; `tenantExtras` adds YAML lines to a
     /// tenant) and starts it. `extraConfiguration` is appended to `faxd.yaml` (whole sections);
     /// `environment` adds variables (`FAXD_…` overrides).
     @discardableResult
     func startWorker(
-        tenants: Int = 5, revoked: [String] = [], requestTimeoutMS: Int = 5000, maxInFlight: Int = 32,
+        tenants: Int = 5, otherKey: [String] = [], revoked: [String] = [], requestTimeoutMS: Int = 5000, maxInFlight: Int = 32,
         tenantExtras: [String: String] = [:], extraConfiguration: String = "", environment: [String: String] = [:]
     ) async throws -> ManagedProcess {
         let config = try writeConfiguration(
-            tenants: tenants, revoked: revoked, requestTimeoutMS: requestTimeoutMS, maxInFlight: maxInFlight, tenantExtras: tenantExtras,
-            extraConfiguration: extraConfiguration)
+            tenants: tenants, otherKey: otherKey, revoked: revoked, requestTimeoutMS: requestTimeoutMS, maxInFlight: maxInFlight,
+            tenantExtras: tenantExtras, extraConfiguration: extraConfiguration)
         let worker = try ManagedProcess(
             ManagedProcess.faxdExecutable, ["worker", "--config", config.path], environment: processEnvironment.merging(environment) { _, new in new })
         workers.append(worker)
@@ -82,17 +92,18 @@ final class PipelineHarness {
     }
 
     private var processEnvironment: [String: String] {
-        ["E2E_MINTFAX_KEY": Self.apiKey, "E2E_REVOKED_KEY": Self.revokedKey, "E2E_WEBHOOK_SECRET": Self.webhookSecret, "FAXD_LOG_LEVEL": "error"]
+        ["E2E_MINTFAX_KEY": Self.apiKey, "E2E_OTHER_KEY": Self.otherKey, "E2E_REVOKED_KEY": Self.revokedKey, "E2E_WEBHOOK_SECRET": Self.webhookSecret, "FAXD_LOG_LEVEL": "error"]
     }
 
     private func writeConfiguration(
-        tenants: Int, revoked: [String], requestTimeoutMS: Int, maxInFlight: Int, tenantExtras: [String: String], extraConfiguration: String
+        tenants: Int, otherKey: [String], revoked: [String], requestTimeoutMS: Int, maxInFlight: Int, tenantExtras: [String: String],
+        extraConfiguration: String
     ) throws -> URL {
         func tenant(_ id: String, key: String) -> String {
             "  - id: \(id)\n    api_key: { env: \(key) }\n    webhook_secret: { env: E2E_WEBHOOK_SECRET }\n"
                 + (tenantExtras[id].map { "    \($0)\n" } ?? "")
         }
-        let tenantsYAML = "tenants:\n" + (1...tenants).map { tenant("t\($0)", key: "E2E_MINTFAX_KEY") }.joined()
+        let tenantsYAML = "tenants:\n" + (1...tenants).map { tenant("t\($0)", key: otherKey.contains("t\($0)") ? "E2E_OTHER_KEY" : "E2E_MINTFAX_KEY") }.joined()
             + revoked.map { tenant($0, key: "E2E_REVOKED_KEY") }.joined()
         try tenantsYAML.write(to: directory.appendingPathComponent("tenants.yaml"), atomically: true, encoding: .utf8)
         let config = directory.appendingPathComponent("faxd.yaml")

@@ -38,7 +38,7 @@ import Testing
                     .init(id: "globex", apiKey: .environment("KEY"), webhookSecret: SecretReferences([.environment("GLOBEX")])),
                     .init(id: "nosecret", apiKey: .environment("KEY")),
                 ],
-                sharedWorkspace: .init(apiKey: .environment("KEY"), webhookSecret: SecretReferences([.environment("SHARED")]))),
+                sharedWorkspace: .init(apiKey: .environment("KEY"), webhookSecret: SecretReferences([.environment("SHARED")]), members: ["small-*"])),
             environment: [
                 "KEY": "mfx_test_webhooks00000000000000001", "ACME_OLD": acmeOld.encoded, "ACME_NEW": acmeNew.encoded,
                 "GLOBEX": globex.encoded, "SHARED": shared.encoded,
@@ -219,8 +219,10 @@ import Testing
         try await Self.withIngress { (ingress: Ingress) async throws in
             // Properly signed for globex, but about an acme job: acknowledged, nothing published.
             #expect(try await ingress.deliver(Self.event(tenant: "acme"), to: "/webhooks/mintfax/globex", id: "evt_cross", signedWith: [Self.globex]) == 200)
-            // An unlisted tenant's job on the shared route, signed with the shared secret, is published.
+            // An unlisted member's job on the shared route, signed with the shared secret, is published;
+            // a tenant the shared workspace does not name is not.
             #expect(try await ingress.deliver(Self.event(tenant: "small-co", job: "s-1"), to: "/webhooks/mintfax", id: "evt_shared", signedWith: [Self.shared]) == 200)
+            #expect(try await ingress.deliver(Self.event(tenant: "stranger", job: "x-1"), to: "/webhooks/mintfax", id: "evt_stranger", signedWith: [Self.shared]) == 200)
             // Not a fax faxd sent (no faxd tags): acknowledged, nothing published.
             let foreign = Array(String(decoding: Self.event(), as: UTF8.self).replacingOccurrences(of: "faxd_tenant", with: "team").utf8)
             #expect(try await ingress.deliver(foreign, id: "evt_foreign") == 200)

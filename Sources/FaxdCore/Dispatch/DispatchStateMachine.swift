@@ -14,13 +14,13 @@
 ///   back to waiting until its delay has passed, then queues behind its tenant's jobs and starts through
 ///   the scheduler, taking a rate-limit token like any start. Its retry budget counts the time since its
 ///   first attempt less the time mintfax's breakers were open meanwhile.
-/// - **Breakers.** Broad failures (`mintfaxFailed`: 5xx, time-outs, no connection) of one tenant's key
-///   open that tenant's breaker; such failures in a row across two or more tenants open the breaker of
+/// - **Breakers.** Broad failures (`mintfaxFailed`: 5xx, time-outs, no connection) of one key open
+///   that key's breaker, for all its tenants; such failures in a row across two or more keys open the breaker of
 ///   all mintfax. While a breaker is open nothing it covers starts: jobs wait, read-ahead fills, their
 ///   partitions pause, offsets hold. When its time is up one job goes as the probe; any answer from
 ///   mintfax (`mintfaxAnswered`) closes the breaker, a failure opens it for longer.
-/// - **Tenant circuits.** A tenant whose credentials or balance failed (`openCircuit`) has its waiting
-///   jobs, and those read until the circuit's end, parked (`.park`) without a request, at most
+/// - **Key circuits.** A key whose credentials or balance failed (`openCircuit`) has the waiting jobs
+///   of all its tenants, and those read until the circuit's end, parked (`.park`) without a request, at most
 ///   `maxInFlight` at a time, within the read-ahead.
 /// - **Offsets.** A record's offset is committable once it and every record before it on its partition
 ///   finished (`.commit`).
@@ -117,11 +117,13 @@ public struct DispatchStateMachine<Job: Sendable>: Sendable {
     private var delayed: [(due: Instant, run: Run)] = []
     private var toPark = FIFOQueue<(run: Run, error: ErrorInfo)>()
     private var parking = 0
+    /// Circuits, breakers and failures are kept by budget (`TenantSchedulerConfiguration.budget(of:)`):
+    /// what a key's failure stops, it stops for every tenant of the key.
     private var circuits: [String: (until: Instant, error: ErrorInfo)] = [:]
     private var provider: CircuitBreaker
-    private var tenantBreakers: [String: CircuitBreaker] = [:]
-    /// Tenants whose keys failed broadly since mintfax last answered.
-    private var failingTenants: Set<String> = []
+    private var keyBreakers: [String: CircuitBreaker] = [:]
+    /// Keys that failed broadly since mintfax last answered.
+    private var failingKeys: Set<String> = []
     /// Waiting jobs: queued, delayed and to be parked.
     private var waiting = 0
     private var waitingBytes = 0
@@ -144,8 +146,8 @@ public struct DispatchStateMachine<Job: Sendable>: Sendable {
     /// Whether the breaker of all mintfax is open (or probing).
     public var isProviderBreakerOpen: Bool { provider.isOpen }
 
-    /// Tenants whose own breaker is open (or probing).
-    public var tenantsWithOpenBreakers: [String] { tenantBreakers.filter(\.value.isOpen).keys.sorted() }
+    /// Keys (fingerprints, or tenant ids for tenants budgeted alone) whose own breaker is open (or probing).
+    public var keysWithOpenBreakers: [String] { keyBreakers.filter(\.value.isOpen).keys.sorted() }
 
     /// Attempts and parkings of `partition` under way.
     public func running(partition: Int32) -> Int { partitions[partition]?.running ?? 0 }
@@ -159,6 +161,23 @@ public struct DispatchStateMachine<Job: Sendable>: Sendable {
     public mutating func setLimits(_ limits: TenantLimits?, tenant: String) {
         guard scheduler.configuration.tenantLimits[tenant] != limits else { return }
         scheduler.configuration.tenantLimits[tenant] = limits
+    }
+
+    /// Puts `tenant` in the budget, feedback and circuit of the key with fingerprint `key`; nil: the
+    /// tenant is budgeted alone.
+    public mutating func setKey(_ key: String?, tenant: String) {
+        guard scheduler.configuration.tenantKeys[tenant] != key else { return }
+        scheduler.configuration.tenantKeys[tenant] = key
+    }
+
+    /// This worker's shares of the keys' rates, after an assignment or a tenants change.
+    public mutating func setKeyBudgets(_ budgets: [String: KeyBudget]) {
+        guard scheduler.configuration.keyBudgets != budgets else { return }
+        scheduler.configuration.keyBudgets = budgets
+    }
+
+    private func budget(of tenant: String) -> String {
+        scheduler.configuration.budget(of: tenant)
     }
 
     // MARK: Partitions
@@ -232,7 +251,7 @@ public struct DispatchStateMachine<Job: Sendable>: Sendable {
             requeue(last.run, now: now)
         }
         if let due = delayed.last?.due { wakeAt(due) }
-        for (tenant, circuit) in circuits where circuit.until <= now { circuits[tenant] = nil }
+        for (key, circuit) in circuits where circuit.until <= now { circuits[key] = nil }
         while true {
             actions += takeInHeld(now: now)
             var started = false
@@ -277,10 +296,11 @@ public struct DispatchStateMachine<Job: Sendable>: Sendable {
         }
         run.probes = (providerProbe, false)
         if providerProbe { provider.probeStarted(at: now) }
-        if var breaker = tenantBreakers[run.tenant], breaker.admission(at: now) == .probe {
+        let key = budget(of: run.tenant)
+        if var breaker = keyBreakers[key], breaker.admission(at: now) == .probe {
             breaker.probeStarted(at: now)
-            tenantBreakers[run.tenant] = breaker
-            // Nothing else of the tenant starts until the probe's answer.
+            keyBreakers[key] = breaker
+            // Nothing else with the key starts until the probe's answer.
             scheduler.pause(tenant: run.tenant, until: now + .seconds(86_400 * 365))
             run.probes.tenant = true
         }
@@ -328,40 +348,43 @@ public struct DispatchStateMachine<Job: Sendable>: Sendable {
 
     /// mintfax answered a request with `tenant`'s key (any HTTP answer that is not a 5xx).
     public mutating func mintfaxAnswered(tenant: String, now: Instant) {
-        failingTenants.removeAll()
+        failingKeys.removeAll()
         provider.succeeded(at: now)
         // The breaker stays (closed): its open time still counts for the budgets of the runs it held.
-        if var breaker = tenantBreakers[tenant] {
+        let key = budget(of: tenant)
+        if var breaker = keyBreakers[key] {
             let wasOpen = breaker.isOpen
             breaker.succeeded(at: now)
-            tenantBreakers[tenant] = breaker
+            keyBreakers[key] = breaker
             if wasOpen { scheduler.resume(tenant: tenant) }
         }
     }
 
     /// A request with `tenant`'s key failed broadly: a 5xx, a time-out, no connection.
     public mutating func mintfaxFailed(tenant: String, now: Instant) {
-        failingTenants.insert(tenant)
-        var breaker = tenantBreakers[tenant] ?? CircuitBreaker(configuration: configuration.breaker)
+        let key = budget(of: tenant)
+        failingKeys.insert(key)
+        var breaker = keyBreakers[key] ?? CircuitBreaker(configuration: configuration.breaker)
         breaker.failed(at: now)
         if case .blocked(let until?) = breaker.admission(at: now) {
             scheduler.resume(tenant: tenant)
             scheduler.pause(tenant: tenant, until: until)
         }
-        tenantBreakers[tenant] = breaker
-        provider.failed(at: now, mayOpen: failingTenants.count >= 2)
+        keyBreakers[key] = breaker
+        provider.failed(at: now, mayOpen: failingKeys.count >= 2)
     }
 
     private func outageTime(tenant: String, now: Instant) -> Duration {
-        provider.outageTime(at: now) + (tenantBreakers[tenant]?.outageTime(at: now) ?? .zero)
+        provider.outageTime(at: now) + (keyBreakers[budget(of: tenant)]?.outageTime(at: now) ?? .zero)
     }
 
     /// A probe that ended without an answer either way lets another go.
     private mutating func abandonProbes(of run: Run, now: Instant) {
         if run.probes.provider { provider.probeAbandoned(at: now) }
-        if run.probes.tenant, var breaker = tenantBreakers[run.tenant] {
+        let key = budget(of: run.tenant)
+        if run.probes.tenant, var breaker = keyBreakers[key] {
             breaker.probeAbandoned(at: now)
-            tenantBreakers[run.tenant] = breaker
+            keyBreakers[key] = breaker
             if breaker.admission(at: now) == .probe { scheduler.resume(tenant: run.tenant) }
         }
     }
@@ -378,14 +401,17 @@ public struct DispatchStateMachine<Job: Sendable>: Sendable {
         scheduler.takeToken(tenant: tenant, now: now) == nil
     }
 
-    /// `tenant`'s credentials or balance failed: until `until` its jobs — waiting now or read
-    /// meanwhile — are parked with `error` instead of started.
+    /// `tenant`'s credentials or balance failed: until `until` the jobs of every tenant of its key —
+    /// waiting now or read meanwhile — are parked with `error` instead of started.
     public mutating func openCircuit(tenant: String, error: ErrorInfo, until: Instant) -> Int {
-        circuits[tenant] = (until, error)
+        let key = budget(of: tenant)
+        circuits[key] = (until, error)
         scheduler.pause(tenant: tenant, until: until)
-        var held = scheduler.removeQueued { $0.tenant == tenant }
-        held += delayed.filter { $0.run.tenant == tenant }.map(\.run)
-        delayed.removeAll { $0.run.tenant == tenant }
+        let configuration = scheduler.configuration
+        func ofKey(_ run: Run) -> Bool { configuration.budget(of: run.tenant) == key }
+        var held = scheduler.removeQueued(where: ofKey)
+        held += delayed.filter { ofKey($0.run) }.map(\.run)
+        delayed.removeAll { ofKey($0.run) }
         for run in held { toPark.append((run, error)) }
         return held.count
     }
@@ -405,7 +431,7 @@ public struct DispatchStateMachine<Job: Sendable>: Sendable {
 
     /// Queues a waiting run to start, or to be parked while its tenant's circuit is open.
     private mutating func requeue(_ run: Run, now: Instant) {
-        if let circuit = circuits[run.tenant], circuit.until > now {
+        if let circuit = circuits[budget(of: run.tenant)], circuit.until > now {
             toPark.append((run, circuit.error))
         } else {
             scheduler.enqueue(run, tenant: run.tenant)

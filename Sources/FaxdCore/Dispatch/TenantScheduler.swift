@@ -5,11 +5,13 @@
 ///
 /// - at most `configuration.maxInFlight` jobs run at once, and at most `TenantLimits.maxInFlight` of
 ///   one tenant;
-/// - each tenant has a token bucket of `TenantLimits.burst` tokens refilled at
-///   `TenantLimits.ratePerMinute`; a start takes a token;
-/// - mintfax's feedback (`observe`) throttles a tenant: `Retry-After`, or `X-RateLimit-Remaining: 0`
+/// - each budget has a token bucket: a mintfax key shared by several tenants (`tenantKeys`) has one
+///   for all of them, of this worker's share of the key's rate (`keyBudgets`); any other tenant has
+///   its own, of `TenantLimits.burst` tokens refilled at `TenantLimits.ratePerMinute`. A start takes a
+///   token; a tenant of a shared key with limits of its own also takes one of its own bucket;
+/// - mintfax's feedback (`observe`) throttles a budget: `Retry-After`, or `X-RateLimit-Remaining: 0`
 ///   until `X-RateLimit-Reset`, block it; a low `Remaining` caps its tokens;
-/// - a tenant's circuit (`pause`) blocks it until a given instant;
+/// - a circuit (`pause`) blocks a budget until a given instant;
 /// - tenants with runnable work take turns (round robin), each turn starts one job, and each tenant's
 ///   jobs start in the order they were enqueued. A tenant with 10,000 queued jobs delays another's next
 ///   job by at most one turn of every other tenant.
@@ -39,6 +41,8 @@ public struct TenantScheduler<Item> {
 
     /// One record per tenant ever seen (a few dozen bytes beside its queue).
     private var tenants: [String: TenantState] = [:]
+    /// The token buckets, by budget: a key's fingerprint, or a tenant id for a tenant budgeted alone.
+    private var budgets: [String: Bucket] = [:]
     /// Tenants with queued jobs, in turn order.
     private var ring: [String] = []
     /// The index in `ring` of the tenant whose turn is next.
@@ -65,24 +69,26 @@ public struct TenantScheduler<Item> {
         for step in 0..<ring.count {
             let index = (cursor + step) % ring.count
             let tenant = ring[index]
-            let limits = configuration.limits(for: tenant)
-            let verdict = update(tenant) { $0.take(now: now, limits: limits) }
-            switch verdict {
-            case .run(let item, let emptied):
-                totalQueued -= 1
-                totalInFlight += 1
-                if emptied {
-                    ring.remove(at: index)
-                    cursor = ring.isEmpty ? 0 : index % ring.count
-                } else {
-                    cursor = (index + 1) % ring.count
-                }
-                return .run(item, tenant: tenant)
-            case .waitUntil(let instant):
-                earliest = min(earliest ?? instant, instant)
-            case .atCap:
+            guard tenants[tenant, default: TenantState()].inFlight < configuration.limits(for: tenant).maxInFlight else { continue }
+            if let due = due(tenant, now: now) {
+                earliest = min(earliest ?? due, due)
                 continue
             }
+            guard let item = update(tenant, { $0.queue.popFirst() }) else { continue }
+            takeTokens(tenant, now: now)
+            let emptied = update(tenant) { state in
+                state.inFlight += 1
+                return state.queue.isEmpty
+            }
+            totalQueued -= 1
+            totalInFlight += 1
+            if emptied {
+                ring.remove(at: index)
+                cursor = ring.isEmpty ? 0 : index % ring.count
+            } else {
+                cursor = (index + 1) % ring.count
+            }
+            return .run(item, tenant: tenant)
         }
         return earliest.map(Decision.waitUntil) ?? .idle
     }
@@ -97,13 +103,14 @@ public struct TenantScheduler<Item> {
         if wasInFlight { totalInFlight -= 1 }
     }
 
-    /// Applies mintfax's rate-limit feedback on a response for `tenant` received at `now`.
+    /// Applies mintfax's rate-limit feedback on a response for `tenant` received at `now`. mintfax
+    /// counts per key, so the feedback applies to the budget of `tenant`'s key, for all its tenants.
     ///
     /// - Parameters:
     ///   - rateLimitRemaining: `X-RateLimit-Remaining`: 0 empties the bucket (and blocks until `resetIn`
     ///     when given); a positive value caps the tokens at it.
     ///   - resetIn: `X-RateLimit-Reset`, the time until mintfax's window resets.
-    ///   - retryAfter: `Retry-After`: empties the bucket and blocks the tenant for that long.
+    ///   - retryAfter: `Retry-After`: empties the bucket and blocks the key for that long.
     public mutating func observe(
         rateLimitRemaining: Int?,
         resetIn: Duration?,
@@ -111,36 +118,38 @@ public struct TenantScheduler<Item> {
         tenant: String,
         now: Instant
     ) {
-        let limits = configuration.limits(for: tenant)
-        update(tenant) { state in
+        let rate = budgetRate(of: tenant)
+        updateBudget(of: tenant, now: now) { bucket in
             if let retryAfter {
-                state.capTokens(0, now: now, limits: limits)
-                state.throttle(until: now + retryAfter)
+                bucket.capTokens(0, now: now, rate: rate)
+                bucket.throttle(until: now + retryAfter)
             }
             guard let remaining = rateLimitRemaining else { return }
-            state.capTokens(remaining, now: now, limits: limits)
-            if remaining <= 0, let resetIn { state.throttle(until: now + resetIn) }
+            bucket.capTokens(remaining, now: now, rate: rate)
+            if remaining <= 0, let resetIn { bucket.throttle(until: now + resetIn) }
         }
     }
 
     /// Takes one of `tenant`'s tokens at `now` for a request that is not a queued job (a reconciler
-    /// lookup, a balance poll), so such requests share the tenant's rate with its submissions.
+    /// lookup, a balance poll), so such requests share the key's rate with its submissions.
     /// Blocks and an open circuit apply; in-flight caps do not.
     /// - Returns: nil when a token was taken; otherwise the instant one is due or the block ends.
     public mutating func takeToken(tenant: String, now: Instant) -> Instant? {
-        let limits = configuration.limits(for: tenant)
-        return update(tenant) { $0.takeToken(now: now, limits: limits) }
+        if let due = due(tenant, now: now) { return due }
+        takeTokens(tenant, now: now)
+        return nil
     }
 
-    /// Opens `tenant`'s circuit: none of its jobs start before `until` (a later pause extends it).
-    /// Its queued jobs stay queued.
+    /// Opens the circuit of `tenant`'s key: no job of any tenant of the key starts before `until` (a
+    /// later pause extends it). Queued jobs stay queued.
     public mutating func pause(tenant: String, until: Instant) {
-        update(tenant) { $0.pausedUntil = max($0.pausedUntil ?? until, until) }
+        let budget = configuration.budget(of: tenant)
+        budgets[budget, default: Bucket()].pausedUntil = max(budgets[budget]?.pausedUntil ?? until, until)
     }
 
-    /// Closes `tenant`'s circuit early; a block from mintfax's feedback stays.
+    /// Closes the circuit of `tenant`'s key early; a block from mintfax's feedback stays.
     public mutating func resume(tenant: String) {
-        update(tenant) { $0.pausedUntil = nil }
+        budgets[configuration.budget(of: tenant)]?.pausedUntil = nil
     }
 
     /// Removes the queued jobs that match `predicate` (e.g. those of a revoked partition) and returns
@@ -173,73 +182,118 @@ public struct TenantScheduler<Item> {
         tenants[tenant]?.inFlight ?? 0
     }
 
+    // MARK: Budgets
+
+    /// The rate of the budget `tenant` draws on: its key's share, or its own limits.
+    private func budgetRate(of tenant: String) -> Rate {
+        guard let key = configuration.tenantKeys[tenant] else { return Rate(configuration.limits(for: tenant)) }
+        return configuration.keyBudgets[key].map(Rate.init) ?? Rate(configuration.defaultLimits)
+    }
+
+    /// The tenant's own rate inside its key's budget: set only for a tenant that shares a key and
+    /// has limits of its own.
+    private func ownRate(of tenant: String) -> Rate? {
+        guard configuration.tenantKeys[tenant] != nil, let limits = configuration.tenantLimits[tenant] else { return nil }
+        return Rate(limits)
+    }
+
+    /// When `tenant` may start next, or nil when it may now.
+    private mutating func due(_ tenant: String, now: Instant) -> Instant? {
+        let rate = budgetRate(of: tenant)
+        var due = updateBudget(of: tenant, now: now) { $0.due(now: now, rate: rate) }
+        if let own = ownRate(of: tenant), let ownDue = tenants[tenant, default: TenantState()].own.due(now: now, rate: own) {
+            due = max(due ?? ownDue, ownDue)
+        }
+        return due
+    }
+
+    private mutating func takeTokens(_ tenant: String, now: Instant) {
+        let rate = budgetRate(of: tenant)
+        updateBudget(of: tenant, now: now) { $0.take(now: now, rate: rate) }
+        if let own = ownRate(of: tenant) { update(tenant) { $0.own.take(now: now, rate: own) } }
+    }
+
+    /// Mutates the bucket of `tenant`'s budget in place. A key's bucket starts empty, its first
+    /// token one interval after `now`: the worker that owned the key's partitions before may have
+    /// spent its burst just now. A tenant's own budget starts full.
+    @discardableResult
+    private mutating func updateBudget<Result>(of tenant: String, now: Instant, _ body: (inout Bucket) -> Result) -> Result {
+        let budget = configuration.budget(of: tenant)
+        if budgets[budget] == nil {
+            var bucket = Bucket()
+            if configuration.tenantKeys[tenant] != nil { bucket.capTokens(0, now: now, rate: budgetRate(of: tenant)) }
+            budgets[budget] = bucket
+        }
+        return body(&budgets[budget]!)
+    }
+
     /// Mutates `tenant`'s record in place (no copy of its queue).
     @discardableResult
     private mutating func update<Result>(_ tenant: String, _ body: (inout TenantState) -> Result) -> Result {
         body(&tenants[tenant, default: TenantState()])
     }
 
-    /// One tenant's queue, in-flight count, token bucket and blocks.
-    ///
-    /// The token bucket is kept as a generic cell rate algorithm (GCRA): one instant, the theoretical
-    /// arrival time, instead of a fractional token count, so the arithmetic is exact `Duration`
-    /// arithmetic and a wait ends precisely when a token is due. It admits what a bucket of `burst`
-    /// tokens refilled at one per `emissionInterval` admits.
+    /// One tenant's queue, in-flight count and, inside a shared key's budget, its own bucket.
     fileprivate struct TenantState {
         var queue = FIFOQueue<Item>()
         var inFlight = 0
-        /// When the bucket is full again; nil or past: full.
-        var theoreticalArrival: Instant?
-        var throttledUntil: Instant?
-        var pausedUntil: Instant?
+        var own = Bucket()
+    }
+}
 
-        enum Verdict {
-            case run(Item, emptied: Bool)
-            case waitUntil(Instant)
-            case atCap
-        }
+/// A token bucket's refill interval and size.
+private struct Rate {
+    var interval: Duration
+    var burst: Int
 
-        /// Starts the tenant's next job at `now` if its limits allow.
-        mutating func take(now: Instant, limits: TenantLimits) -> Verdict {
-            guard inFlight < limits.maxInFlight else { return .atCap }
-            let blockedUntil = max(throttledUntil ?? now, pausedUntil ?? now)
-            if blockedUntil > now { return .waitUntil(blockedUntil) }
-            if let due = tokenDue(now: now, limits: limits) { return .waitUntil(due) }
-            guard let item = queue.popFirst() else { return .atCap }
-            _ = takeToken(now: now, limits: limits)
-            inFlight += 1
-            return .run(item, emptied: queue.isEmpty)
-        }
+    init(_ limits: TenantLimits) {
+        interval = limits.emissionInterval
+        burst = limits.burst
+    }
 
-        /// Takes a token at `now` unless blocked or empty. - Returns: nil when taken, else when to ask again.
-        mutating func takeToken(now: Instant, limits: TenantLimits) -> Instant? {
-            let blockedUntil = max(throttledUntil ?? now, pausedUntil ?? now)
-            if blockedUntil > now { return blockedUntil }
-            throttledUntil = nil
-            pausedUntil = nil
-            if let due = tokenDue(now: now, limits: limits) { return due }
-            theoreticalArrival = max(theoreticalArrival ?? now, now) + limits.emissionInterval
-            return nil
-        }
+    init(_ budget: KeyBudget) {
+        interval = budget.emissionInterval
+        burst = budget.burst
+    }
+}
 
-        /// When the next token is due, or nil when one is available at `now`.
-        private func tokenDue(now: Instant, limits: TenantLimits) -> Instant? {
-            let arrival = max(theoreticalArrival ?? now, now)
-            let due = arrival - limits.emissionInterval * (limits.burst - 1)
-            return due > now ? due : nil
-        }
+/// A token bucket with the blocks mintfax and the circuits put on it.
+///
+/// Kept as a generic cell rate algorithm (GCRA): one instant, the theoretical arrival time, instead of
+/// a fractional token count, so the arithmetic is exact `Duration` arithmetic and a wait ends precisely
+/// when a token is due. It admits what a bucket of `burst` tokens refilled at one per `interval` admits.
+private struct Bucket: Sendable {
+    /// When the bucket is full again; nil or past: full.
+    var theoreticalArrival: ContinuousClock.Instant?
+    var throttledUntil: ContinuousClock.Instant?
+    var pausedUntil: ContinuousClock.Instant?
 
-        /// Leaves at most `tokens` tokens in the bucket at `now`.
-        mutating func capTokens(_ tokens: Int, now: Instant, limits: TenantLimits) {
-            guard tokens < limits.burst else { return }
-            let emptied = now + limits.emissionInterval * (limits.burst - max(tokens, 0))
-            theoreticalArrival = max(theoreticalArrival ?? emptied, emptied)
-        }
+    /// When a token may be taken: the end of a block, the next token, or nil for now.
+    func due(now: ContinuousClock.Instant, rate: Rate) -> ContinuousClock.Instant? {
+        let blockedUntil = max(throttledUntil ?? now, pausedUntil ?? now)
+        if blockedUntil > now { return blockedUntil }
+        let arrival = max(theoreticalArrival ?? now, now)
+        let due = arrival - rate.interval * (rate.burst - 1)
+        return due > now ? due : nil
+    }
 
-        /// Blocks the tenant until `instant` (a later block wins).
-        mutating func throttle(until instant: Instant) {
-            throttledUntil = max(throttledUntil ?? instant, instant)
-        }
+    /// Takes a token at `now` (after `due` said one is there); ended blocks are forgotten.
+    mutating func take(now: ContinuousClock.Instant, rate: Rate) {
+        throttledUntil = nil
+        pausedUntil = nil
+        theoreticalArrival = max(theoreticalArrival ?? now, now) + rate.interval
+    }
+
+    /// Leaves at most `tokens` tokens in the bucket at `now`.
+    mutating func capTokens(_ tokens: Int, now: ContinuousClock.Instant, rate: Rate) {
+        guard tokens < rate.burst else { return }
+        let emptied = now + rate.interval * (rate.burst - max(tokens, 0))
+        theoreticalArrival = max(theoreticalArrival ?? emptied, emptied)
+    }
+
+    /// Blocks the bucket until `instant` (a later block wins).
+    mutating func throttle(until instant: ContinuousClock.Instant) {
+        throttledUntil = max(throttledUntil ?? instant, instant)
     }
 }
 

@@ -6,6 +6,7 @@ extension WorkerConfiguration {
         var schema = WorkerConfiguration()
         schema.kafka.groupInstanceID = ""
         schema.webhooks.publicBaseURL = ""
+        schema.tenants.directory = ""
         return schema
     }
 
@@ -51,7 +52,7 @@ extension WorkerConfiguration {
             ("webhooks.tolerance_seconds", webhooks.toleranceSeconds), ("webhooks.max_body_bytes", webhooks.maxBodyBytes),
             ("delivery.reconcile_after_seconds", delivery.reconcileAfterSeconds),
             ("delivery.reconcile_interval_seconds", delivery.reconcileIntervalSeconds),
-            ("delivery.forget_after_minutes", delivery.forgetAfterMinutes),
+            ("delivery.forget_after_minutes", delivery.forgetAfterMinutes), ("tenants.watch_interval_seconds", tenants.watchIntervalSeconds),
         ] where value < 1 {
             throw fail(path, "must be at least 1, got \(value)")
         }

@@ -147,7 +147,16 @@ public struct WorkerConfiguration: Codable, Sendable, Equatable {
     public struct Tenants: Codable, Sendable, Equatable {
         /// The tenants file (DESIGN §7), relative to the configuration file. Default `tenants.yaml`.
         public var path = "tenants.yaml"
+        /// A directory of one `<id>.yaml` per tenant (a Kubernetes Secret or ConfigMap volume), relative
+        /// to the configuration file, watched for changes. Default none.
+        public var directory: String?
+        /// How often the tenants directory is looked at, seconds. Default 2.
+        public var watchIntervalSeconds = 2
         public init() {}
+        enum CodingKeys: String, CodingKey {
+            case path, directory
+            case watchIntervalSeconds = "watch_interval_seconds"
+        }
     }
 
     public struct Webhooks: Codable, Sendable, Equatable {

@@ -6,7 +6,7 @@ import Logging
 /// mintfax's webhook deliveries in, status and usage events out (issue #5, DESIGN §6).
 ///
 /// A delivery to `/webhooks/mintfax/{tenant}` is verified with that tenant's secrets (the shared
-/// workspace's for an unlisted tenant); one to `/webhooks/mintfax` with the shared workspace's.
+/// workspace's for a tenant that sends with the shared key); one to `/webhooks/mintfax` with the shared workspace's.
 /// The answers, which mintfax acts on (it retries anything but 2xx):
 ///
 /// | answer | when | published |
@@ -99,7 +99,7 @@ struct WebhookIngress: Sendable {
         refuse(413, "the body is larger than \(maxBodyBytes) bytes", logger: logger)
     }
 
-    /// A tenant's route speaks for that tenant only; the shared route for tenants without their own.
+    /// A tenant's route speaks for that tenant only; the shared route for the tenants that send with the shared key.
     private func owns(_ job: JobReference, routeTenant: String?) -> Bool {
         if let routeTenant { return job.tenantID == routeTenant }
         return tenants.tenant(job.tenantID)?.shared ?? false

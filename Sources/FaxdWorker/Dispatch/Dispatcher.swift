@@ -57,6 +57,10 @@ actor Dispatcher: KafkaRebalanceListener {
     private var abandonAt: ContinuousClock.Instant?
     /// Where tenants' records belong, once the jobs topic's partition count is known.
     private var placement: TenantPlacement?
+    /// The jobs topic's partitions this worker owns.
+    private var owned: Set<Int32> = []
+    /// What the keys' budgets were last computed from: the tenants' generation and `owned`.
+    private var budgetedFrom: (generation: Int, owned: Set<Int32>)?
     private let clock = ContinuousClock()
 
     init(_ dependencies: Dependencies) {
@@ -194,7 +198,7 @@ actor Dispatcher: KafkaRebalanceListener {
                     "A tenant's jobs arrive on a partition its key does not hash to: its producer does not partition like Kafka's Java client (murmur2; librdkafka clients: partitioner=murmur2_random), so its jobs may be split across partitions",
                     metadata: ["tenant.id": "\(job.tenantID)", "kafka.partition": "\(record.partition)"])
             }
-            machine.setLimits(limits(for: job.tenantID), tenant: job.tenantID)
+            configureBudget(of: job.tenantID)
             perform(
                 machine.read(
                     PendingJob(job: job, record: record), tenant: job.tenantID, partition: record.partition, offset: record.offset,
@@ -225,15 +229,41 @@ actor Dispatcher: KafkaRebalanceListener {
         poke()
     }
 
-    /// A tenant's own limits from the tenants file; nil for the defaults.
-    private func limits(for tenant: String) -> TenantLimits? {
-        guard let entry = dependencies.tenants.tenant(tenant), !entry.shared, entry.maxInFlight != nil || entry.rateLimitPerMinute != nil else {
-            return nil
+    /// Puts `tenant` in its key's budget with its own limits from the tenants file, after
+    /// recomputing the keys' budgets if the tenants or the assignment changed since.
+    private func configureBudget(of tenant: String) {
+        refreshKeyBudgets()
+        let entry = dependencies.tenants.tenant(tenant)
+        machine.setKey(entry?.keyFingerprint, tenant: tenant)
+        guard let entry, entry.maxInFlight != nil || entry.rateLimitPerMinute != nil else {
+            machine.setLimits(nil, tenant: tenant)
+            return
         }
         let defaults = machine.configuration.scheduler.defaultLimits
-        return TenantLimits(
-            maxInFlight: entry.maxInFlight ?? defaults.maxInFlight, ratePerMinute: entry.rateLimitPerMinute.map(Double.init) ?? defaults.ratePerMinute,
-            burst: defaults.burst)
+        machine.setLimits(
+            TenantLimits(
+                maxInFlight: entry.maxInFlight ?? defaults.maxInFlight, ratePerMinute: entry.rateLimitPerMinute.map(Double.init) ?? defaults.ratePerMinute,
+                burst: defaults.burst),
+            tenant: tenant)
+    }
+
+    /// This worker's share of every key's rate (`KeyBudget.share`): the key's configured rate (or
+    /// `dispatch.rate_limit_per_minute`) times the part of the key's partitions this worker owns.
+    private func refreshKeyBudgets() {
+        let generation = dependencies.tenants.generation
+        guard budgetedFrom.map({ $0.generation != generation || $0.owned != owned }) ?? true else { return }
+        budgetedFrom = (generation, owned)
+        let defaults = machine.configuration.scheduler.defaultLimits
+        let partitionCount = placement?.partitions ?? max(owned.count, 1)
+        var budgets: [String: KeyBudget] = [:]
+        for (fingerprint, key) in dependencies.tenants.keys {
+            let partitions = key.takesUnlisted || placement == nil
+                ? nil : Set(key.tenants.map { Murmur2Partitioner.partition(key: Array($0.utf8), partitions: partitionCount) })
+            budgets[fingerprint] = KeyBudget.share(
+                ratePerMinute: key.ratePerMinute.map(Double.init) ?? defaults.ratePerMinute, burst: defaults.burst, keyPartitions: partitions,
+                owned: owned, partitionCount: partitionCount)
+        }
+        machine.setKeyBudgets(budgets)
     }
 
     // MARK: Running a job
@@ -302,7 +332,7 @@ actor Dispatcher: KafkaRebalanceListener {
     /// Logs and counts the breakers opening and closing; they change only on mintfax's feedback.
     private func reportBreakers() {
         let open = machine.isProviderBreakerOpen
-        dependencies.metrics.setBreakers(providerOpen: open, tenantsOpen: machine.tenantsWithOpenBreakers.count)
+        dependencies.metrics.setBreakers(providerOpen: open, keysOpen: machine.keysWithOpenBreakers.count)
         guard open != wasProviderBreakerOpen else { return }
         wasProviderBreakerOpen = open
         if open {
@@ -326,22 +356,26 @@ actor Dispatcher: KafkaRebalanceListener {
     /// balance watch), so it shares the tenant's rate with the jobs.
     /// - Returns: true when taken; false when the tenant must wait (try again next round).
     func takeToken(tenant: String) -> Bool {
-        machine.setLimits(limits(for: tenant), tenant: tenant)
+        configureBudget(of: tenant)
         return machine.takeToken(tenant: tenant, now: clock.now)
     }
 
     /// Credentials or balance failed (`error`): for 30 s no request goes out with the tenant's key, and
-    /// its jobs — those waiting now and those read meanwhile — are parked on the dead-letter topic
+    /// the jobs of every tenant of the key — those waiting now and those read meanwhile — are parked on the dead-letter topic
     /// straight away instead of waiting for the circuit (which would hold back the partitions'
     /// offsets). After 30 s the next job tries the key again.
     func openCircuit(tenant: String, error: ErrorInfo) {
         let parked = ErrorInfo(
-            code: error.code, message: "Not sent: the tenant's circuit is open after \(error.code) (\(error.message))", retryable: false,
+            code: error.code, message: "Not sent: the circuit of the tenant's mintfax key is open after \(error.code) (\(error.message))", retryable: false,
             httpStatus: error.httpStatus)
         let held = machine.openCircuit(tenant: tenant, error: parked, until: clock.now.advanced(by: .seconds(30)))
         poke()
         dependencies.logger.warning(
-            "Tenant circuit open for 30 s; parking its jobs", metadata: ["tenant.id": "\(tenant)", "error.code": "\(error.code)", "jobs.parked": "\(held)"])
+            "Key circuit open for 30 s; parking the jobs of its tenants",
+            metadata: [
+                "tenant.id": "\(tenant)", "mintfax.key": "\(dependencies.tenants.tenant(tenant)?.keyFingerprint ?? tenant)", "error.code": "\(error.code)",
+                "jobs.parked": "\(held)",
+            ])
     }
 
     // MARK: Waking
@@ -375,6 +409,7 @@ actor Dispatcher: KafkaRebalanceListener {
     /// Starts restoring the partitions' job ledger (their jobs wait for it) and tracks their offsets.
     func partitionsAssigned(_ partitions: [KafkaTopicPartition]) async {
         machine.assigned(partitions.map(\.partition))
+        owned.formUnion(partitions.map(\.partition))
         await dependencies.ledger.assigned(partitions.map(\.partition))
     }
 
@@ -399,6 +434,7 @@ actor Dispatcher: KafkaRebalanceListener {
             }
         }
         perform(machine.revoked(numbers))
+        owned.subtract(numbers)
         await dependencies.ledger.revoked(numbers)
         dependencies.logger.info(
             "Released partitions",

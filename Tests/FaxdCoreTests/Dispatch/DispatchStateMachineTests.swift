@@ -139,9 +139,9 @@ import Testing
         Self.read(&machine, "a1", tenant: "a", offset: 0)
         let run = try #require(Self.started(&machine).runs.first)
         for _ in 1...5 { machine.mintfaxFailed(tenant: "a", now: Self.t0 + .seconds(1)) }
-        #expect(machine.tenantsWithOpenBreakers == ["a"])
+        #expect(machine.keysWithOpenBreakers == ["a"])
         machine.mintfaxAnswered(tenant: "a", now: Self.t0 + .seconds(101))
-        #expect(machine.tenantsWithOpenBreakers.isEmpty)
+        #expect(machine.keysWithOpenBreakers.isEmpty)
         guard case .retry = machine.retryVerdict(run, notBefore: nil, now: Self.t0 + .seconds(110), random: &random) else {
             Issue.record("100 of the 110 s since the first attempt were with the tenant's breaker open: the budget is not spent")
             return
@@ -187,7 +187,7 @@ import Testing
             _ = machine.attemptEnded(run, .retry(after: .zero), now: Self.t0)
         }
         #expect(!machine.isProviderBreakerOpen)
-        #expect(machine.tenantsWithOpenBreakers == ["a"])
+        #expect(machine.keysWithOpenBreakers == ["a"])
         Self.read(&machine, "b0", tenant: "b", partition: 1, offset: 0)
         #expect(Self.names(Self.started(&machine, at: Self.t0 + .seconds(1)).runs) == ["b0"])
         let probe = Self.started(&machine, at: Self.t0 + .seconds(5)).runs

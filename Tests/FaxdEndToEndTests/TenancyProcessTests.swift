@@ -1,0 +1,55 @@
+import FaxdCore
+import FaxdHTTP
+import FaxdTestSupport
+import Foundation
+import Testing
+
+/// Tenants onboarded through the tenants directory while a worker runs, and an unlisted tenant parked.
+@Suite struct TenancyProcessTests {
+    @Test func aThousandTenantFilesAddedWhileTheWorkerRunsAreSentWithoutARestartAndAnUnlistedTenantIsParked() async throws {
+        let harness = try await PipelineHarness(partitions: 3)
+        let tenantsDirectory = harness.directory.appendingPathComponent("tenants.d").path
+        try FileManager.default.createDirectory(atPath: tenantsDirectory, withIntermediateDirectories: true)
+        let port = freeLocalPort()
+        let worker = try await harness.startWorker(
+            tenants: 2, extraConfiguration: "tenants:\n  path: tenants.yaml\n  directory: tenants.d\n  watch_interval_seconds: 1\n",
+            environment: ["FAXD_METRICS_LISTEN": "127.0.0.1:\(port)"])
+        let client = try HTTPClient()
+        defer { client.shutdown() }
+        func listed() async throws -> String? {
+            let body = try await client.execute(HTTPRequest(method: .GET, url: "http://127.0.0.1:\(port)/metrics")).body
+            return String(decoding: body, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix("faxd_tenants_listed_count ") }.map(String.init)
+        }
+        try await Eventually.wait(for: "the worker's metrics") { (try? await listed()) == "faxd_tenants_listed_count 2.0" }
+
+        let added = ContinuousClock.now
+        for index in 0..<1_000 {
+            try "id: d\(index)\napi_key: { env: E2E_MINTFAX_KEY }\nmax_in_flight: 2\n".write(
+                toFile: tenantsDirectory + "/d\(index).yaml", atomically: true, encoding: .utf8)
+        }
+        try "id: broken\napi_key: mfx_test_inline\n".write(toFile: tenantsDirectory + "/broken.yaml", atomically: true, encoding: .utf8)
+        try await Eventually.wait(for: "the new tenants", timeout: .seconds(30), interval: .milliseconds(100)) {
+            try await listed() == "faxd_tenants_listed_count 1002.0"
+        }
+        let onboarding = ContinuousClock.now - added
+        #expect(onboarding < .seconds(10), "1,000 tenant files applied in \(onboarding)")
+
+        let sent = stride(from: 0, to: 1_000, by: 20).map { (tenant: "d\($0)", id: "first") }
+        try await harness.produce((sent + [(tenant: "ghost", id: "unlisted"), (tenant: "broken", id: "skipped")]).map {
+            PipelineHarness.job(tenant: $0.tenant, id: $0.id)
+        })
+        let events = try await harness.statusEvents { events in
+            let submitted = Set(events.filter { $0.type == .submitted }.map(\.tenantID))
+            let parked = events.filter { $0.type == .deadLettered }.map(\.tenantID)
+            return submitted.count == sent.count && parked.count == 2
+        }
+        let parked = events.filter { $0.type == .deadLettered }
+        #expect(Set(parked.map(\.tenantID)) == ["ghost", "broken"])
+        #expect(parked.allSatisfy { $0.error?.code == "unknown_tenant" })
+        #expect(Set(events.filter { $0.type == .submitted }.map(\.tenantID)) == Set(sent.map(\.tenant)))
+        let submissions = try await harness.sandboxSubmissions()
+        #expect(submissions.count == sent.count, "the parked jobs reached no key")
+        #expect(try await worker.stop() == 0)
+        await harness.stop()
+    }
+}
