@@ -42,20 +42,17 @@ final class PipelineHarness {
             port: 0
             time_scale: \(sandboxTimeScale)
             environments:
-              - name: e2e
-                api_key: \(Self.apiKey)
-                balance_cents: 100000000
-                rate_limit_per_minute: 1000000
-                webhook_secret: \(Self.webhookSecret)
-                zero_footprint: \(zeroFootprint)
-                zero_footprint_grace_seconds: \(zeroFootprintGraceSeconds)
-              - name: e2e-other
-                api_key: \(Self.otherKey)
-                balance_cents: 100000000
-                rate_limit_per_minute: 1000000
-                webhook_secret: \(Self.webhookSecret)
-                zero_footprint: \(zeroFootprint)
-                zero_footprint_grace_seconds: \(zeroFootprintGraceSeconds)
+            \([("e2e", Self.apiKey), ("e2e-other", Self.otherKey)].map { name, key in
+                """
+                  - name: \(name)
+                    api_key: \(key)
+                    balance_cents: 100000000
+                    rate_limit_per_minute: 1000000
+                    webhook_secret: \(Self.webhookSecret)
+                    zero_footprint: \(zeroFootprint)
+                    zero_footprint_grace_seconds: \(zeroFootprintGraceSeconds)
+                """
+            }.joined(separator: "\n"))
             \(sandboxFaults)
             """.write(to: sandboxConfig, atomically: true, encoding: .utf8)
         sandbox = try ManagedProcess(ManagedProcess.faxdExecutable, ["sandbox", "--config", sandboxConfig.path])
