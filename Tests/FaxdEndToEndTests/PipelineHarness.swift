@@ -62,16 +62,16 @@ final class PipelineHarness {
     /// Writes the worker's configuration (tenants `t1`…`t<tenants>` share the sandbox key and webhook
     /// secret; `otherKey` tenants send with a second workspace's key instead, so a circuit opened for
     /// them is not the others'; `revoked` tenants hold a key the sandbox refuses; `tenantExtras` adds YAML lines to a
-    /// tenant) and starts it. `extraConfiguration` is appended to `faxd.yaml` (whole sections);
+    /// tenant; `sharedWorkspace` is appended to the tenants file) and starts it. `extraConfiguration` is appended to `faxd.yaml` (whole sections);
     /// `environment` adds variables (`FAXD_…` overrides).
     @discardableResult
     func startWorker(
         tenants: Int = 5, otherKey: [String] = [], revoked: [String] = [], requestTimeoutMS: Int = 5000, maxInFlight: Int = 32,
-        tenantExtras: [String: String] = [:], extraConfiguration: String = "", environment: [String: String] = [:]
+        tenantExtras: [String: String] = [:], sharedWorkspace: String = "", extraConfiguration: String = "", environment: [String: String] = [:]
     ) async throws -> ManagedProcess {
         let config = try writeConfiguration(
             tenants: tenants, otherKey: otherKey, revoked: revoked, requestTimeoutMS: requestTimeoutMS, maxInFlight: maxInFlight,
-            tenantExtras: tenantExtras, extraConfiguration: extraConfiguration)
+            tenantExtras: tenantExtras, sharedWorkspace: sharedWorkspace, extraConfiguration: extraConfiguration)
         let worker = try ManagedProcess(
             ManagedProcess.faxdExecutable, ["worker", "--config", config.path], environment: processEnvironment.merging(environment) { _, new in new })
         workers.append(worker)
@@ -94,14 +94,14 @@ final class PipelineHarness {
 
     private func writeConfiguration(
         tenants: Int, otherKey: [String], revoked: [String], requestTimeoutMS: Int, maxInFlight: Int, tenantExtras: [String: String],
-        extraConfiguration: String
+        sharedWorkspace: String, extraConfiguration: String
     ) throws -> URL {
         func tenant(_ id: String, key: String) -> String {
             "  - id: \(id)\n    api_key: { env: \(key) }\n    webhook_secret: { env: E2E_WEBHOOK_SECRET }\n"
                 + (tenantExtras[id].map { "    \($0)\n" } ?? "")
         }
         let tenantsYAML = "tenants:\n" + (1...tenants).map { tenant("t\($0)", key: otherKey.contains("t\($0)") ? "E2E_OTHER_KEY" : "E2E_MINTFAX_KEY") }.joined()
-            + revoked.map { tenant($0, key: "E2E_REVOKED_KEY") }.joined()
+            + revoked.map { tenant($0, key: "E2E_REVOKED_KEY") }.joined() + sharedWorkspace
         try tenantsYAML.write(to: directory.appendingPathComponent("tenants.yaml"), atomically: true, encoding: .utf8)
         let config = directory.appendingPathComponent("faxd.yaml")
         try """

@@ -52,4 +52,33 @@ import Testing
         #expect(try await worker.stop() == 0)
         await harness.stop()
     }
+
+    @Test func aRevokedSharedKeyParksTheJobsOfEverySharedTenantAfterOneRequest() async throws {
+        let harness = try await PipelineHarness(partitions: 3)
+        // One request at a time: the first 401 opens the shared key's circuit before any other shared job starts.
+        let worker = try await harness.startWorker(
+            tenants: 1, maxInFlight: 1,
+            sharedWorkspace: """
+                  - id: s0
+                    shared: true
+                shared_workspace:
+                  api_key: { env: E2E_REVOKED_KEY }
+                  members: ["s*"]
+
+                """)
+        let shared = (0..<5).flatMap { tenant in (0..<4).map { (tenant: "s\(tenant)", id: "j\($0)") } }
+        let own = (0..<5).map { (tenant: "t1", id: "own-\($0)") }
+        try await harness.produce((shared + own).map { PipelineHarness.job(tenant: $0.tenant, id: $0.id) })
+        let events = try await harness.statusEvents { events in
+            events.filter { $0.type == .deadLettered }.count == shared.count && events.filter { $0.type == .submitted }.count == own.count
+        }
+        let parked = events.filter { $0.type == .deadLettered }
+        #expect(parked.allSatisfy { $0.error?.code == "unauthenticated" })
+        let withoutRequest = parked.filter { $0.error?.message.hasPrefix("Not sent: the circuit") == true }
+        #expect(withoutRequest.count == shared.count - 1, "only the first shared job reached mintfax")
+        #expect(Set(withoutRequest.map(\.tenantID)).count >= 4, "the circuit parked other shared tenants' jobs, not only one tenant's")
+        #expect(Set(events.filter { $0.type == .submitted }.map(\.tenantID)) == ["t1"], "a tenant with its own key is not parked")
+        #expect(try await worker.stop() == 0)
+        await harness.stop()
+    }
 }
