@@ -12,6 +12,10 @@ public struct MintfaxAPIKey: Sendable, Hashable, CustomStringConvertible, Custom
 
     private let secret: String
     public let kind: Kind
+    /// `key-` and 12 hex digits of the key's SHA-256: names the key in budgets, metrics and logs
+    /// (two tenants with one key have one fingerprint) without revealing it. Computed once, here:
+    /// the dispatcher asks for it on every record.
+    public let fingerprint: String
 
     /// Nil unless `text` starts with `mfx_test_` or `mfx_live_` and has characters after the prefix
     /// (account keys, `mfx_acct_`, cannot send faxes).
@@ -23,16 +27,11 @@ public struct MintfaxAPIKey: Sendable, Hashable, CustomStringConvertible, Custom
         else { return nil }
         self.secret = trimmed
         self.kind = kind
+        self.fingerprint = "key-" + SHA256.hash(data: Data(trimmed.utf8)).prefix(6).map { String(format: "%02x", $0) }.joined()
     }
 
     /// `Bearer <key>`, for the `Authorization` header only.
     public var bearerValue: String { "Bearer \(secret)" }
-
-    /// `key-` and 12 hex digits of the key's SHA-256: names the key in budgets, metrics and logs
-    /// (two tenants with one key have one fingerprint) without revealing it.
-    public var fingerprint: String {
-        "key-" + SHA256.hash(data: Data(secret.utf8)).prefix(6).map { String(format: "%02x", $0) }.joined()
-    }
 
     /// `mfx_test_…wxyz`: safe for logs.
     public var description: String { "\(kind.rawValue)…\(secret.suffix(4))" }

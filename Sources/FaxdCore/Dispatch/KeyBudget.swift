@@ -38,9 +38,3 @@ public struct KeyBudget: Sendable, Hashable {
         return KeyBudget(ratePerMinute: ratePerMinute * fraction, burst: max(1, Int((Double(burst) * fraction).rounded(.down))))
     }
 }
-
-extension KeyBudget {
-    var emissionInterval: Duration {
-        .seconds(60 / ratePerMinute)
-    }
-}

@@ -17,10 +17,3 @@ public struct TenantLimits: Sendable, Hashable {
         self.burst = burst
     }
 }
-
-extension TenantLimits {
-    /// The time one token takes to refill: a minute divided by `ratePerMinute`.
-    var emissionInterval: Duration {
-        .seconds(60 / ratePerMinute)
-    }
-}

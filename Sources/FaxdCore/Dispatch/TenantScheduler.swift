@@ -241,19 +241,22 @@ public struct TenantScheduler<Item> {
     }
 }
 
-/// A token bucket's refill interval and size.
+/// A token bucket's refill interval (a minute divided by the rate per minute) and size.
 private struct Rate {
     var interval: Duration
     var burst: Int
 
+    init(ratePerMinute: Double, burst: Int) {
+        interval = .seconds(60 / ratePerMinute)
+        self.burst = burst
+    }
+
     init(_ limits: TenantLimits) {
-        interval = limits.emissionInterval
-        burst = limits.burst
+        self.init(ratePerMinute: limits.ratePerMinute, burst: limits.burst)
     }
 
     init(_ budget: KeyBudget) {
-        interval = budget.emissionInterval
-        burst = budget.burst
+        self.init(ratePerMinute: budget.ratePerMinute, burst: budget.burst)
     }
 }
 

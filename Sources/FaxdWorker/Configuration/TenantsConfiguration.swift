@@ -90,11 +90,6 @@ public struct TenantsConfiguration: Codable, Sendable, Equatable {
             case webhookSecret = "webhook_secret"
             case rateLimitPerMinute = "rate_limit_per_minute"
         }
-
-        /// Whether the unlisted tenant `id` is one of `members`.
-        public func hasMember(_ id: String) -> Bool {
-            (members ?? []).contains { TenantsConfiguration.matches(id, pattern: $0) }
-        }
     }
 
     enum CodingKeys: String, CodingKey {
