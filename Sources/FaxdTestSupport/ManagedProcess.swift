@@ -5,8 +5,14 @@ import Synchronization
 /// terminated (SIGTERM, then SIGKILL) when the test is done with it.
 public final class ManagedProcess: Sendable {
     private let process: Process
-    private let stdinPipe = Pipe()
+    private let stdinPipe: Pipe
     private let output = Output()
+
+    /// Held while a child's pipes are made and it is spawned. Foundation closes in the child only the
+    /// descriptors open when it starts building the spawn, so a sibling spawned at the same moment on
+    /// another thread could inherit this child's pipes and the socket Foundation watches for its exit:
+    /// the child's exit and the end of its output would then go unseen until the sibling exits.
+    private static let spawning = Mutex(())
 
     /// What the child wrote, filled by two reader threads.
     private final class Output: Sendable {
@@ -30,13 +36,16 @@ public final class ManagedProcess: Sendable {
         process.executableURL = executable
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = stdinPipe
+        let (stdinPipe, out, err) = try Self.spawning.withLock { _ in
+            let pipes = (Pipe(), Pipe(), Pipe())
+            process.standardInput = pipes.0
+            process.standardOutput = pipes.1
+            process.standardError = pipes.2
+            try process.run()
+            return pipes
+        }
         self.process = process
-        try process.run()
+        self.stdinPipe = stdinPipe
         // Blocking reads on threads of their own: the end of the stream is seen for certain, which
         // Foundation's readability handlers do not promise on Linux.
         let output = self.output
