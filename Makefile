@@ -1,11 +1,11 @@
 # faxd — build, test, benchmark and demo entry points. Every target installs the system packages it
-# needs first (Debian: librdkafka-dev, libcurl4-openssl-dev, kcat).
+# needs first (Debian: librdkafka-dev, libcurl4-openssl-dev, kcat, python3-venv).
 
 SWIFT ?= swift
-APT_PACKAGES := librdkafka-dev libcurl4-openssl-dev kcat
+APT_PACKAGES := librdkafka-dev libcurl4-openssl-dev kcat python3-venv
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build test bench bench-backlog bench-readiness demo clean
+.PHONY: deps build test deploy-check image bench bench-backlog bench-readiness demo clean
 
 ## deps: install the missing system packages (non-interactive apt-get; runs `apt-get update` first)
 deps:
@@ -20,10 +20,22 @@ deps:
 build: deps
 	$(SWIFT) build
 
-## test: the whole suite (unit, Kafka against librdkafka's mock cluster, HTTP, end to end with processes)
-test: deps
+## test: the whole suite (deploy/ checked; unit, Kafka against librdkafka's mock cluster, HTTP, end to end with processes)
+test: deps deploy-check
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+## deploy-check: deploy/ validated offline (Kubernetes schemas, Compose, Dockerfile), in a venv of its own
+DEPLOY_VENV := .build/deploy-venv
+deploy-check:
+	@[ -x $(DEPLOY_VENV)/bin/python ] || python3 -m venv $(DEPLOY_VENV)
+	@$(DEPLOY_VENV)/bin/pip install -q --disable-pip-version-check -r deploy/requirements.txt
+	$(DEPLOY_VENV)/bin/python deploy/validate.py
+	$(DEPLOY_VENV)/bin/python deploy/test_validate.py
+
+## image: the container image faxd:dev (needs a Docker engine; deploy/Dockerfile)
+image:
+	docker build -f deploy/Dockerfile -t faxd:dev .
 
 ## bench: release-build benchmarks; results are printed and written to docs/benchmarks.md by hand
 bench: deps

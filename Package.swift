@@ -194,6 +194,7 @@ let package = Package(
                 "FaxdCore", "FaxdKafka", "FaxdSandbox", "FaxdTestSupport", "FaxdWorker",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings
         ),

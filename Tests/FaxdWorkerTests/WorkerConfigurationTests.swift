@@ -43,6 +43,13 @@ import Testing
         #expect(configuration.webhooks.publicBaseURL == "https://faxd.example.com")
     }
 
+    @Test func librdkafkaPropertiesComeFromTheEnvironmentToo() throws {
+        let configuration = try WorkerConfiguration.parse(
+            yaml: "kafka:\n  properties:\n    security.protocol: SASL_SSL\n    sasl.username: faxd\n", source: "faxd.yaml",
+            environment: ["FAXD_KAFKA_PROPERTIES_SASL_PASSWORD": "from-a-secret", "FAXD_KAFKA_PROPERTIES_SASL_USERNAME": "other", "FAXD_KAFKA_PROPERTIES_": "x"])
+        #expect(configuration.kafka.properties == ["security.protocol": "SASL_SSL", "sasl.username": "other", "sasl.password": "from-a-secret"])
+    }
+
     @Test func consumersBoundLibrdkafkasPrefetchQueueUnlessThePropertiesSetIt() {
         var kafka = WorkerConfiguration.Kafka()
         kafka.properties = ["security.protocol": "SSL"]

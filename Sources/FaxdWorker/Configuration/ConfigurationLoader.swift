@@ -85,14 +85,29 @@ struct ConfigurationLoader<Value: Codable> {
         var result = base
         for (key, expected) in schema {
             let keyPath = path + [key]
-            if let expectedMap = expected as? [String: Any], !openMaps.contains(keyPath.joined(separator: ".")) {
+            let name = environmentPrefix + keyPath.joined(separator: "_").uppercased()
+            if openMaps.contains(keyPath.joined(separator: ".")) {
+                result[key] = Self.applyEnvironment(environment, prefix: name + "_", to: result[key] as? [String: Any] ?? [:])
+                continue
+            }
+            if let expectedMap = expected as? [String: Any] {
                 result[key] = try applyEnvironment(environment, to: result[key] as? [String: Any] ?? [:], schema: expectedMap, path: keyPath)
                 continue
             }
-            let name = environmentPrefix + keyPath.joined(separator: "_").uppercased()
             guard let text = environment[name] else { continue }
             let value: Any = expected is [Any] ? text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } : text
             result[key] = try Self.coerce(value, like: expected, path: keyPath.joined(separator: "."), source: "environment variable \(name)")
+        }
+        return result
+    }
+
+    /// An open map's entries from `<prefix><NAME>` variables, the name lower-cased with `_` read as `.`
+    /// (`FAXD_KAFKA_PROPERTIES_SASL_PASSWORD` sets `sasl.password`): a secret the file must not hold
+    /// comes from the environment, a Kubernetes Secret say.
+    private static func applyEnvironment(_ environment: [String: String], prefix: String, to base: [String: Any]) -> [String: Any] {
+        var result = base
+        for (name, value) in environment where name.hasPrefix(prefix) && name.count > prefix.count {
+            result[name.dropFirst(prefix.count).lowercased().replacingOccurrences(of: "_", with: ".")] = value
         }
         return result
     }
