@@ -13,6 +13,7 @@ public struct WorkerMetrics: Sendable {
     private let listedTenants: Gauge
     private let deadLettersTruncated: Counter
     private let misplacedTenants: Gauge
+    private let assignedPartitions: Gauge
 
     /// Job outcomes counted by `faxd_jobs_total{outcome}`.
     public static let outcomeNames = ["submitted", "rejected", "dead_lettered", "expired", "malformed", "retried"]
@@ -36,6 +37,8 @@ public struct WorkerMetrics: Sendable {
         misplacedTenants = registry.makeGauge(
             descriptor: Self.name(
                 "tenants_misplaced", "count", "Tenants whose jobs arrived on a partition their key does not hash to (a producer with another partitioner)."))
+        assignedPartitions = registry.makeGauge(
+            descriptor: Self.name("partitions_assigned", "count", "Partitions of the jobs topic this worker owns (0 between a revoke and an assignment)."))
         deadLettersTruncated = registry.makeCounter(
             descriptor: Self.name("dead_letters_truncated", "total", "Dead letters written as a bounded reference because the record was too large."))
         submitLatency = registry.makeDurationHistogram(
@@ -57,6 +60,7 @@ public struct WorkerMetrics: Sendable {
     func deadLetterTruncated() { deadLettersTruncated.increment() }
     func setMisplacedTenants(_ count: Int) { misplacedTenants.set(Double(count)) }
     func setListedTenants(_ count: Int) { listedTenants.set(Double(count)) }
+    func setAssignedPartitions(_ count: Int) { assignedPartitions.set(Double(count)) }
     func submitted(after duration: Duration) { submitLatency.record(duration) }
 
     /// `faxd_consumer_lag{topic,partition}`, refreshed from the consumer before each scrape.

@@ -410,6 +410,7 @@ actor Dispatcher: KafkaRebalanceListener {
     func partitionsAssigned(_ partitions: [KafkaTopicPartition]) async {
         machine.assigned(partitions.map(\.partition))
         owned.formUnion(partitions.map(\.partition))
+        dependencies.metrics.setAssignedPartitions(owned.count)
         await dependencies.ledger.assigned(partitions.map(\.partition))
     }
 
@@ -435,6 +436,7 @@ actor Dispatcher: KafkaRebalanceListener {
         }
         perform(machine.revoked(numbers))
         owned.subtract(numbers)
+        dependencies.metrics.setAssignedPartitions(owned.count)
         await dependencies.ledger.revoked(numbers)
         dependencies.logger.info(
             "Released partitions",
