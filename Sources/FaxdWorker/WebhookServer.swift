@@ -2,13 +2,16 @@ import FaxdCore
 import FaxdKafka
 import Foundation
 public import Logging
+public import ServiceLifecycle
+import Synchronization
 
 /// `faxd webhooks`: the webhook ingress on its own, for deployments that keep it apart from the
 /// workers (its own scaling, its own exposure to the internet). It serves `/webhooks/mintfax/…`,
 /// `/healthz`, `/readyz` and `/metrics` on `metrics.listen`, follows the result topics, and publishes
 /// through its own idempotent producer. The workers then run with `webhooks.enabled: false` and
-/// `webhooks.public_base_url` pointing here; reconciling stays with the workers.
-public final class WebhookServer: Sendable {
+/// `webhooks.public_base_url` pointing here; reconciling stays with the workers. A `Service`, like
+/// the worker: its HTTP server and its result-topic reader run in one `ServiceGroup`.
+public final class WebhookServer: Service, Sendable {
     private let configuration: WorkerConfiguration
     public let tenants: TenantDirectory
     private let producer: KafkaProducer
@@ -16,8 +19,8 @@ public final class WebhookServer: Sendable {
     private let metrics: WorkerMetrics
     private let readiness = WorkerHTTPServer.Readiness()
     private let logger: Logger
-    /// Finished by `shutdown()`; `run()` ends when it ends.
-    private let stopping: (stream: AsyncStream<Void>, continuation: AsyncStream<Void>.Continuation) = AsyncStream.makeStream()
+    /// The running parts, once `run()` started them; whether `shutdown()` came first.
+    private let parts = Mutex<(group: ServiceGroup?, stopping: Bool)>((nil, false))
 
     /// - Throws: `ConfigurationError` for an unusable listen address; `KafkaError` for the producer.
     public init(configuration: WorkerConfiguration, tenants: TenantDirectory, metrics: WorkerMetrics, logger: Logger) throws {
@@ -38,11 +41,13 @@ public final class WebhookServer: Sendable {
             jobLedger: nil, metrics: metrics, logger: logger)
     }
 
-    /// Serves until `shutdown()` (or the calling task is cancelled), then flushes the producer.
-    /// `onListening` gets the port. Call it once.
+    public func run() async throws { try await run(onListening: { _ in }) }
+
+    /// Serves until a graceful shutdown (its parent group's, or `shutdown()`), then flushes the
+    /// producer. `onListening` gets the port. Call it once.
     /// - Throws: `ConfigurationError` when `metrics.listen` cannot be bound, or naming the
     ///   `kafka.topics` key of a result topic the cluster does not have (see `ConfiguredTopics`).
-    public func run(onListening: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
+    public func run(onListening: @escaping @Sendable (Int) -> Void) async throws {
         guard let listen = HostPort(configuration.metrics.listen) else {
             throw ConfigurationError(source: "configuration", path: "metrics.listen", reason: "must be host:port")
         }
@@ -61,18 +66,24 @@ public final class WebhookServer: Sendable {
             listen: listen, metrics: metrics, consumer: nil, readiness: readiness, ingress: delivery.ingress, logger: logger)
         readiness.set(true)
         logger.info("Webhook ingress started", metadata: ["http.listen": "\(configuration.metrics.listen)"])
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [
+                    WorkerPart("http server") { try await server.run(onListening: onListening) }.inGroup,
+                    WorkerPart("result topics") { [delivery] in await delivery.followResultTopics() }.inGroup,
+                ],
+                logger: logger))
+        if parts.withLock({ parts in
+            parts.group = group
+            return parts.stopping
+        }) {
+            await group.triggerGracefulShutdown()
+        }
         var failure: (any Error)?
-        await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await server.run(onListening: onListening) }
-            group.addTask { [delivery] in await delivery.followResultTopics() }
-            group.addTask { [stopping] in for await _ in stopping.stream {} }
-            // Only the stop ends of itself; an error first (the listener could not bind) is a failure.
-            do {
-                try await group.next()
-            } catch where !Task.isCancelled {
-                failure = error
-            } catch {}
-            group.cancelAll()
+        do {
+            try await group.run()
+        } catch {
+            failure = error
         }
         readiness.set(false)
         await producer.close(timeout: .seconds(10))
@@ -80,9 +91,13 @@ public final class WebhookServer: Sendable {
         logger.info("Webhook ingress stopped")
     }
 
-    /// Stops serving: `run()` returns once the producer is flushed.
-    public func shutdown() {
+    /// Stops serving, as SIGTERM does: `run()` returns once the producer is flushed.
+    public func shutdown() async {
         readiness.set(false)
-        stopping.continuation.finish()
+        let group = parts.withLock { parts in
+            parts.stopping = true
+            return parts.group
+        }
+        await group?.triggerGracefulShutdown()
     }
 }

@@ -4,13 +4,19 @@ import FaxdKafka
 import FaxdMintfax
 import Foundation
 public import Logging
+public import ServiceLifecycle
+import Synchronization
 
 /// A faxd worker: one consumer-group member, its producer, its HTTP client and its dispatcher, built
 /// by the same function for the CLI and the tests.
 ///
-/// `run()` works until `shutdown()` (SIGTERM) closes the consumer: the revoke hook drains in-flight
-/// jobs within `dispatch.drain_timeout_seconds`, offsets are committed, and `run()` returns.
-public final class Worker: Sendable {
+/// A `Service`: `run()` runs its parts — the HTTP server, the result-topic reader, the reconciler,
+/// the balance watch, the Kafka and tenants watches and, last, the dispatcher — in one
+/// `ServiceGroup` until a graceful shutdown (its parent group's, on SIGTERM, or `shutdown()`). That
+/// stops them in reverse order: the dispatcher drains its in-flight jobs within
+/// `dispatch.drain_timeout_seconds`, commits and leaves the group first, the HTTP server (`/healthz`)
+/// goes last; then the producer is flushed and `run()` returns.
+public final class Worker: Service, Sendable {
     public let configuration: WorkerConfiguration
     public let tenants: TenantDirectory
     private let consumer: KafkaConsumer
@@ -25,6 +31,8 @@ public final class Worker: Sendable {
     private let metrics: WorkerMetrics
     private let readiness = WorkerHTTPServer.Readiness()
     private let logger: Logger
+    /// The running parts, once `run()` started them; whether `shutdown()` came first.
+    private let parts = Mutex<(group: ServiceGroup?, stopping: Bool)>((nil, false))
 
     /// - Parameter metrics: where the worker's metrics are registered (the executable owns the registry).
     public init(configuration: WorkerConfiguration, tenants: TenantDirectory, metrics: WorkerMetrics, logger: Logger) throws {
@@ -80,13 +88,16 @@ public final class Worker: Sendable {
             configuration: configuration.balance, metrics: metrics, logger: logger)
     }
 
-    /// Joins the group and dispatches until `shutdown()`; then flushes the producer. Meanwhile serves
-    /// `/healthz`, `/readyz`, `/metrics` and the webhook ingress (`onListening` gets their port),
-    /// follows the result topics, reconciles overdue faxes and watches balances.
+    public func run() async throws { try await run(onListening: { _ in }) }
+
+    /// Joins the group and dispatches until a graceful shutdown; then flushes the producer. Meanwhile
+    /// serves `/healthz`, `/readyz`, `/metrics` and the webhook ingress (`onListening` gets their
+    /// port), follows the result topics, reconciles overdue faxes and watches balances.
     ///
     /// - Throws: `ConfigurationError` for an unusable `metrics.listen`, or naming the `kafka.topics`
-    ///   key of a topic the cluster does not have (checked first; see `ConfiguredTopics`).
-    public func run(onListening: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
+    ///   key of a topic the cluster does not have (checked first; see `ConfiguredTopics`); the error
+    ///   of a part that failed, after the others stopped (the dispatcher leaving the group cleanly).
+    public func run(onListening: @escaping @Sendable (Int) -> Void) async throws {
         guard let listen = HostPort(configuration.metrics.listen) else {
             throw ConfigurationError(source: "configuration", path: "metrics.listen", reason: "must be host:port")
         }
@@ -104,30 +115,33 @@ public final class Worker: Sendable {
         logger.info(
             "Worker started",
             metadata: ["kafka.group_id": "\(configuration.kafka.groupID)", "kafka.topic": "\(configuration.kafka.topics.jobs)"])
+        // Stopped in reverse: the dispatcher first, the HTTP server (liveness) last.
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [
+                    WorkerPart("http server") { try await server.run(onListening: onListening) }.inGroup,
+                    WorkerPart("result topics") { [delivery] in await delivery.followResultTopics() }.inGroup,
+                    WorkerPart("reconciler") { [reconciler] in await reconciler.run() }.inGroup,
+                    WorkerPart("balance watch") { [balanceWatch] in await balanceWatch.run() }.inGroup,
+                    WorkerPart("kafka watch") { await self.watchKafka() }.inGroup,
+                    WorkerPart("tenants watch") { await self.watchTenantsDirectory() }.inGroup,
+                    .init(
+                        service: DispatchService(dispatcher: dispatcher, leave: { await self.leave() }),
+                        successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
+                ],
+                logger: logger))
+        if parts.withLock({ parts in
+            parts.group = group
+            return parts.stopping
+        }) {
+            await group.triggerGracefulShutdown()
+        }
         var failure: (any Error)?
-        await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await server.run(onListening: onListening) }
-            group.addTask { [delivery, reconciler, balanceWatch] in
-                await withDiscardingTaskGroup { background in
-                    background.addTask { await delivery.followResultTopics() }
-                    background.addTask { await reconciler.run() }
-                    background.addTask { await balanceWatch.run() }
-                    background.addTask { await self.watchKafka() }
-                    background.addTask { await self.watchTenantsDirectory() }
-                }
-            }
-            group.addTask { [dispatcher] in try await dispatcher.run() }
-            // The dispatcher returns after `shutdown()`; the others run until cancelled, so anything
-            // else that ends first is a failure (the listener could not bind, the consumer failed):
-            // leave the group cleanly and report it.
-            do {
-                try await group.next()
-            } catch {
-                failure = error
-                logger.error("Worker failed; leaving the group", metadata: ["error": "\(error)"])
-                await shutdown()
-            }
-            group.cancelAll()
+        do {
+            try await group.run()
+        } catch {
+            failure = error
+            logger.error("Worker failed; it left the group", metadata: ["error": "\(error)"])
         }
         await admin.close()
         await producer.close(timeout: .seconds(10))
@@ -165,10 +179,22 @@ public final class Worker: Sendable {
         }
     }
 
-    /// Leaves the group gracefully: in-flight jobs finish (bounded), offsets are committed, `run()`
-    /// returns. Bounded by `dispatch.shutdown_timeout_seconds`.
+    /// Shuts the worker down gracefully, as SIGTERM does: `run()` returns once the in-flight jobs
+    /// finished (bounded), their offsets are committed and the group left.
     public func shutdown() async {
         readiness.set(false)
+        let group = parts.withLock { parts in
+            parts.stopping = true
+            return parts.group
+        }
+        await group?.triggerGracefulShutdown()
+    }
+
+    /// The dispatcher's part of a graceful shutdown: no new jobs, the in-flight ones finish, offsets
+    /// are committed, the group is left. Bounded by `dispatch.shutdown_timeout_seconds`.
+    private func leave() async {
+        readiness.set(false)
+        logger.info("Stopping: finishing the jobs in flight, then leaving the group")
         await dispatcher.stop(by: ContinuousClock.now.advanced(by: .seconds(configuration.dispatch.shutdownTimeoutSeconds)))
         do {
             try await consumer.close(timeout: .seconds(configuration.dispatch.shutdownTimeoutSeconds))

@@ -6,6 +6,7 @@ import FaxdWorker
 import Foundation
 import Logging
 import Prometheus
+import ServiceLifecycle
 
 /// `faxd dev`: the embedded default. An in-process Kafka cluster with faxd's topics, the mintfax
 /// sandbox emulator with its demo environments, a worker (with the webhook ingress on `--port`, which
@@ -54,37 +55,24 @@ struct DevCommand: AsyncParsableCommand {
             let sandboxURL = "http://127.0.0.1:\(sandboxPort)"
 
             let worker = try Self.makeWorker(bootstrap: cluster.bootstrapServers, sandboxURL: sandboxURL, port: port, logger: logger)
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { [port] in
-                    do {
-                        try await SignalledService.run(
-                            tenants: worker.tenants, logger: logger, service: { try await worker.run() },
-                            stop: {
-                                CommandLogging.printLine("stopping…")
-                                await worker.shutdown()
-                            })
-                    } catch {
-                        throw Self.explain(error, port: port)
-                    }
-                }
+            CommandLogging.printLine(
+                """
+                faxd dev — everything in this process:
+                  Kafka      \(cluster.bootstrapServers)   topics \(topics.all.joined(separator: ", "))
+                  mintfax    \(sandboxURL)/v1   (sandbox; demo tenants acme, globex)
+                  worker     group faxd-dev   http://127.0.0.1:\(port)  (webhooks, /metrics)
+                Your own job, from another terminal:
+                  faxd enqueue --brokers \(cluster.bootstrapServers) --tenant acme --job mine-1 --to +12125551234 --file README.md --content-type text/plain
+                Ctrl-C stops.
 
-                CommandLogging.printLine(
-                    """
-                    faxd dev — everything in this process:
-                      Kafka      \(cluster.bootstrapServers)   topics \(topics.all.joined(separator: ", "))
-                      mintfax    \(sandboxURL)/v1   (sandbox; demo tenants acme, globex)
-                      worker     group faxd-dev   http://127.0.0.1:\(port)  (webhooks, /metrics)
-                    Your own job, from another terminal:
-                      faxd enqueue --brokers \(cluster.bootstrapServers) --tenant acme --job mine-1 --to +12125551234 --file README.md --content-type text/plain
-                    Ctrl-C stops.
-
-                    """)
-                try await Self.enqueueSamples(bootstrap: cluster.bootstrapServers, topic: topics.jobs, logger: logger)
-
-                group.addTask { try await Self.liveView(bootstrap: cluster.bootstrapServers, topics: topics, logger: logger) }
-                // The worker ends on Ctrl-C (after draining) or when it fails; the live view goes with it.
-                try await group.next()
-                group.cancelAll()
+                """)
+            // The worker ends on Ctrl-C (after draining) or when it fails; the live view goes first.
+            do {
+                try await SignalledService.run(
+                    worker, alongside: [LiveView(bootstrap: cluster.bootstrapServers, topics: topics, logger: logger)], tenants: worker.tenants,
+                    logger: logger)
+            } catch {
+                throw Self.explain(error, port: port)
             }
         }
         await cluster.shutdown()
@@ -137,6 +125,27 @@ struct DevCommand: AsyncParsableCommand {
             _ = try await producer.send(KafkaOutgoingMessage(topic: topic, key: Array(tenant.utf8), value: Array(value)))
         }
         await producer.close()
+    }
+
+    /// Sends the sample jobs, then shows what happens to them until the group shuts down, which it
+    /// announces ("stopping…": the worker drains next).
+    private struct LiveView: Service {
+        let bootstrap: String
+        let topics: TopicNames
+        let logger: Logger
+
+        func run() async throws {
+            try await withGracefulShutdownHandler {
+                do {
+                    try await cancelWhenGracefulShutdown { [bootstrap, topics, logger] in
+                        try await DevCommand.enqueueSamples(bootstrap: bootstrap, topic: topics.jobs, logger: logger)
+                        try await DevCommand.liveView(bootstrap: bootstrap, topics: topics, logger: logger)
+                    }
+                } catch is CancellationError {}
+            } onGracefulShutdown: {
+                CommandLogging.printLine("stopping…")
+            }
+        }
     }
 
     /// Prints every status and usage event; says so once each sample job reached a final state.

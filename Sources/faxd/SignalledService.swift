@@ -1,6 +1,7 @@
 import FaxdWorker
 import Foundation
 import Logging
+import ServiceLifecycle
 import UnixSignals
 
 /// How `faxd worker` and `faxd webhooks` load their configuration and live with signals.
@@ -25,41 +26,35 @@ enum SignalledService {
         }
     }
 
-    /// Runs `service` until it returns or fails. SIGHUP re-reads `tenants` (on failure the previous
-    /// tenants stay); SIGTERM or SIGINT calls `stop`, after which `service` is awaited to its end.
-    static func run(
-        tenants: TenantDirectory, logger: Logger, service: @escaping @Sendable () async throws -> Void, stop: @escaping @Sendable () async -> Void
-    ) async throws {
-        try await withThrowingTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                try await service()
-                return true
-            }
-            group.addTask {
-                for await signal in await UnixSignalsSequence(trapping: .sigterm, .sigint, .sighup) {
-                    if signal == .sighup {
-                        reload(tenants, logger: logger)
-                        continue
-                    }
-                    logger.info("Stopping on \(signal)")
-                    await stop()
-                    break
-                }
-                return false
-            }
-            // The service ends first (done or failed: stop listening for signals), or a signal
-            // stopped it (wait for it to finish).
-            if try await group.next() == true { group.cancelAll() }
-            try await group.waitForAll()
-        }
+    /// Runs `service` in one `ServiceGroup` with a reader of SIGHUP, which re-reads `tenants` (on
+    /// failure the previous tenants stay), and `alongside` (shut down before it; one of them failing
+    /// shuts the group down). SIGTERM or SIGINT shuts the group down gracefully: the service drains
+    /// and returns, and so does this; `service` ending or failing ends it too.
+    static func run(_ service: any Service, alongside: [any Service] = [], tenants: TenantDirectory, logger: Logger) async throws {
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [
+                    .init(service: service, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
+                    .init(service: TenantsReload(tenants: tenants, logger: logger)),
+                ] + alongside.map { .init(service: $0, successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup) },
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
     }
 
-    private static func reload(_ tenants: TenantDirectory, logger: Logger) {
-        do {
-            try tenants.reload()
-            logger.info("Tenants reloaded", metadata: ["tenants.count": "\(tenants.listedTenantIDs.count)"])
-        } catch {
-            logger.error("Tenants reload failed; keeping the previous tenants", metadata: ["error": "\(error)"])
+    /// SIGHUP: the tenants file and directory read again, until the group shuts down.
+    struct TenantsReload: Service {
+        let tenants: TenantDirectory
+        let logger: Logger
+
+        func run() async throws {
+            for await _ in await UnixSignalsSequence(trapping: .sighup).cancelOnGracefulShutdown() {
+                do {
+                    try tenants.reload()
+                    logger.info("Tenants reloaded", metadata: ["tenants.count": "\(tenants.listedTenantIDs.count)"])
+                } catch {
+                    logger.error("Tenants reload failed; keeping the previous tenants", metadata: ["error": "\(error)"])
+                }
+            }
         }
     }
 }

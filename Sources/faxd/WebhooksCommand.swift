@@ -3,6 +3,7 @@ import FaxdWorker
 import Foundation
 import Logging
 import Prometheus
+import ServiceLifecycle
 
 /// `faxd webhooks --config config/faxd.yaml`: the webhook ingress alone.
 struct WebhooksCommand: AsyncParsableCommand {
@@ -28,8 +29,12 @@ struct WebhooksCommand: AsyncParsableCommand {
         } catch {
             throw CommandFailure("\(error)")
         }
-        try await SignalledService.run(
-            tenants: tenants, logger: logger, service: { try await server.run { port in CommandLogging.printLine("listening on \(port)") } },
-            stop: { server.shutdown() })
+        try await SignalledService.run(AnnouncedIngress(server: server), tenants: tenants, logger: logger)
+    }
+
+    /// The ingress, printing `listening on <port>` once it listens (what scripts and tests wait for).
+    private struct AnnouncedIngress: Service {
+        let server: WebhookServer
+        func run() async throws { try await server.run { port in CommandLogging.printLine("listening on \(port)") } }
     }
 }

@@ -28,7 +28,7 @@ struct WorkerCommand: AsyncParsableCommand {
         } catch {
             throw CommandFailure("\(error)")
         }
-        try await SignalledService.run(tenants: tenants, logger: logger, service: { try await worker.run() }, stop: { await worker.shutdown() })
+        try await SignalledService.run(worker, tenants: tenants, logger: logger)
     }
 }
 
