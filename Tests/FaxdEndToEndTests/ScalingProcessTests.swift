@@ -98,6 +98,39 @@ import Testing
         for code in try await pool.stopAll() { #expect(code == 0) }
         await harness.stop()
     }
+
+    /// The order of a graceful shutdown, seen from outside: after SIGTERM the worker says it is not
+    /// ready but still answers `/healthz` while its in-flight requests finish; it exits 0 with them
+    /// submitted, and the next worker sends the rest without asking mintfax for any job twice.
+    @Test func sigtermDrainsWhileHealthzStillAnswersAndTheNextWorkerRepeatsNothing() async throws {
+        let harness = try await PipelineHarness(partitions: 1, sandboxFaults: "faults:\n  latency: {min_ms: 3000, max_ms: 3000}")
+        let jobs = (0..<20).map { (tenant: "t\($0 % 4 + 1)", id: "drain-\($0)") }
+        try await harness.produce(jobs.map { PipelineHarness.job(tenant: $0.tenant, id: $0.id) })
+        let port = freeLocalPort()
+        let first = try await harness.startWorker(tenants: 4, maxInFlight: 4, environment: ["FAXD_METRICS_LISTEN": "127.0.0.1:\(port)"])
+        let client = try HTTPClient()
+        defer { client.shutdown() }
+        func get(_ path: String) async -> Int { (try? await client.execute(HTTPRequest(method: .GET, url: "http://127.0.0.1:\(port)\(path)")).status) ?? 0 }
+        try await Eventually.wait(for: "4 jobs in flight", timeout: .seconds(60), interval: .milliseconds(100)) {
+            guard let body = try? await client.execute(HTTPRequest(method: .GET, url: "http://127.0.0.1:\(port)/metrics")).body else { return false }
+            return String(decoding: body, as: UTF8.self).contains("faxd_jobs_in_flight_count 4")
+        }
+        kill(first.pid, SIGTERM)
+        try await Eventually.wait(for: "not ready, still alive, while draining", timeout: .seconds(10), interval: .milliseconds(50)) {
+            let (ready, healthy) = (await get("/readyz"), await get("/healthz"))
+            return ready == 503 && healthy == 200 && first.isRunning
+        }
+        #expect(try await first.waitForExit(timeout: .seconds(30)) == 0)
+        let drained = try await harness.sandboxSubmissions().compactMap(\.key)
+        #expect(drained.count >= 4, "the jobs in flight were abandoned, not finished")
+
+        try await harness.startWorker(tenants: 4, maxInFlight: 4)
+        _ = try await harness.tallyUntilSubmitted(jobs, timeout: .seconds(120))
+        let keys = try await harness.sandboxSubmissions().compactMap(\.key)
+        #expect(Set(keys) == Set(jobs.map { IdempotencyKey(tenantID: $0.tenant, jobID: $0.id).description }))
+        #expect(keys.count == jobs.count, "the next worker asked mintfax again for a job the first had finished")
+        await harness.stop()
+    }
 }
 
 /// When each phase ended (seconds from the start) and how many jobs were submitted by then.
