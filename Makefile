@@ -5,7 +5,7 @@ SWIFT ?= swift
 APT_PACKAGES := librdkafka-dev libcurl4-openssl-dev kcat python3-venv
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build test deploy-check image bench bench-backlog bench-readiness demo clean
+.PHONY: deps build test test-venv deploy-check schema-check image bench bench-backlog bench-readiness demo clean
 
 ## deps: install the missing system packages (non-interactive apt-get; runs `apt-get update` first)
 deps:
@@ -20,18 +20,29 @@ deps:
 build: deps
 	$(SWIFT) build
 
-## test: the whole suite (deploy/ checked; unit, Kafka against librdkafka's mock cluster, HTTP, end to end with processes)
-test: deps deploy-check
+## test: the whole suite (deploy/ checked; unit, Kafka against librdkafka's mock cluster, HTTP, end to end with processes;
+## then every status and usage event the end-to-end runs produced, validated against schema/)
+TEST_VENV := .build/test-venv
+EVENTS_DIR := .build/e2e-events
+test: deps deploy-check schema-check
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	rm -rf $(EVENTS_DIR)
+	FAXD_E2E_EVENTS_DIR=$(CURDIR)/$(EVENTS_DIR) $(SWIFT) test --skip-build
+	$(TEST_VENV)/bin/python schema/validate_events.py $(EVENTS_DIR)
 
-## deploy-check: deploy/ validated offline (Kubernetes schemas, Compose, Dockerfile), in a venv of its own
-DEPLOY_VENV := .build/deploy-venv
-deploy-check:
-	@[ -x $(DEPLOY_VENV)/bin/python ] || python3 -m venv $(DEPLOY_VENV)
-	@$(DEPLOY_VENV)/bin/pip install -q --disable-pip-version-check -r deploy/requirements.txt
-	$(DEPLOY_VENV)/bin/python deploy/validate.py
-	$(DEPLOY_VENV)/bin/python deploy/test_validate.py
+## test-venv: the Python packages the checks use (Tests/requirements.txt), in a venv of their own
+test-venv:
+	@[ -x $(TEST_VENV)/bin/python ] || python3 -m venv $(TEST_VENV)
+	@$(TEST_VENV)/bin/pip install -q --disable-pip-version-check -r Tests/requirements.txt
+
+## deploy-check: deploy/ validated offline (Kubernetes schemas, Compose, Dockerfile)
+deploy-check: test-venv
+	$(TEST_VENV)/bin/python deploy/validate.py
+	$(TEST_VENV)/bin/python deploy/test_validate.py
+
+## schema-check: schema/asyncapi.yaml in step with the topics of docs/design.md and the JSON Schemas
+schema-check: test-venv
+	$(TEST_VENV)/bin/python schema/test_asyncapi.py
 
 ## image: the container image faxd:dev (needs a Docker engine; deploy/Dockerfile)
 image:

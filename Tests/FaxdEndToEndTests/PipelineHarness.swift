@@ -295,10 +295,24 @@ final class PipelineHarness {
     }
 
     func stop() async {
+        await keepEvents()
         for worker in workers { _ = try? await worker.stop(timeout: .seconds(30)) }
         _ = try? await sandbox.stop()
         _ = try? await broker.stop()
         try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// Writes every status and usage event of this run, a JSON value per line, to
+    /// `$FAXD_E2E_EVENTS_DIR/<group>.{status,usage}.jsonl` when that is set: `make test` validates them
+    /// against `schema/` afterwards (`schema/validate_events.py`).
+    private func keepEvents() async {
+        guard let directory = ProcessInfo.processInfo.environment["FAXD_E2E_EVENTS_DIR"] else { return }
+        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        for (topic, kind) in [("fax.status", "status"), ("fax.usage", "usage")] {
+            guard let records = try? await readAll(topic), !records.isEmpty else { continue }
+            let lines = records.map { String(decoding: $0.value, as: UTF8.self) + "\n" }.joined()
+            try? lines.write(toFile: "\(directory)/\(groupID).\(kind).jsonl", atomically: true, encoding: .utf8)
+        }
     }
 
     /// A valid job with a small inline PDF.
