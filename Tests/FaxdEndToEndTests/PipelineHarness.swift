@@ -24,17 +24,19 @@ final class PipelineHarness {
     let groupID = UniqueName.make("workers")
     private(set) var workers: [ManagedProcess] = []
 
-    /// Starts the broker and a sandbox with one fast, generous environment.
+    /// Starts the broker (faxd's topics and `extraTopics`) and a sandbox with one fast, generous environment.
     /// - Parameter zeroFootprint: the sandbox environment keeps nothing of finished faxes but id,
     ///   status and timestamps (API.md §10.2).
     ///   `zeroFootprintGraceSeconds` how long a finished fax stays whole.
     init(
         partitions: Int = 6, sandboxTimeScale: Double = 0.001, sandboxFaults: String = "", zeroFootprint: Bool = false,
-        zeroFootprintGraceSeconds: Double = 0
+        zeroFootprintGraceSeconds: Double = 0, extraTopics: [String] = []
     ) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent(UniqueName.make("faxd-e2e"))
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        broker = try ManagedProcess(ManagedProcess.faxdExecutable, ["broker", "--brokers", "1", "--partitions", String(partitions)])
+        broker = try ManagedProcess(
+            ManagedProcess.faxdExecutable,
+            ["broker", "--brokers", "1", "--partitions", String(partitions)] + (TopicNames().all + extraTopics).flatMap { ["--topic", $0] })
         bootstrap = try await broker.firstLines(1)[0]
         let sandboxConfig = directory.appendingPathComponent("sandbox.yaml")
         try """
