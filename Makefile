@@ -1,8 +1,9 @@
 # faxd — build, test, benchmark and demo entry points. Every target installs the system packages it
-# needs first (Debian: librdkafka-dev, libcurl4-openssl-dev, kcat, python3-venv, jq, uuid-runtime, libssl-dev).
+# needs first (Debian: librdkafka-dev, libcurl4-openssl-dev, kcat; for the examples python3-venv, jq, uuid-runtime,
+# libssl-dev, golang-go, golang-github-shopify-sarama-dev).
 
 SWIFT ?= swift
-APT_PACKAGES := librdkafka-dev libcurl4-openssl-dev kcat python3-venv jq uuid-runtime libssl-dev
+APT_PACKAGES := librdkafka-dev libcurl4-openssl-dev kcat python3-venv jq uuid-runtime libssl-dev golang-go golang-github-shopify-sarama-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: deps build test test-venv deploy-check schema-check image bench bench-backlog bench-readiness demo clean
