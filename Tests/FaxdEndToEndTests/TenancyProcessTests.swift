@@ -81,4 +81,44 @@ import Testing
         #expect(try await worker.stop() == 0)
         await harness.stop()
     }
+
+    /// A PHI tenant's file removed while the worker runs: its later jobs are parked, not sent with
+    /// the shared key that takes every other unlisted tenant (members ["*"]).
+    @Test func aPHITenantRemovedFromTheDirectoryIsParkedAndNeverFallsToTheSharedKey() async throws {
+        let harness = try await PipelineHarness(partitions: 2)
+        let tenantsDirectory = harness.directory.appendingPathComponent("tenants.d").path
+        try FileManager.default.createDirectory(atPath: tenantsDirectory, withIntermediateDirectories: true)
+        let phiFile = tenantsDirectory + "/clinic.yaml"
+        try "id: clinic\napi_key: { env: E2E_OTHER_KEY }\nphi: true\n".write(toFile: phiFile, atomically: true, encoding: .utf8)
+        let port = freeLocalPort()
+        let worker = try await harness.startWorker(
+            tenants: 1,
+            sharedWorkspace: "shared_workspace:\n  api_key: { env: E2E_MINTFAX_KEY }\n  members: [\"*\"]\n",
+            extraConfiguration: "tenants:\n  path: tenants.yaml\n  directory: tenants.d\n  watch_interval_seconds: 1\n",
+            environment: ["FAXD_METRICS_LISTEN": "127.0.0.1:\(port)"])
+        let client = try HTTPClient()
+        defer { client.shutdown() }
+        func listed() async -> String? {
+            guard let body = try? await client.execute(HTTPRequest(method: .GET, url: "http://127.0.0.1:\(port)/metrics")).body else { return nil }
+            return String(decoding: body, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix("faxd_tenants_listed_count ") }.map(String.init)
+        }
+        try await Eventually.wait(for: "the PHI tenant listed") { await listed() == "faxd_tenants_listed_count 2.0" }
+        try await harness.produce([PipelineHarness.job(tenant: "clinic", id: "before")])
+        _ = try await harness.tallyUntilSubmitted([(tenant: "clinic", id: "before")])
+
+        try FileManager.default.removeItem(atPath: phiFile)
+        try await Eventually.wait(for: "the PHI tenant gone", timeout: .seconds(30)) { await listed() == "faxd_tenants_listed_count 1.0" }
+        try await harness.produce([PipelineHarness.job(tenant: "clinic", id: "after"), PipelineHarness.job(tenant: "walk-in", id: "after")])
+        let events = try await harness.statusEvents { events in
+            events.contains { $0.tenantID == "clinic" && $0.jobID == "after" && $0.type == .deadLettered }
+                && events.contains { $0.tenantID == "walk-in" && $0.type == .submitted }
+        }
+        #expect(events.first { $0.tenantID == "clinic" && $0.jobID == "after" && $0.type == .deadLettered }?.error?.code == "unknown_tenant")
+        #expect(!events.contains { $0.tenantID == "clinic" && $0.jobID == "after" && $0.type == .submitted })
+        let keys = Set(try await harness.sandboxSubmissions().compactMap(\.key))
+        #expect(!keys.contains(IdempotencyKey(tenantID: "clinic", jobID: "after").description), "the removed PHI tenant's job reached mintfax")
+        #expect(keys == [IdempotencyKey(tenantID: "clinic", jobID: "before").description, IdempotencyKey(tenantID: "walk-in", jobID: "after").description])
+        #expect(try await worker.stop() == 0)
+        await harness.stop()
+    }
 }
