@@ -24,13 +24,14 @@ final class PipelineHarness {
     let groupID = UniqueName.make("workers")
     private(set) var workers: [ManagedProcess] = []
 
-    /// Starts the broker (faxd's topics and `extraTopics`) and a sandbox with one fast, generous environment.
+    /// Starts the broker (faxd's topics and `extraTopics`) and a sandbox with two fast, generous
+    /// environments (`rateLimitPerMinute` limits the first, `apiKey`'s).
     /// - Parameter zeroFootprint: the sandbox environment keeps nothing of finished faxes but id,
     ///   status and timestamps (API.md §10.2).
     ///   `zeroFootprintGraceSeconds` how long a finished fax stays whole.
     init(
         partitions: Int = 6, sandboxTimeScale: Double = 0.001, sandboxFaults: String = "", zeroFootprint: Bool = false,
-        zeroFootprintGraceSeconds: Double = 0, extraTopics: [String] = []
+        zeroFootprintGraceSeconds: Double = 0, extraTopics: [String] = [], rateLimitPerMinute: Int = 1_000_000
     ) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent(UniqueName.make("faxd-e2e"))
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -44,12 +45,12 @@ final class PipelineHarness {
             port: 0
             time_scale: \(sandboxTimeScale)
             environments:
-            \([("e2e", Self.apiKey), ("e2e-other", Self.otherKey)].map { name, key in
+            \([("e2e", Self.apiKey, rateLimitPerMinute), ("e2e-other", Self.otherKey, 1_000_000)].map { name, key, rate in
                 """
                   - name: \(name)
                     api_key: \(key)
                     balance_cents: 100000000
-                    rate_limit_per_minute: 1000000
+                    rate_limit_per_minute: \(rate)
                     webhook_secret: \(Self.webhookSecret)
                     zero_footprint: \(zeroFootprint)
                     zero_footprint_grace_seconds: \(zeroFootprintGraceSeconds)

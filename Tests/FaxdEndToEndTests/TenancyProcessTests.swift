@@ -121,4 +121,51 @@ import Testing
         #expect(try await worker.stop() == 0)
         await harness.stop()
     }
+
+    /// 20 tenants sharing one mintfax key limited to 120 requests a minute, on two workers: together
+    /// they keep to the key's limit (each takes the part its partitions carry), and every job is sent.
+    @Test func twentySharedTenantsOnTwoWorkersKeepToTheSharedKeysLimitAndEveryJobIsSent() async throws {
+        let harness = try await PipelineHarness(partitions: 6, rateLimitPerMinute: 120)
+        let shared = """
+              - id: s0
+                shared: true
+            shared_workspace:
+              api_key: { env: E2E_MINTFAX_KEY }
+              rate_limit_per_minute: 120
+              members: ["s*"]
+
+            """
+        let jobs = (0..<200).map { (tenant: "s\($0 % 20)", id: "shared-\($0)") }
+        try await harness.produce(jobs.map { PipelineHarness.job(tenant: $0.tenant, id: $0.id) })
+        let started = Date()
+        for _ in 0..<2 { try await harness.startWorker(tenants: 1, otherKey: ["t1"], sharedWorkspace: shared) }
+        _ = try await harness.tallyUntilSubmitted(jobs, timeout: .seconds(300))
+
+        // Every request the sandbox received with the shared key, answered or refused.
+        let client = try HTTPClient()
+        defer { client.shutdown() }
+        struct Entry: Decodable {
+            var environment: String?
+            var received_at: String
+            var status: Int?
+        }
+        struct List: Decodable { var data: [Entry] }
+        let body = try await client.execute(HTTPRequest(method: .GET, url: harness.sandboxURL + "/_sandbox/submissions")).body
+        let requests = try JSONDecoder().decode(List.self, from: Data(body)).data.filter { $0.environment == "e2e" }
+        let format = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+        let times = try requests.map { try format.parse($0.received_at).timeIntervalSince(started) }.sorted()
+        // The most requests in any sliding minute (the sandbox's own window), refused ones included.
+        var busiest = 0
+        var first = 0
+        for (last, time) in times.enumerated() {
+            while times[first] <= time - 60 { first += 1 }
+            busiest = max(busiest, last - first + 1)
+        }
+        let refused = requests.filter { $0.status == 429 }.count
+        print("shared key: \(requests.count) requests for \(jobs.count) jobs in \(Int(times.last ?? 0)) s; busiest minute \(busiest) (limit 120); \(refused) answered 429")
+        #expect(requests.filter { $0.status == 201 }.count == jobs.count)
+        #expect(busiest <= 132, "the pool sent \(busiest) requests in a minute against a limit of 120")
+        #expect(refused <= 12, "\(refused) requests were refused for the rate limit")
+        await harness.stop()
+    }
 }
