@@ -4,6 +4,7 @@ import FaxdKafka
 import FaxdTestSupport
 import Foundation
 import Synchronization
+import Testing
 
 /// `faxd broker`, `faxd sandbox` and `faxd worker`s as separate processes, with kcat as the producer:
 /// the whole pipeline, nothing faked. The processes are terminated when the harness is released,
@@ -23,6 +24,8 @@ final class PipelineHarness {
     let sandboxURL: String
     let groupID = UniqueName.make("workers")
     private(set) var workers: [ManagedProcess] = []
+    /// The `to` of every job this harness produced (and the default one), for `checkNothingLeaked`.
+    private let recipients = Mutex<Set<String>>(["+12125550100"])
 
     /// Starts the broker (faxd's topics and `extraTopics`) and a sandbox with two fast, generous
     /// environments (`rateLimitPerMinute` limits the first, `apiKey`'s).
@@ -136,6 +139,7 @@ final class PipelineHarness {
     /// should (murmur2, like faxd's own producers and Kafka's Java client), or with librdkafka's
     /// `partitioner` (nil: its default, CRC32 of the key).
     func produce(_ lines: [String], topic: String = "fax.jobs", partitioner: String? = "murmur2_random") async throws {
+        noteRecipients(lines)
         let kcat = try ManagedProcess(
             ManagedProcess.kcat, ["-P", "-b", bootstrap, "-t", topic, "-K", "\t"] + (partitioner.map { ["-X", "partitioner=\($0)"] } ?? []))
         try kcat.send(stdin: Data((lines.joined(separator: "\n") + "\n").utf8))
@@ -302,9 +306,37 @@ final class PipelineHarness {
     func stop() async {
         await keepEvents()
         for worker in workers { _ = try? await worker.stop(timeout: .seconds(30)) }
+        await checkNothingLeaked()
         _ = try? await sandbox.stop()
         _ = try? await broker.stop()
         try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// What must never leave faxd in the clear (DESIGN §1): the keys and the webhook secret the
+    /// tenants use, the recipients of the jobs produced, and the documents' bytes.
+    private var secrets: [(what: String, text: String)] {
+        let pdf = Data("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n".utf8)
+        return [("an API key", Self.apiKey), ("an API key", Self.otherKey), ("an API key", Self.revokedKey),
+                ("the webhook secret", Self.webhookSecret), ("the webhook secret", String(Self.webhookSecret.dropFirst("whsec_".count))),
+                ("document bytes", pdf.base64EncodedString()), ("document bytes", "%PDF-1.4")]
+            + recipients.withLock { $0 }.sorted().map { ("a recipient number", $0) }
+    }
+
+    /// Scans what this run's faxd processes wrote (stdout, stderr: every log line), every status and
+    /// usage event, and the dead letters' faxd headers for `secrets`, recording an issue for each hit.
+    private func checkNothingLeaked() async {
+        var sources: [(name: String, text: String)] = workers.enumerated().map { ("faxd process \($0.offset + 1)'s output", $0.element.standardError + $0.element.outputLines.joined(separator: "\n")) }
+        for topic in ["fax.status", "fax.usage"] {
+            let records = (try? await readAll(topic)) ?? []
+            sources.append((topic, records.map { String(decoding: $0.value, as: UTF8.self) }.joined(separator: "\n")))
+        }
+        let deadLetters = (try? await readAll("fax.jobs.dlq")) ?? []
+        sources.append(("the dead letters' headers", deadLetters.flatMap { $0.headers.filter { $0.name.hasPrefix("faxd.") }.map { String(decoding: $0.value ?? [], as: UTF8.self) } }.joined(separator: "\n")))
+        for source in sources {
+            for secret in secrets where source.text.contains(secret.text) {
+                Issue.record("\(source.name) contains \(secret.what) in the clear")
+            }
+        }
     }
 
     /// Writes every status and usage event of this run, a JSON value per line, to
@@ -318,6 +350,12 @@ final class PipelineHarness {
             let lines = records.map { String(decoding: $0.value, as: UTF8.self) + "\n" }.joined()
             try? lines.write(toFile: "\(directory)/\(groupID).\(kind).jsonl", atomically: true, encoding: .utf8)
         }
+    }
+
+    /// Remembers the recipients of jobs produced some other way than `produce` (a Swift producer).
+    func noteRecipients(_ values: [String]) {
+        let numbers = values.flatMap { $0.matches(of: #/"to":"(\+[0-9]+)"/#).map { String($0.output.1) } }
+        recipients.withLock { $0.formUnion(numbers) }
     }
 
     /// A valid job with a small inline PDF.
