@@ -76,11 +76,13 @@ public final class KafkaConsumer: Sendable {
     /// one fetch returns while the pause takes effect).
     public var bufferedRecordCount: Int { core.buffer.count }
 
-    /// Records not yet read per assigned partition that delivered one: the high watermark librdkafka
-    /// last saw in a fetch response minus the position. No broker round trip.
+    /// Records not yet finished per assigned partition that delivered one: the high watermark
+    /// librdkafka last saw in a fetch response minus the offset the owner stored last (before it stored
+    /// any, where the group resumed). Records read ahead, buffered or being worked on count: this is
+    /// what a restart would redo. No broker round trip.
     public func lag() -> [KafkaTopicPartition: Int64] {
         var result: [KafkaTopicPartition: Int64] = [:]
-        for (partition, position) in core.positions {
+        for (partition, position) in core.finished {
             var low: Int64 = 0
             var high: Int64 = 0
             guard rd_kafka_get_watermark_offsets(handle.pointer, partition.topic, partition.partition, &low, &high) == RD_KAFKA_RESP_ERR_NO_ERROR,
@@ -134,6 +136,7 @@ public final class KafkaConsumer: Sendable {
         }
         try KafkaError.check(err)
         if let error = RDKafkaPartitionList.entries(list).first?.error { throw error }
+        core.stored(partition, offset: nextOffset)
     }
 
     /// Commits the stored offsets and waits for the broker's answer.

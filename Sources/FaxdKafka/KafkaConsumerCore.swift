@@ -25,6 +25,9 @@ final class KafkaConsumerCore: Sendable {
         var pausedInLibrary: Set<KafkaTopicPartition> = []
         /// The offset after the last record handed over (buffered or stashed), per partition.
         var positions: [KafkaTopicPartition: Int64] = [:]
+        /// Where the work of each partition stands: the offset the owner stored last, or before it
+        /// stored any, the first offset handed over since the assignment (where the group resumed).
+        var finished: [KafkaTopicPartition: Int64] = [:]
         /// Records of owner-paused partitions that arrived before librdkafka's pause took effect;
         /// buffered, in order, when the owner resumes.
         var stash: [KafkaTopicPartition: [KafkaRecord]] = [:]
@@ -48,6 +51,7 @@ final class KafkaConsumerCore: Sendable {
         pausedInLibrary.subtract(partitions)
         for partition in partitions {
             positions[partition] = nil
+            finished[partition] = nil
             stash[partition] = nil
         }
     }
@@ -113,6 +117,7 @@ final class KafkaConsumerCore: Sendable {
         let partition = record.topicPartition
         let stashed = state.withLock { state in
             state.positions[partition] = record.offset + 1
+            if state.finished[partition] == nil { state.finished[partition] = record.offset }
             guard state.pausedByOwner.contains(partition) else { return false }
             state.stash[partition, default: []].append(record)
             return true
@@ -167,9 +172,17 @@ final class KafkaConsumerCore: Sendable {
         return holdingBack
     }
 
-    /// The offset after the last record handed over, per assigned partition that delivered one.
-    var positions: [KafkaTopicPartition: Int64] {
-        state.withLock { state in state.positions.filter { state.assigned.contains($0.key) } }
+    /// Where each assigned partition's work stands (see `State.finished`), per partition that
+    /// delivered a record.
+    var finished: [KafkaTopicPartition: Int64] {
+        state.withLock { state in state.finished.filter { state.assigned.contains($0.key) } }
+    }
+
+    /// Notes that the owner stored `offset` for `partition` (the next offset to read after a restart).
+    func stored(_ partition: KafkaTopicPartition, offset: Int64) {
+        state.withLock { state in
+            if state.assigned.contains(partition) { state.finished[partition] = offset }
+        }
     }
 
     /// Notes that the consumer subscribed: it is a member of its group from now on.
@@ -213,6 +226,7 @@ final class KafkaConsumerCore: Sendable {
         state.withLock { state in
             state.stash[partition] = nil
             state.positions[partition] = offset
+            state.finished[partition] = nil
         }
     }
 

@@ -1,5 +1,6 @@
 import FaxdKafka
 public import Prometheus
+import Synchronization
 
 /// The worker's Prometheus metrics, registered in an injected registry (the executable owns it).
 public struct WorkerMetrics: Sendable {
@@ -14,6 +15,12 @@ public struct WorkerMetrics: Sendable {
     private let deadLettersTruncated: Counter
     private let misplacedTenants: Gauge
     private let assignedPartitions: Gauge
+    /// The lag gauges of the partitions last reported, so that a partition that left loses its gauge.
+    private let lagGauges = LagGauges()
+
+    private final class LagGauges: Sendable {
+        let gauges = Mutex<[KafkaTopicPartition: Gauge]>([:])
+    }
 
     /// Job outcomes counted by `faxd_jobs_total{outcome}`.
     public static let outcomeNames = ["submitted", "rejected", "dead_lettered", "expired", "malformed", "retried"]
@@ -63,14 +70,25 @@ public struct WorkerMetrics: Sendable {
     func setAssignedPartitions(_ count: Int) { assignedPartitions.set(Double(count)) }
     func submitted(after duration: Duration) { submitLatency.record(duration) }
 
-    /// `faxd_consumer_lag{topic,partition}`, refreshed from the consumer before each scrape.
+    /// `faxd_consumer_lag_records{topic,partition}`, refreshed from the consumer before each scrape:
+    /// records not yet finished per owned partition. A partition no longer owned loses its gauge, so
+    /// a sum over the pool counts each partition once.
     func recordLag(_ lag: [KafkaTopicPartition: Int64]) {
-        for (partition, value) in lag {
-            registry.makeGauge(
-                descriptor: Self.name("consumer_lag", "records", "Records not yet read, per assigned partition."),
-                labels: [("topic", partition.topic), ("partition", String(partition.partition))]
-            ).set(Double(value))
+        let left = lagGauges.gauges.withLock { gauges in
+            for (partition, value) in lag {
+                let gauge =
+                    gauges[partition]
+                    ?? registry.makeGauge(
+                        descriptor: Self.name("consumer_lag", "records", "Records not yet finished (read ahead, in flight or unread), per owned partition."),
+                        labels: [("topic", partition.topic), ("partition", String(partition.partition))])
+                gauge.set(Double(value))
+                gauges[partition] = gauge
+            }
+            let left = gauges.filter { lag[$0.key] == nil }
+            for partition in left.keys { gauges[partition] = nil }
+            return left.values
         }
+        for gauge in left { registry.unregisterGauge(gauge) }
     }
 
     /// `faxd_webhooks_total{outcome}`: webhook deliveries by how they were answered: `published`,

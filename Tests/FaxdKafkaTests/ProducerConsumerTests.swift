@@ -23,6 +23,34 @@ import Testing
         await producer.close()
     }
 
+    /// Lag is what a restart would redo: records read but not finished count, from where the group
+    /// resumed until the owner stores an offset, then from the stored offset.
+    @Test func lagCountsRecordsReadButNotFinished() async throws {
+        let cluster = try MockKafkaCluster(brokers: 1, logger: logger)
+        let topic = UniqueName.make("lag")
+        try cluster.createTopic(topic, partitions: 1)
+        let producer = try KafkaProducer(configuration: .init(bootstrapServers: cluster.bootstrapServers), logger: logger)
+        for index in 0..<50 { _ = try await producer.send(KafkaOutgoingMessage(topic: topic, partition: 0, key: nil, value: Array("\(index)".utf8))) }
+        await producer.close()
+        let consumer = try KafkaConsumer(
+            configuration: KafkaFixtures.consumerConfiguration(bootstrapServers: cluster.bootstrapServers, groupID: UniqueName.make("g")),
+            logger: logger)
+        try consumer.subscribe(topics: [topic])
+        var read = 0
+        for try await _ in consumer.records {
+            read += 1
+            if read == 50 { break }
+        }
+        let partition = KafkaTopicPartition(topic: topic, partition: 0)
+        try await Eventually.wait(for: "the high watermark seen") { consumer.lag()[partition] == 50 }
+        try consumer.storeOffset(partition, nextOffset: 10)
+        #expect(consumer.lag()[partition] == 40)
+        try consumer.storeOffset(partition, nextOffset: 50)
+        #expect(consumer.lag()[partition] == 0)
+        try await consumer.close()
+        await cluster.shutdown()
+    }
+
     @Test func recordsRoundTripWithKeysHeadersAndStablePartitioning() async throws {
         let cluster = try MockKafkaCluster(brokers: 1, logger: logger)
         let topic = UniqueName.make("roundtrip")
