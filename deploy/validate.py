@@ -147,6 +147,23 @@ def check_kubernetes():
                 if path["backend"]["service"]["name"] != "faxd-webhooks":
                     problem(f"Ingress/{ingress['metadata']['name']}", "must route to the faxd-webhooks Service")
 
+    # The Ingress reaches the ingress's webhook listener, never its admin listener.
+    webhook_port = int(faxd["webhooks"].get("listen", "0.0.0.0:8080").rsplit(":", 1)[1])
+    if webhook_port == metrics_port:
+        problem("kubernetes/configmap.yaml", "webhooks.listen and metrics.listen must differ: /metrics must not face the internet")
+    container = webhooks["spec"]["template"]["spec"]["containers"][0]
+    ports = {port["name"]: port["containerPort"] for port in container.get("ports", [])}
+    if ports.get("http") != webhook_port:
+        problem("Deployment/faxd-webhooks", f"container port http is {ports.get('http')}, webhooks.listen's port is {webhook_port}")
+    for file, ingress in resources.get("Ingress", []):
+        for rule in ingress["spec"]["rules"]:
+            for path in rule["http"]["paths"]:
+                backend = path["backend"]["service"]
+                service_ports = {port["name"]: port for port in services.get(backend["name"], {}).get("spec", {}).get("ports", [])}
+                target = service_ports.get(backend["port"].get("name"), {}).get("targetPort")
+                if ports.get(target, target) != webhook_port:
+                    problem(f"Ingress/{ingress['metadata']['name']}", f"routes to {target}, not the webhook listener ({webhook_port})")
+
     check_service_monitor(resources, services)
     check_scaled_object(resources, faxd)
 
@@ -285,6 +302,10 @@ def check_compose():
         problem("compose.yaml", f"each worker needs its own FAXD_KAFKA_GROUP_INSTANCE_ID, got {instance_ids}")
     if faxd["webhooks"]["enabled"] is not False or "webhooks" not in faxd["webhooks"].get("public_base_url", ""):
         problem("compose/faxd.yaml", "the workers leave the ingress to the webhooks service (enabled: false, public_base_url)")
+    webhook_port = faxd["webhooks"]["listen"].rsplit(":", 1)[1]
+    published = [str(port).split(":")[-1] for port in services["webhooks"].get("ports", [])]
+    if published != [webhook_port]:
+        problem("compose.yaml", f"the webhooks service must publish its webhook listener ({webhook_port}) alone, publishes {published}")
 
     script = (directory / "create-topics.sh").read_text()
     topics = {"jobs": "fax.jobs", "status": "fax.status", "usage": "fax.usage", "dead_letters": "fax.jobs.dlq", "ledger": "fax.ledger"}

@@ -211,8 +211,10 @@ enum BacklogBenchmark {
               max_in_flight: \(maxInFlight)
               max_in_flight_per_tenant: \(maxInFlight)
               rate_limit_per_minute: 100000000
-            metrics:
+            webhooks:
               listen: 127.0.0.1:\(ingressPort)
+            metrics:
+              listen: 127.0.0.1:0
             delivery:
               reconcile_after_seconds: 30
               reconcile_interval_seconds: 10

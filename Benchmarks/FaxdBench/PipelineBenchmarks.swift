@@ -34,6 +34,7 @@ enum PipelineBenchmarks {
             configuration.kafka.topics = topics
             configuration.mintfax.baseURL = "http://127.0.0.1:\(port)/v1"
             configuration.metrics.listen = "127.0.0.1:0"
+            configuration.webhooks.listen = "127.0.0.1:0"
             configuration.dispatch.maxInFlight = maxInFlight
             configuration.dispatch.maxInFlightPerTenant = maxInFlight
             configuration.dispatch.rateLimitPerMinute = 100_000_000

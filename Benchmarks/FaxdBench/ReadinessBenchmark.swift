@@ -157,6 +157,8 @@ enum ReadinessBenchmark {
             mintfax:
               base_url: http://127.0.0.1:1/v1
               environment: sandbox
+            webhooks:
+              listen: 127.0.0.1:0
             metrics:
               listen: 127.0.0.1:\(port)
             balance:

@@ -6,8 +6,8 @@ public import ServiceLifecycle
 import Synchronization
 
 /// `faxd webhooks`: the webhook ingress on its own, for deployments that keep it apart from the
-/// workers (its own scaling, its own exposure to the internet). It serves `/webhooks/mintfax/…`,
-/// `/healthz`, `/readyz` and `/metrics` on `metrics.listen`, follows the result topics, and publishes
+/// workers (its own scaling, its own exposure to the internet). It serves `/webhooks/mintfax/…` on
+/// `webhooks.listen` and `/healthz`, `/readyz` and `/metrics` on `metrics.listen`, follows the result topics, and publishes
 /// through its own idempotent producer. The workers then run with `webhooks.enabled: false` and
 /// `webhooks.public_base_url` pointing here; reconciling stays with the workers. A `Service`, like
 /// the worker: its HTTP server and its result-topic reader run in one `ServiceGroup`.
@@ -16,6 +16,7 @@ public final class WebhookServer: Service, Sendable {
     public let tenants: TenantDirectory
     private let producer: KafkaProducer
     private let delivery: DeliveryTracking
+    private let ingress: WebhookIngress
     private let metrics: WorkerMetrics
     private let readiness = WorkerHTTPServer.Readiness()
     private let logger: Logger
@@ -39,18 +40,22 @@ public final class WebhookServer: Service, Sendable {
             publisher: EventPublisher(producer: producer, topics: kafka.topics, logger: logger),
             events: EventFactory(namespace: namespace, source: .webhook, environment: configuration.mintfax.environment == "live" ? .live : .sandbox),
             jobLedger: nil, metrics: metrics, logger: logger)
+        guard let ingress = delivery.ingress else {
+            throw ConfigurationError(source: "configuration", path: "webhooks.enabled", reason: "the webhook ingress needs its routes")
+        }
+        self.ingress = ingress
     }
 
     public func run() async throws { try await run(onListening: { _ in }) }
 
     /// Serves until a graceful shutdown (its parent group's, or `shutdown()`), then flushes the
-    /// producer. `onListening` gets the port. Call it once.
-    /// - Throws: `ConfigurationError` when `metrics.listen` cannot be bound, or naming the
-    ///   `kafka.topics` key of a result topic the cluster does not have (see `ConfiguredTopics`).
+    /// producer: the webhooks on `webhooks.listen` (`onListening` gets its port), `/healthz`,
+    /// `/readyz` and `/metrics` on `metrics.listen`. Call it once.
+    /// - Throws: `ConfigurationError` when a listener cannot be bound, or naming the `kafka.topics`
+    ///   key of a result topic the cluster does not have (see `ConfiguredTopics`).
     public func run(onListening: @escaping @Sendable (Int) -> Void) async throws {
-        guard let listen = HostPort(configuration.metrics.listen) else {
-            throw ConfigurationError(source: "configuration", path: "metrics.listen", reason: "must be host:port")
-        }
+        let listeners = try WorkerHTTPServer.listeners(
+            configuration, admin: .admin(metrics: metrics, consumer: nil, readiness: readiness, ingress: ingress), ingress: ingress, logger: logger)
         let kafka = configuration.kafka
         let admin = try KafkaAdmin(configuration: KafkaClientConfiguration(bootstrapServers: kafka.bootstrapServers, properties: kafka.properties), logger: logger)
         do {
@@ -62,17 +67,17 @@ public final class WebhookServer: Service, Sendable {
             throw error
         }
         await admin.close()
-        let server = WorkerHTTPServer(
-            listen: listen, metrics: metrics, consumer: nil, readiness: readiness, ingress: delivery.ingress, logger: logger)
         readiness.set(true)
-        logger.info("Webhook ingress started", metadata: ["http.listen": "\(configuration.metrics.listen)"])
-        let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(
-                services: [
-                    WorkerPart("http server") { try await server.run(onListening: onListening) }.inGroup,
-                    WorkerPart("result topics") { [delivery] in await delivery.followResultTopics() }.inGroup,
-                ],
-                logger: logger))
+        logger.info(
+            "Webhook ingress started", metadata: ["http.listen": "\(configuration.webhooks.listen)", "http.admin": "\(configuration.metrics.listen)"])
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        for server in listeners {
+            let announces = server.listenKey == "webhooks.listen"
+            services.append(WorkerPart(server.listenKey) { try await server.run { port in if announces { onListening(port) } } }.inGroup)
+        }
+        let delivery = delivery
+        services.append(WorkerPart("result topics") { await delivery.followResultTopics() }.inGroup)
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: services, logger: logger))
         if parts.withLock({ parts in
             parts.group = group
             return parts.stopping

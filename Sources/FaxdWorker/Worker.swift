@@ -10,12 +10,12 @@ import Synchronization
 /// A faxd worker: one consumer-group member, its producer, its HTTP client and its dispatcher, built
 /// by the same function for the CLI and the tests.
 ///
-/// A `Service`: `run()` runs its parts — the HTTP server, the result-topic reader, the reconciler,
+/// A `Service`: `run()` runs its parts — the HTTP listeners, the result-topic reader, the reconciler,
 /// the balance watch, the Kafka and tenants watches and, last, the dispatcher — in one
 /// `ServiceGroup` until a graceful shutdown (its parent group's, on SIGTERM, or `shutdown()`). That
 /// stops them in reverse order: the dispatcher drains its in-flight jobs within
-/// `dispatch.drain_timeout_seconds`, commits and leaves the group first, the HTTP server (`/healthz`)
-/// goes last; then the producer is flushed and `run()` returns.
+/// `dispatch.drain_timeout_seconds`, commits and leaves the group first, the HTTP listeners
+/// (`/healthz`) go last; then the producer is flushed and `run()` returns.
 public final class Worker: Service, Sendable {
     public let configuration: WorkerConfiguration
     public let tenants: TenantDirectory
@@ -88,19 +88,18 @@ public final class Worker: Service, Sendable {
             configuration: configuration.balance, metrics: metrics, logger: logger)
     }
 
-    public func run() async throws { try await run(onListening: { _ in }) }
-
     /// Joins the group and dispatches until a graceful shutdown; then flushes the producer. Meanwhile
-    /// serves `/healthz`, `/readyz`, `/metrics` and the webhook ingress (`onListening` gets their
-    /// port), follows the result topics, reconciles overdue faxes and watches balances.
+    /// serves `/healthz`, `/readyz` and `/metrics` on `metrics.listen` and the webhook ingress on
+    /// `webhooks.listen`, follows the result topics, reconciles overdue faxes and watches balances.
     ///
-    /// - Throws: `ConfigurationError` for an unusable `metrics.listen`, or naming the `kafka.topics`
-    ///   key of a topic the cluster does not have (checked first; see `ConfiguredTopics`); the error
-    ///   of a part that failed, after the others stopped (the dispatcher leaving the group cleanly).
-    public func run(onListening: @escaping @Sendable (Int) -> Void) async throws {
-        guard let listen = HostPort(configuration.metrics.listen) else {
-            throw ConfigurationError(source: "configuration", path: "metrics.listen", reason: "must be host:port")
-        }
+    /// - Throws: `ConfigurationError` for an unusable `metrics.listen` or `webhooks.listen`, or naming
+    ///   the `kafka.topics` key of a topic the cluster does not have (checked first; see
+    ///   `ConfiguredTopics`); the error of a part that failed, after the others stopped (the
+    ///   dispatcher leaving the group cleanly).
+    public func run() async throws {
+        let listeners = try WorkerHTTPServer.listeners(
+            configuration, admin: .admin(metrics: metrics, consumer: consumer, readiness: readiness, ingress: delivery.ingress),
+            ingress: delivery.ingress, logger: logger)
         let topics = configuration.kafka.topics
         let partitionCounts = try await ConfiguredTopics.requireExisting(
             [("kafka.topics.jobs", topics.jobs), ("kafka.topics.status", topics.status), ("kafka.topics.usage", topics.usage),
@@ -108,18 +107,15 @@ public final class Worker: Service, Sendable {
             partitionedLike: (jobs: ("kafka.topics.jobs", topics.jobs), ledger: ("kafka.topics.ledger", topics.ledger)),
             admin: admin, bootstrapServers: configuration.kafka.bootstrapServers, logger: logger)
         if let partitions = partitionCounts[topics.jobs] { await dispatcher.watchPlacement(partitions: partitions) }
-        let server = WorkerHTTPServer(
-            listen: listen, metrics: metrics, consumer: consumer, readiness: readiness, ingress: delivery.ingress, logger: logger)
         try consumer.subscribe(topics: [configuration.kafka.topics.jobs], listener: dispatcher)
         readiness.set(true)
         logger.info(
             "Worker started",
             metadata: ["kafka.group_id": "\(configuration.kafka.groupID)", "kafka.topic": "\(configuration.kafka.topics.jobs)"])
-        // Stopped in reverse: the dispatcher first, the HTTP server (liveness) last.
+        // Stopped in reverse: the dispatcher first, the HTTP listeners (liveness) last.
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: [
-                    WorkerPart("http server") { try await server.run(onListening: onListening) }.inGroup,
+                services: listeners.map { server in WorkerPart(server.listenKey) { try await server.run() }.inGroup } + [
                     WorkerPart("result topics") { [delivery] in await delivery.followResultTopics() }.inGroup,
                     WorkerPart("reconciler") { [reconciler] in await reconciler.run() }.inGroup,
                     WorkerPart("balance watch") { [balanceWatch] in await balanceWatch.run() }.inGroup,

@@ -5,17 +5,21 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 
-/// `/healthz` (the process answers), `/readyz` (subscribed and not draining, and with the ingress,
-/// the result topics read), `/metrics`
-/// (Prometheus text) on `metrics.listen`, and the webhook ingress (`POST /webhooks/mintfax/{tenant}`,
-/// `POST /webhooks/mintfax`) when given one.
+/// One of a worker's two HTTP listeners. The admin listener (`metrics.listen`): `/healthz` (the
+/// process answers), `/readyz` (subscribed and not draining, and with the ingress, the result topics
+/// read) and `/metrics` (Prometheus text). The webhook listener (`webhooks.listen`), the one meant for
+/// the internet: `POST /webhooks/mintfax/{tenant}` and `POST /webhooks/mintfax`, nothing else.
 struct WorkerHTTPServer: Sendable {
+    enum Routes: Sendable {
+        /// `consumer`: the jobs consumer, for lag (nil in `faxd webhooks`); `ingress`, for readiness.
+        case admin(metrics: WorkerMetrics, consumer: KafkaConsumer?, readiness: Readiness, ingress: WebhookIngress?)
+        case webhooks(WebhookIngress)
+    }
+
     let listen: HostPort
-    let metrics: WorkerMetrics
-    /// The jobs consumer, for lag; nil in `faxd webhooks`.
-    let consumer: KafkaConsumer?
-    let readiness: Readiness
-    let ingress: WebhookIngress?
+    /// The configuration key of `listen`, for errors.
+    let listenKey: String
+    let routes: Routes
     let logger: Logger
 
     /// Flags shared with handlers: whether the worker takes work (set once subscribed, cleared when
@@ -33,23 +37,50 @@ struct WorkerHTTPServer: Sendable {
         }
     }
 
+    /// The admin listener on `metrics.listen` and, with an ingress, the webhook listener on
+    /// `webhooks.listen`, which must differ. - Throws: `ConfigurationError` naming the key of an
+    /// address that is not `host:port`.
+    static func listeners(
+        _ configuration: WorkerConfiguration, admin: Routes, ingress: WebhookIngress?, logger: Logger
+    ) throws(ConfigurationError) -> [WorkerHTTPServer] {
+        func address(_ key: String, _ value: String) throws(ConfigurationError) -> HostPort {
+            guard let address = HostPort(value) else { throw ConfigurationError(source: "configuration", path: key, reason: "must be host:port") }
+            return address
+        }
+        var servers = [
+            WorkerHTTPServer(listen: try address("metrics.listen", configuration.metrics.listen), listenKey: "metrics.listen", routes: admin, logger: logger)
+        ]
+        if let ingress {
+            let listen = try address("webhooks.listen", configuration.webhooks.listen)
+            if listen == servers[0].listen, listen.port != 0 {
+                throw ConfigurationError(
+                    source: "configuration", path: "webhooks.listen",
+                    reason: "must differ from metrics.listen (\(configuration.metrics.listen)): the webhook ingress faces the internet, /metrics must not")
+            }
+            servers.append(WorkerHTTPServer(listen: listen, listenKey: "webhooks.listen", routes: .webhooks(ingress), logger: logger))
+        }
+        return servers
+    }
+
     /// Serves until the calling task is cancelled. `onListening` gets the bound port (for port 0).
     func run(onListening: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
         let router = Router()
-        router.get("healthz") { _, _ in "ok\n" }
-        router.get("readyz") { [readiness, ingress] _, _ -> Response in
-            // With the webhook ingress, ready also means the ledger has read the result topics.
-            let caughtUp = if let ingress { await ingress.tracker.isCaughtUp } else { true }
-            return readiness.isReady && caughtUp
-                ? Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ready\n"))) : Response(status: .serviceUnavailable)
-        }
-        router.get("metrics") { [metrics, consumer] _, _ -> Response in
-            if let consumer { metrics.recordLag(consumer.lag()) }
-            var headers = HTTPFields()
-            headers[.contentType] = "text/plain; version=0.0.4"
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: metrics.render())))
-        }
-        if let ingress {
+        switch routes {
+        case .admin(let metrics, let consumer, let readiness, let ingress):
+            router.get("healthz") { _, _ in "ok\n" }
+            router.get("readyz") { _, _ -> Response in
+                // With the webhook ingress, ready also means the ledger has read the result topics.
+                let caughtUp = if let ingress { await ingress.tracker.isCaughtUp } else { true }
+                return readiness.isReady && caughtUp
+                    ? Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ready\n"))) : Response(status: .serviceUnavailable)
+            }
+            router.get("metrics") { _, _ -> Response in
+                if let consumer { metrics.recordLag(consumer.lag()) }
+                var headers = HTTPFields()
+                headers[.contentType] = "text/plain; version=0.0.4"
+                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: metrics.render())))
+            }
+        case .webhooks(let ingress):
             router.post("webhooks/mintfax/:tenant") { request, context in
                 await Self.deliver(request, tenant: context.parameters.get("tenant"), to: ingress)
             }
@@ -80,7 +111,7 @@ struct WorkerHTTPServer: Sendable {
                 Task { await services.triggerGracefulShutdown() }
             }
         } catch where !listening.isReady {
-            throw ConfigurationError(source: "configuration", path: "metrics.listen", reason: "cannot listen on \(listen.host):\(listen.port) (\(error))")
+            throw ConfigurationError(source: "configuration", path: listenKey, reason: "cannot listen on \(listen.host):\(listen.port) (\(error))")
         }
     }
 

@@ -21,11 +21,15 @@ struct DevCommand: AsyncParsableCommand {
 
     @Option(help: "Partitions of each topic (1–64).") var partitions: Int = 6
     @Option(help: "Seconds per simulated fax lifecycle step in the sandbox.") var timeScale: Double = 0.5
-    @Option(help: "The worker's HTTP port on 127.0.0.1: webhooks from the sandbox, /metrics, /healthz.") var port: Int = 8090
+    @Option(help: "The worker's webhook port on 127.0.0.1: the sandbox's webhooks.") var port: Int = 8090
+    @Option(help: "The worker's admin port on 127.0.0.1: /metrics, /healthz, /readyz.") var adminPort: Int = 8091
 
     func validate() throws {
         guard (1...64).contains(partitions) else { throw ValidationError("--partitions must be between 1 and 64, got \(partitions)") }
         guard (1...65_535).contains(port) else { throw ValidationError("--port must be between 1 and 65535, got \(port)") }
+        guard (1...65_535).contains(adminPort), adminPort != port else {
+            throw ValidationError("--admin-port must be between 1 and 65535 and differ from --port, got \(adminPort)")
+        }
         guard timeScale > 0, timeScale <= 60 else { throw ValidationError("--time-scale must be greater than 0 and at most 60, got \(timeScale)") }
     }
 
@@ -54,13 +58,13 @@ struct DevCommand: AsyncParsableCommand {
         try await SandboxApplication.withRunning(configuration: sandboxConfiguration, logger: logger) { sandboxPort in
             let sandboxURL = "http://127.0.0.1:\(sandboxPort)"
 
-            let worker = try Self.makeWorker(bootstrap: cluster.bootstrapServers, sandboxURL: sandboxURL, port: port, logger: logger)
+            let worker = try Self.makeWorker(bootstrap: cluster.bootstrapServers, sandboxURL: sandboxURL, port: port, adminPort: adminPort, logger: logger)
             CommandLogging.printLine(
                 """
                 faxd dev — everything in this process:
                   Kafka      \(cluster.bootstrapServers)   topics \(topics.all.joined(separator: ", "))
                   mintfax    \(sandboxURL)/v1   (sandbox; demo tenants acme, globex)
-                  worker     group faxd-dev   http://127.0.0.1:\(port)  (webhooks, /metrics)
+                  worker     group faxd-dev   webhooks http://127.0.0.1:\(port)   /metrics http://127.0.0.1:\(adminPort)/metrics
                 Your own job, from another terminal:
                   faxd enqueue --brokers \(cluster.bootstrapServers) --tenant acme --job mine-1 --to +12125551234 --file README.md --content-type text/plain
                 Ctrl-C stops.
@@ -72,24 +76,29 @@ struct DevCommand: AsyncParsableCommand {
                     worker, alongside: [LiveView(bootstrap: cluster.bootstrapServers, topics: topics, logger: logger)], tenants: worker.tenants,
                     logger: logger)
             } catch {
-                throw Self.explain(error, port: port)
+                throw Self.explain(error, port: port, adminPort: adminPort)
             }
         }
         await cluster.shutdown()
     }
 
-    /// A worker failure in the words of `faxd dev`'s flags: the listener is `--port`.
-    private static func explain(_ error: any Error, port: Int) -> any Error {
-        guard let configuration = error as? ConfigurationError, configuration.path == "metrics.listen" else { return error }
-        return CommandFailure("--port \(port): \(configuration.reason); choose another port with --port")
+    /// A worker failure in the words of `faxd dev`'s flags: the listeners are `--port` and `--admin-port`.
+    private static func explain(_ error: any Error, port: Int, adminPort: Int) -> any Error {
+        guard let configuration = error as? ConfigurationError else { return error }
+        switch configuration.path {
+        case "webhooks.listen": return CommandFailure("--port \(port): \(configuration.reason); choose another port with --port")
+        case "metrics.listen": return CommandFailure("--admin-port \(adminPort): \(configuration.reason); choose another port with --admin-port")
+        default: return error
+        }
     }
 
-    private static func makeWorker(bootstrap: String, sandboxURL: String, port: Int, logger: Logger) throws -> Worker {
+    private static func makeWorker(bootstrap: String, sandboxURL: String, port: Int, adminPort: Int, logger: Logger) throws -> Worker {
         var configuration = WorkerConfiguration()
         configuration.kafka.bootstrapServers = bootstrap
         configuration.kafka.groupID = "faxd-dev"
         configuration.mintfax.baseURL = sandboxURL + "/v1"
-        configuration.metrics.listen = "127.0.0.1:\(port)"
+        configuration.metrics.listen = "127.0.0.1:\(adminPort)"
+        configuration.webhooks.listen = "127.0.0.1:\(port)"
         configuration.webhooks.publicBaseURL = "http://127.0.0.1:\(port)"
         configuration.delivery.reconcileAfterSeconds = 30
         configuration.delivery.reconcileIntervalSeconds = 10

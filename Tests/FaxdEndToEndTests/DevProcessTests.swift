@@ -9,7 +9,7 @@ import Testing
 
     @Test("every sample job reaches exactly one final state within a minute, then Ctrl-C stops faxd dev cleanly")
     func samplesReachTheirFinalStates() async throws {
-        let dev = try ManagedProcess(ManagedProcess.faxdExecutable, ["dev", "--port", String(freeLocalPort())])
+        let dev = try ManagedProcess(ManagedProcess.faxdExecutable, ["dev", "--port", String(freeLocalPort()), "--admin-port", String(freeLocalPort())])
         var summary: String?
         do {
             try await Eventually.wait(for: "the line saying every sample job is final", timeout: .seconds(60), interval: .milliseconds(200)) {

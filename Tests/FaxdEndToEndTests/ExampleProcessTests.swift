@@ -63,7 +63,7 @@ import Testing
         try await harness.startWorker(
             extraConfiguration: "webhooks:\n  public_base_url: http://127.0.0.1:\(port)",
             environment: [
-                "FAXD_METRICS_LISTEN": "127.0.0.1:\(port)", "FAXD_DISPATCH_DOCUMENTS_ALLOW_HTTP": "true",
+                "FAXD_WEBHOOKS_LISTEN": "127.0.0.1:\(port)", "FAXD_DISPATCH_DOCUMENTS_ALLOW_HTTP": "true",
                 "FAXD_DISPATCH_DOCUMENTS_ALLOWED_HOSTS": "127.0.0.1",
             ])
         try await TestHTTPServer.withServer { documents in
@@ -110,7 +110,7 @@ import Testing
         let harness = try await PipelineHarness(partitions: 3)
         let port = freeLocalPort()
         try await harness.startWorker(
-            extraConfiguration: "webhooks:\n  public_base_url: http://127.0.0.1:\(port)", environment: ["FAXD_METRICS_LISTEN": "127.0.0.1:\(port)"])
+            extraConfiguration: "webhooks:\n  public_base_url: http://127.0.0.1:\(port)", environment: ["FAXD_WEBHOOKS_LISTEN": "127.0.0.1:\(port)"])
         // t1: two one-page faxes, a three-page one, one whose every attempt is busy; t2: one page.
         let jobs = [("t1", "+15005550001"), ("t1", "+15005550001"), ("t1", "+15005550007"), ("t1", "+15005550002"), ("t2", "+15005550001")]
         try await harness.produce(jobs.enumerated().map { PipelineHarness.job(tenant: $1.0, id: "bill-\($0)", to: $1.1) })

@@ -84,18 +84,19 @@ final class PipelineHarness {
         return worker
     }
 
-    /// `faxd webhooks` on `port`, with the configuration the workers have; returns once it listens.
+    /// `faxd webhooks` with its webhook listener on `port`, with the configuration the workers have;
+    /// returns once it listens.
     func startWebhooks(port: Int) async throws -> ManagedProcess {
         let webhooks = try ManagedProcess(
             ManagedProcess.faxdExecutable, ["webhooks", "--config", directory.appendingPathComponent("faxd.yaml").path],
-            environment: processEnvironment.merging(["FAXD_METRICS_LISTEN": "127.0.0.1:\(port)"]) { _, new in new })
+            environment: processEnvironment.merging(["FAXD_WEBHOOKS_LISTEN": "127.0.0.1:\(port)"]) { _, new in new })
         _ = try await webhooks.firstLines(1)
         workers.append(webhooks)
         return webhooks
     }
 
     private var processEnvironment: [String: String] {
-        ["E2E_MINTFAX_KEY": Self.apiKey, "E2E_OTHER_KEY": Self.otherKey, "E2E_REVOKED_KEY": Self.revokedKey, "E2E_WEBHOOK_SECRET": Self.webhookSecret, "FAXD_LOG_LEVEL": "error"]
+        ["FAXD_WEBHOOKS_LISTEN": "127.0.0.1:0", "E2E_MINTFAX_KEY": Self.apiKey, "E2E_OTHER_KEY": Self.otherKey, "E2E_REVOKED_KEY": Self.revokedKey, "E2E_WEBHOOK_SECRET": Self.webhookSecret, "FAXD_LOG_LEVEL": "error"]
     }
 
     private func writeConfiguration(

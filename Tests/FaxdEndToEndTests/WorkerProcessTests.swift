@@ -1,4 +1,5 @@
 import FaxdCore
+import FaxdHTTP
 import FaxdKafka
 import FaxdTestSupport
 import Foundation
@@ -31,6 +32,32 @@ import Testing
         #expect(status != 0)
         let last = worker.standardError.split(separator: "\n").last.map(String.init) ?? ""
         #expect(last.hasPrefix("Error: ") && last.contains("metrics.listen") && last.contains(taken), "\(last)")
+        await harness.stop()
+    }
+
+    /// Two listeners: the webhook ingress, meant for the internet, serves the webhook routes only;
+    /// `/metrics` and the probes are on the admin listener, which takes no webhooks. One address
+    /// for both is refused at start-up naming `webhooks.listen`.
+    @Test func theWebhookListenerServesNoMetricsAndTheAdminListenerNoWebhooks() async throws {
+        let harness = try await PipelineHarness(partitions: 1)
+        let (admin, ingress) = (freeLocalPort(), freeLocalPort())
+        let worker = try await harness.startWorker(environment: ["FAXD_METRICS_LISTEN": "127.0.0.1:\(admin)", "FAXD_WEBHOOKS_LISTEN": "127.0.0.1:\(ingress)"])
+        let client = try HTTPClient()
+        defer { client.shutdown() }
+        func status(_ method: HTTPMethod, _ port: Int, _ path: String) async -> Int {
+            (try? await client.execute(HTTPRequest(method: method, url: "http://127.0.0.1:\(port)\(path)", body: method == .POST ? Array("{}".utf8) : nil)))?.status ?? 0
+        }
+        try await Eventually.wait(for: "the admin listener") { await status(.GET, admin, "/healthz") == 200 }
+        try await Eventually.wait(for: "the webhook listener") { await status(.POST, ingress, "/webhooks/mintfax/t1") == 401 }
+        #expect(await status(.GET, admin, "/metrics") == 200)
+        for path in ["/metrics", "/healthz", "/readyz"] { #expect(await status(.GET, ingress, path) == 404, "\(path) on the webhook listener") }
+        #expect(await status(.POST, admin, "/webhooks/mintfax/t1") == 404, "webhooks on the admin listener")
+        #expect(try await worker.stop() == 0)
+
+        let same = try await harness.startWorker(environment: ["FAXD_METRICS_LISTEN": "127.0.0.1:\(admin)", "FAXD_WEBHOOKS_LISTEN": "127.0.0.1:\(admin)"])
+        #expect(try await same.waitForExit() != 0)
+        let last = same.standardError.split(separator: "\n").last.map(String.init) ?? ""
+        #expect(last.contains("webhooks.listen") && last.contains("must differ from metrics.listen"), "\(last)")
         await harness.stop()
     }
 
@@ -246,9 +273,13 @@ import Testing
         let parked = (0..<20).map { (tenant: "t6", id: "parked-\($0)") }
         try await harness.produce((jobs + parked).map { PipelineHarness.job(tenant: $0.tenant, id: $0.id) })
         // A request timeout below the injected latency: some submissions time out after the sandbox
-        // took them, and are retried under the same key.
-        let first = try await harness.startWorker(revoked: ["t6"], requestTimeoutMS: 300)
-        let second = try await harness.startWorker(revoked: ["t6"], requestTimeoutMS: 300)
+        // took them, and are retried under the same key. About 45 % of requests fail here, so five
+        // in a row (the breaker's default) would open mintfax's breaker now and then, and its doubling
+        // open time made the run last from 30 s to 3 minutes: this test is about retries, so the
+        // breaker waits for 30 in a row (OutageProcessTests is about the breaker).
+        let retriesOnly = ["FAXD_DISPATCH_BREAKER_FAILURES": "30"]
+        let first = try await harness.startWorker(revoked: ["t6"], requestTimeoutMS: 300, environment: retriesOnly)
+        let second = try await harness.startWorker(revoked: ["t6"], requestTimeoutMS: 300, environment: retriesOnly)
 
         let expected = Set(jobs.map { "\($0.tenant)/\($0.id)" })
         let expectedParked = Set(parked.map { "\($0.tenant)/\($0.id)" })

@@ -119,6 +119,7 @@ import Testing
         configuration.kafka.groupID = UniqueName.make("ledger-topic")
         configuration.kafka.topics = topics
         configuration.metrics.listen = "127.0.0.1:0"
+        configuration.webhooks.listen = "127.0.0.1:0"
         let tenants = try TenantDirectory(tenants: TenantsConfiguration(), environment: [:], mintfaxEnvironment: "sandbox")
         let worker = try Worker(configuration: configuration, tenants: tenants, metrics: WorkerMetrics(registry: PrometheusCollectorRegistry()), logger: logger)
         let error = await #expect(throws: ConfigurationError.self) { try await worker.run() }

@@ -29,7 +29,9 @@ import Testing
         var configuration = WorkerConfiguration()
         configuration.kafka.bootstrapServers = cluster.bootstrapServers
         configuration.kafka.groupID = UniqueName.make("webhooks")
-        configuration.metrics.listen = "127.0.0.1:0"
+        let adminPort = freeLocalPort()
+        configuration.metrics.listen = "127.0.0.1:\(adminPort)"
+        configuration.webhooks.listen = "127.0.0.1:0"
         configuration.webhooks.maxBodyBytes = maxBodyBytes
         let tenants = try TenantDirectory(
             tenants: TenantsConfiguration(
@@ -54,7 +56,7 @@ import Testing
         let ingress = Ingress(baseURL: "http://127.0.0.1:\(port)", http: http, cluster: cluster, topics: topics, logger: logger)
         do {
             try await Eventually.wait(for: "the ingress to have read the result topics") {
-                try await http.execute(HTTPRequest(method: .GET, url: ingress.baseURL + "/readyz")).status == 200
+                try await http.execute(HTTPRequest(method: .GET, url: "http://127.0.0.1:\(adminPort)/readyz")).status == 200
             }
             try await body(ingress)
         } catch {

@@ -39,6 +39,7 @@ import Testing
             configuration.kafka.groupID = UniqueName.make("rate")
             configuration.mintfax.baseURL = "http://127.0.0.1:\(port)/v1"
             configuration.metrics.listen = "127.0.0.1:0"
+            configuration.webhooks.listen = "127.0.0.1:0"
             // 600 a minute: the first 10 (the burst) at once, then one every 100 ms.
             configuration.dispatch.rateLimitPerMinute = 600
             let tenants = try TenantDirectory(

@@ -161,8 +161,11 @@ public struct WorkerConfiguration: Codable, Sendable, Equatable {
 
     public struct Webhooks: Codable, Sendable, Equatable {
         /// Serve the webhook ingress (`POST /webhooks/mintfax/{tenant}` and `/webhooks/mintfax`) on
-        /// `metrics.listen`. Default true.
+        /// `listen`. Default true.
         public var enabled = true
+        /// `host:port` of the webhook ingress, the only listener meant for the internet: it serves the
+        /// two webhook routes and nothing else. Default `0.0.0.0:8080`.
+        public var listen = "0.0.0.0:8080"
         /// The public URL mintfax posts to; each fax's `webhook_url` is this + `/webhooks/mintfax/{tenant}`,
         /// unless the job brings its own. Default none (faxes get no webhook URL from faxd).
         public var publicBaseURL: String?
@@ -172,7 +175,7 @@ public struct WorkerConfiguration: Codable, Sendable, Equatable {
         public var maxBodyBytes = 1024 * 1024
         public init() {}
         enum CodingKeys: String, CodingKey {
-            case enabled
+            case enabled, listen
             case publicBaseURL = "public_base_url"
             case toleranceSeconds = "tolerance_seconds"
             case maxBodyBytes = "max_body_bytes"
@@ -214,7 +217,8 @@ public struct WorkerConfiguration: Codable, Sendable, Equatable {
     }
 
     public struct Metrics: Codable, Sendable, Equatable {
-        /// `host:port` of `/metrics`, `/healthz`, `/readyz` (and the webhook ingress). Default `0.0.0.0:9464`.
+        /// `host:port` of the admin listener: `/metrics`, `/healthz`, `/readyz`; keep it off the
+        /// internet. Default `0.0.0.0:9464`.
         public var listen = "0.0.0.0:9464"
         public init() {}
     }
