@@ -12,14 +12,32 @@ import Testing
     static let partitions = 8
     static let maxInFlight = 8
 
-    @Test func oneToFourToTwoWorkersAndARollingRestartSendEveryJobOnceWithOneRequestEach() async throws {
-        let harness = try await PipelineHarness(partitions: Self.partitions, sandboxFaults: "faults:\n  latency: {min_ms: 200, max_ms: 200}")
-        // 40 tenants, so that every partition holds several and no tenant's cap (8) is the bound.
-        let jobs = (0..<5_000).map { (tenant: "t\($0 % 40 + 1)", id: "scale-\($0)") }
+    /// A harness whose sandbox takes 200 ms a request, `count` jobs of 40 tenants on its jobs topic
+    /// (every partition holds several, no tenant's cap is the bound), and a reader counting their
+    /// submissions on the status topic.
+    static func backlog(_ count: Int, named name: String) async throws -> (
+        harness: PipelineHarness, jobs: [(tenant: String, id: String)], submitted: SubmittedJobs, reading: Task<Void, any Error>
+    ) {
+        let harness = try await PipelineHarness(partitions: partitions, sandboxFaults: "faults:\n  latency: {min_ms: 200, max_ms: 200}")
+        let jobs = (0..<count).map { (tenant: "t\($0 % 40 + 1)", id: "\(name)-\($0)") }
         try await harness.produce(jobs.map { PipelineHarness.job(tenant: $0.tenant, id: $0.id) })
         let submitted = SubmittedJobs()
         let bootstrap = harness.bootstrap
         let reading = Task { try await submitted.follow(bootstrap: bootstrap, until: jobs.count) }
+        return (harness, jobs, submitted, reading)
+    }
+
+    /// Every job reached mintfax, each with exactly one request (no key sent twice).
+    static func expectOneRequestPerJob(_ harness: PipelineHarness, _ jobs: [(tenant: String, id: String)]) async throws {
+        let requests = try await harness.sandboxSubmissions()
+        let keys = requests.compactMap(\.key)
+        #expect(Set(jobs.map { IdempotencyKey(tenantID: $0.tenant, jobID: $0.id).description }) == Set(keys), "a job was lost")
+        #expect(keys.count == jobs.count, "\(keys.count - Set(keys).count) requests repeated a job's key: a hand-over let two workers run it")
+        #expect(requests.allSatisfy { !$0.replayed && $0.status == 201 })
+    }
+
+    @Test func oneToFourToTwoWorkersAndARollingRestartSendEveryJobOnceWithOneRequestEach() async throws {
+        let (harness, jobs, submitted, reading) = try await Self.backlog(5_000, named: "scale")
         defer { reading.cancel() }
         let pool = WorkerPool(harness: harness)
         let clock = Phases()
@@ -52,11 +70,7 @@ import Testing
             "scaling: 1 worker \(Int(one)) jobs/s, 4 workers \(Int(four)) jobs/s (× \(String(format: "%.2f", ratio))); "
                 + "\(duringRestart) jobs sent during the rolling restart; \(clock.description)")
 
-        let requests = try await harness.sandboxSubmissions()
-        let keys = requests.compactMap(\.key)
-        #expect(Set(jobs.map { IdempotencyKey(tenantID: $0.tenant, jobID: $0.id).description }) == Set(keys), "a job was lost")
-        #expect(keys.count == jobs.count, "\(keys.count - Set(keys).count) requests repeated a job's key: a hand-over let two workers run it")
-        #expect(requests.allSatisfy { !$0.replayed && $0.status == 201 })
+        try await Self.expectOneRequestPerJob(harness, jobs)
         #expect(duringRestart > 0, "the rolling restart happened after the work was done")
         // 8 in flight at 200 ms is 40 jobs/s per worker; four should send about four times one's.
         #expect(ratio >= 2.5, "4 workers sent only \(ratio)× what one did")
@@ -70,12 +84,7 @@ import Testing
     /// mock cluster keeps members by member id only, so here the other member is rebalanced (the test
     /// prints how often) and that part is not shown.
     @Test func aStaticMemberRestartedWithItsIDGetsPartitionsAgainAndNothingIsSentTwice() async throws {
-        let harness = try await PipelineHarness(partitions: Self.partitions, sandboxFaults: "faults:\n  latency: {min_ms: 200, max_ms: 200}")
-        let jobs = (0..<1_500).map { (tenant: "t\($0 % 40 + 1)", id: "static-\($0)") }
-        try await harness.produce(jobs.map { PipelineHarness.job(tenant: $0.tenant, id: $0.id) })
-        let submitted = SubmittedJobs()
-        let bootstrap = harness.bootstrap
-        let reading = Task { try await submitted.follow(bootstrap: bootstrap, until: jobs.count) }
+        let (harness, jobs, submitted, reading) = try await Self.backlog(1_500, named: "static")
         defer { reading.cancel() }
         let pool = WorkerPool(harness: harness)
         try await pool.start(1, instanceID: "worker-a")
@@ -92,9 +101,7 @@ import Testing
         _ = try await reading.value
         print("static membership: the other member saw \(assignmentsAfter - assignmentsBefore) assignments while worker-a restarted (Kafka: none; the mock cluster ignores group.instance.id)")
 
-        let keys = try await harness.sandboxSubmissions().compactMap(\.key)
-        #expect(Set(jobs.map { IdempotencyKey(tenantID: $0.tenant, jobID: $0.id).description }) == Set(keys), "a job was lost")
-        #expect(keys.count == jobs.count, "\(keys.count - Set(keys).count) requests repeated a job's key")
+        try await Self.expectOneRequestPerJob(harness, jobs)
         for code in try await pool.stopAll() { #expect(code == 0) }
         await harness.stop()
     }
@@ -147,7 +154,7 @@ private final class Phases: CustomStringConvertible {
 }
 
 /// Jobs with `fax.submitted` on the status topic, counted as the reader sees them.
-private final class SubmittedJobs: Sendable {
+final class SubmittedJobs: Sendable {
     private let jobs = Mutex<Set<String>>([])
 
     /// Adds `record`'s job if it is a `fax.submitted`. - Returns: the count.
