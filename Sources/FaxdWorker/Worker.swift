@@ -137,7 +137,7 @@ public final class Worker: Service, Sendable {
             try await group.run()
         } catch {
             failure = error
-            logger.error("Worker failed; it left the group", metadata: ["error": "\(error)"])
+            logger.error("Worker failed; its other parts were stopped (the dispatcher leaving the group first)", metadata: ["error": "\(error)"])
         }
         await admin.close()
         await producer.close(timeout: .seconds(10))
