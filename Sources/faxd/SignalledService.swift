@@ -35,7 +35,7 @@ enum SignalledService {
             configuration: ServiceGroupConfiguration(
                 services: [
                     .init(service: service, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
-                    .init(service: TenantsReload(tenants: tenants, logger: logger)),
+                    .init(service: TenantsReload(tenants: tenants, logger: logger), successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup),
                 ] + alongside.map { .init(service: $0, successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup) },
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
