@@ -305,9 +305,14 @@ final class PipelineHarness {
     }
 
     func stop() async {
-        await keepEvents()
         for worker in workers { _ = try? await worker.stop(timeout: .seconds(30)) }
-        await checkNothingLeaked()
+        // The run's events, read once for both uses.
+        var events: [(kind: String, values: [String])] = []
+        for (topic, kind) in [("fax.status", "status"), ("fax.usage", "usage")] {
+            events.append((kind, ((try? await readAll(topic)) ?? []).map { String(decoding: $0.value, as: UTF8.self) }))
+        }
+        keep(events)
+        await checkNothingLeaked(events)
         _ = try? await sandbox.stop()
         _ = try? await broker.stop()
         try? FileManager.default.removeItem(at: directory)
@@ -323,14 +328,11 @@ final class PipelineHarness {
             + recipients.withLock { $0 }.sorted().map { ("a recipient number", $0) }
     }
 
-    /// Scans what this run's faxd processes wrote (stdout, stderr: every log line), every status and
-    /// usage event, and the dead letters' faxd headers for `secrets`, recording an issue for each hit.
-    private func checkNothingLeaked() async {
+    /// Scans what this run's faxd processes wrote (stdout, stderr: every log line), its status and
+    /// usage `events`, and the dead letters' faxd headers for `secrets`, recording an issue for each hit.
+    private func checkNothingLeaked(_ events: [(kind: String, values: [String])]) async {
         var sources: [(name: String, text: String)] = workers.enumerated().map { ("faxd process \($0.offset + 1)'s output", $0.element.standardError + $0.element.outputLines.joined(separator: "\n")) }
-        for topic in ["fax.status", "fax.usage"] {
-            let records = (try? await readAll(topic)) ?? []
-            sources.append((topic, records.map { String(decoding: $0.value, as: UTF8.self) }.joined(separator: "\n")))
-        }
+        sources += events.map { ("the \($0.kind) events", $0.values.joined(separator: "\n")) }
         let deadLetters = (try? await readAll("fax.jobs.dlq")) ?? []
         sources.append(("the dead letters' headers", deadLetters.flatMap { $0.headers.filter { $0.name.hasPrefix("faxd.") }.map { String(decoding: $0.value ?? [], as: UTF8.self) } }.joined(separator: "\n")))
         for source in sources {
@@ -340,16 +342,14 @@ final class PipelineHarness {
         }
     }
 
-    /// Writes every status and usage event of this run, a JSON value per line, to
+    /// Writes the run's status and usage `events`, a JSON value per line, to
     /// `$FAXD_E2E_EVENTS_DIR/<group>.{status,usage}.jsonl` when that is set: `make test` validates them
     /// against `schema/` afterwards (`schema/validate_events.py`).
-    private func keepEvents() async {
+    private func keep(_ events: [(kind: String, values: [String])]) {
         guard let directory = ProcessInfo.processInfo.environment["FAXD_E2E_EVENTS_DIR"] else { return }
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        for (topic, kind) in [("fax.status", "status"), ("fax.usage", "usage")] {
-            guard let records = try? await readAll(topic), !records.isEmpty else { continue }
-            let lines = records.map { String(decoding: $0.value, as: UTF8.self) + "\n" }.joined()
-            try? lines.write(toFile: "\(directory)/\(groupID).\(kind).jsonl", atomically: true, encoding: .utf8)
+        for (kind, values) in events where !values.isEmpty {
+            try? values.map { $0 + "\n" }.joined().write(toFile: "\(directory)/\(groupID).\(kind).jsonl", atomically: true, encoding: .utf8)
         }
     }
 
