@@ -3,7 +3,6 @@ import FaxdKafka
 import Foundation
 public import Logging
 public import ServiceLifecycle
-import Synchronization
 
 /// `faxd webhooks`: the webhook ingress on its own, for deployments that keep it apart from the
 /// workers (its own scaling, its own exposure to the internet). It serves `/webhooks/mintfax/…` on
@@ -20,8 +19,7 @@ public final class WebhookServer: Service, Sendable {
     private let metrics: WorkerMetrics
     private let readiness = WorkerHTTPServer.Readiness()
     private let logger: Logger
-    /// The running parts, once `run()` started them; whether `shutdown()` came first.
-    private let parts = Mutex<(group: ServiceGroup?, stopping: Bool)>((nil, false))
+    private let parts = PartsGroup()
 
     /// - Throws: `ConfigurationError` for an unusable listen address; `KafkaError` for the producer.
     public init(configuration: WorkerConfiguration, tenants: TenantDirectory, metrics: WorkerMetrics, logger: Logger) throws {
@@ -46,14 +44,14 @@ public final class WebhookServer: Service, Sendable {
         self.ingress = ingress
     }
 
-    public func run() async throws { try await run(onListening: { _ in }) }
+    public func run() async throws { try await run(onListening: { _, _ in }) }
 
     /// Serves until a graceful shutdown (its parent group's, or `shutdown()`), then flushes the
-    /// producer: the webhooks on `webhooks.listen` (`onListening` gets its port), `/healthz`,
-    /// `/readyz` and `/metrics` on `metrics.listen`. Call it once.
+    /// producer: the webhooks on `webhooks.listen`, `/healthz`, `/readyz` and `/metrics` on
+    /// `metrics.listen`; `onListening` gets each listener's key and bound port. Call it once.
     /// - Throws: `ConfigurationError` when a listener cannot be bound, or naming the `kafka.topics`
     ///   key of a result topic the cluster does not have (see `ConfiguredTopics`).
-    public func run(onListening: @escaping @Sendable (Int) -> Void) async throws {
+    public func run(onListening: @escaping @Sendable (_ listener: String, _ port: Int) -> Void) async throws {
         let listeners = try WorkerHTTPServer.listeners(
             configuration, admin: .admin(metrics: metrics, consumer: nil, readiness: readiness, ingress: ingress), ingress: ingress, logger: logger)
         let kafka = configuration.kafka
@@ -72,21 +70,13 @@ public final class WebhookServer: Service, Sendable {
             "Webhook ingress started", metadata: ["http.listen": "\(configuration.webhooks.listen)", "http.admin": "\(configuration.metrics.listen)"])
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         for server in listeners {
-            let announces = server.listenKey == "webhooks.listen"
-            services.append(WorkerPart(server.listenKey) { try await server.run { port in if announces { onListening(port) } } }.inGroup)
+            services.append(WorkerPart(server.listenKey) { try await server.run { port in onListening(server.listenKey, port) } }.inGroup)
         }
         let delivery = delivery
         services.append(WorkerPart("result topics") { await delivery.followResultTopics() }.inGroup)
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: services, logger: logger))
-        if parts.withLock({ parts in
-            parts.group = group
-            return parts.stopping
-        }) {
-            await group.triggerGracefulShutdown()
-        }
         var failure: (any Error)?
         do {
-            try await group.run()
+            try await parts.run(services, logger: logger)
         } catch {
             failure = error
         }
@@ -99,10 +89,6 @@ public final class WebhookServer: Service, Sendable {
     /// Stops serving, as SIGTERM does: `run()` returns once the producer is flushed.
     public func shutdown() async {
         readiness.set(false)
-        let group = parts.withLock { parts in
-            parts.stopping = true
-            return parts.group
-        }
-        await group?.triggerGracefulShutdown()
+        await parts.stop()
     }
 }

@@ -5,7 +5,6 @@ import FaxdMintfax
 import Foundation
 public import Logging
 public import ServiceLifecycle
-import Synchronization
 
 /// A faxd worker: one consumer-group member, its producer, its HTTP client and its dispatcher, built
 /// by the same function for the CLI and the tests.
@@ -31,8 +30,7 @@ public final class Worker: Service, Sendable {
     private let metrics: WorkerMetrics
     private let readiness = WorkerHTTPServer.Readiness()
     private let logger: Logger
-    /// The running parts, once `run()` started them; whether `shutdown()` came first.
-    private let parts = Mutex<(group: ServiceGroup?, stopping: Bool)>((nil, false))
+    private let parts = PartsGroup()
 
     /// - Parameter metrics: where the worker's metrics are registered (the executable owns the registry).
     public init(configuration: WorkerConfiguration, tenants: TenantDirectory, metrics: WorkerMetrics, logger: Logger) throws {
@@ -113,28 +111,20 @@ public final class Worker: Service, Sendable {
             "Worker started",
             metadata: ["kafka.group_id": "\(configuration.kafka.groupID)", "kafka.topic": "\(configuration.kafka.topics.jobs)"])
         // Stopped in reverse: the dispatcher first, the HTTP listeners (liveness) last.
-        let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(
-                services: listeners.map { server in WorkerPart(server.listenKey) { try await server.run() }.inGroup } + [
-                    WorkerPart("result topics") { [delivery] in await delivery.followResultTopics() }.inGroup,
-                    WorkerPart("reconciler") { [reconciler] in await reconciler.run() }.inGroup,
-                    WorkerPart("balance watch") { [balanceWatch] in await balanceWatch.run() }.inGroup,
-                    WorkerPart("kafka watch") { await self.watchKafka() }.inGroup,
-                    WorkerPart("tenants watch") { await self.watchTenantsDirectory() }.inGroup,
-                    .init(
-                        service: DispatchService(dispatcher: dispatcher, leave: { await self.leave() }),
-                        successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
-                ],
-                logger: logger))
-        if parts.withLock({ parts in
-            parts.group = group
-            return parts.stopping
-        }) {
-            await group.triggerGracefulShutdown()
-        }
+        let services =
+            listeners.map { server in WorkerPart(server.listenKey) { try await server.run() }.inGroup } + [
+                WorkerPart("result topics") { [delivery] in await delivery.followResultTopics() }.inGroup,
+                WorkerPart("reconciler") { [reconciler] in await reconciler.run() }.inGroup,
+                WorkerPart("balance watch") { [balanceWatch] in await balanceWatch.run() }.inGroup,
+                WorkerPart("kafka watch") { await self.watchKafka() }.inGroup,
+                WorkerPart("tenants watch") { await self.watchTenantsDirectory() }.inGroup,
+                .init(
+                    service: DispatchService(dispatcher: dispatcher, leave: { await self.leave() }),
+                    successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
+            ]
         var failure: (any Error)?
         do {
-            try await group.run()
+            try await parts.run(services, logger: logger)
         } catch {
             failure = error
             logger.error("Worker failed; its other parts were stopped (the dispatcher leaving the group first)", metadata: ["error": "\(error)"])
@@ -179,11 +169,7 @@ public final class Worker: Service, Sendable {
     /// finished (bounded), their offsets are committed and the group left.
     public func shutdown() async {
         readiness.set(false)
-        let group = parts.withLock { parts in
-            parts.stopping = true
-            return parts.group
-        }
-        await group?.triggerGracefulShutdown()
+        await parts.stop()
     }
 
     /// The dispatcher's part of a graceful shutdown: no new jobs, the in-flight ones finish, offsets

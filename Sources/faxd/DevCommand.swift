@@ -144,13 +144,12 @@ struct DevCommand: AsyncParsableCommand {
         let logger: Logger
 
         func run() async throws {
+            let view = WorkerPart("live view") { [bootstrap, topics, logger] in
+                try await DevCommand.enqueueSamples(bootstrap: bootstrap, topic: topics.jobs, logger: logger)
+                try await DevCommand.liveView(bootstrap: bootstrap, topics: topics, logger: logger)
+            }
             try await withGracefulShutdownHandler {
-                do {
-                    try await cancelWhenGracefulShutdown { [bootstrap, topics, logger] in
-                        try await DevCommand.enqueueSamples(bootstrap: bootstrap, topic: topics.jobs, logger: logger)
-                        try await DevCommand.liveView(bootstrap: bootstrap, topics: topics, logger: logger)
-                    }
-                } catch is CancellationError {}
+                try await view.run()
             } onGracefulShutdown: {
                 CommandLogging.printLine("stopping…")
             }

@@ -35,6 +35,8 @@ struct WebhooksCommand: AsyncParsableCommand {
     /// The ingress, printing `listening on <port>` once it listens (what scripts and tests wait for).
     private struct AnnouncedIngress: Service {
         let server: WebhookServer
-        func run() async throws { try await server.run { port in CommandLogging.printLine("listening on \(port)") } }
+        func run() async throws {
+            try await server.run { listener, port in if listener == "webhooks.listen" { CommandLogging.printLine("listening on \(port)") } }
+        }
     }
 }

@@ -29,8 +29,7 @@ import Testing
         var configuration = WorkerConfiguration()
         configuration.kafka.bootstrapServers = cluster.bootstrapServers
         configuration.kafka.groupID = UniqueName.make("webhooks")
-        let adminPort = freeLocalPort()
-        configuration.metrics.listen = "127.0.0.1:\(adminPort)"
+        configuration.metrics.listen = "127.0.0.1:0"
         configuration.webhooks.listen = "127.0.0.1:0"
         configuration.webhooks.maxBodyBytes = maxBodyBytes
         let tenants = try TenantDirectory(
@@ -48,10 +47,17 @@ import Testing
             mintfaxEnvironment: "sandbox")
         let server = try WebhookServer(
             configuration: configuration, tenants: tenants, metrics: WorkerMetrics(registry: PrometheusCollectorRegistry()), logger: logger)
-        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let running = Task { try await server.run { portContinuation.yield($0) } }
-        var iterator = ports.makeAsyncIterator()
-        let port = try #require(await iterator.next())
+        // Both listeners on ports the kernel picks: a port chosen beforehand could be taken by a
+        // parallel test's server, which would then answer this test's /readyz.
+        let (ports, portContinuation) = AsyncStream.makeStream(of: (listener: String, port: Int).self)
+        let running = Task { try await server.run { portContinuation.yield(($0, $1)) } }
+        var bound: [String: Int] = [:]
+        for await (listener, port) in ports {
+            bound[listener] = port
+            if bound.count == 2 { break }
+        }
+        let port = try #require(bound["webhooks.listen"])
+        let adminPort = try #require(bound["metrics.listen"])
         let http = try HTTPClient()
         let ingress = Ingress(baseURL: "http://127.0.0.1:\(port)", http: http, cluster: cluster, topics: topics, logger: logger)
         do {
