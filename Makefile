@@ -6,7 +6,7 @@ SWIFT ?= swift
 APT_PACKAGES := librdkafka-dev libcurl4-openssl-dev kcat python3-venv jq uuid-runtime libssl-dev golang-go golang-github-shopify-sarama-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build test test-venv deploy-check schema-check image bench bench-backlog bench-readiness demo clean
+.PHONY: deps build test test-venv deploy-check schema-check image bench bench-backlog bench-readiness fuzz fuzz-build fuzz-merge soak demo clean
 
 ## deps: install the missing system packages (non-interactive apt-get; runs `apt-get update` first)
 deps:
@@ -67,6 +67,44 @@ bench-readiness: deps
 	$(SWIFT) build -c release --product faxd-bench
 	$(SWIFT) build -c release --product faxd
 	.build/release/faxd-bench readiness
+
+## fuzz: every fuzz target (Sources/FaxdFuzzTargets) under libFuzzer with AddressSanitizer for FUZZ_SECONDS (600)
+## each, from its seed corpus in Tests/FuzzCorpus; new inputs go to .build-fuzz/corpus, findings to .build-fuzz/findings
+## (`make test` runs every corpus file through its target in FuzzCorpusTests; docs/reliability.md)
+FUZZ_TARGETS := job-record webhook-delivery sandbox-multipart mintfax-response worker-configuration tenants-file ledger-entry
+FUZZ_SECONDS ?= 600
+FUZZ_BUILD := .build-fuzz
+FUZZER := $(FUZZ_BUILD)/release/faxd-fuzz
+fuzz: fuzz-build
+	@for target in $(FUZZ_TARGETS); do \
+		mkdir -p $(FUZZ_BUILD)/corpus/$$target $(FUZZ_BUILD)/findings/$$target; \
+		log=$(FUZZ_BUILD)/$$target.log; \
+		echo "make fuzz: $$target for $(FUZZ_SECONDS) s (log $$log)"; \
+		$(FUZZER) $$target $(FUZZ_BUILD)/corpus/$$target Tests/FuzzCorpus/$$target -max_total_time=$(FUZZ_SECONDS) \
+			-max_len=16384 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+			-artifact_prefix=$(FUZZ_BUILD)/findings/$$target/ > $$log 2>&1; status=$$?; \
+		grep -E "INITED|DONE|stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)|SUMMARY|Fatal error" $$log; \
+		[ $$status = 0 ] || { echo "make fuzz: $$target failed (exit $$status): see $$log and $(FUZZ_BUILD)/findings/$$target"; exit 1; }; \
+	done
+
+## fuzz-build: faxd-fuzz instrumented for libFuzzer and AddressSanitizer, in a build folder of its own
+fuzz-build: deps
+	$(SWIFT) build -c release --product faxd-fuzz --scratch-path $(FUZZ_BUILD) -Xswiftc -sanitize=fuzzer,address \
+		-Xswiftc -DFUZZING -Xcc -fsanitize=fuzzer-no-link,address -Xswiftc -use-ld=lld
+
+## fuzz-merge: the inputs `make fuzz` found that add coverage, merged into the committed corpus
+fuzz-merge: fuzz-build
+	@for target in $(FUZZ_TARGETS); do \
+		$(FUZZER) $$target -merge=1 -max_len=16384 Tests/FuzzCorpus/$$target $(FUZZ_BUILD)/corpus/$$target 2>&1 | grep -E "MERGE-OUTER: [0-9]+ new files" || exit 1; \
+	done
+
+## soak: FAXD_SOAK_JOBS (100000) jobs over 4 release workers on faxd broker under scripted faults, then the
+## checker (Tests/FaxdEndToEndTests/SoakProcessTests.swift; figures in docs/reliability.md)
+FAXD_SOAK_JOBS ?= 100000
+soak: deps
+	$(SWIFT) build -c release --product faxd
+	$(SWIFT) build --build-tests
+	FAXD_BINARY=$(CURDIR)/.build/release/faxd FAXD_SOAK_JOBS=$(FAXD_SOAK_JOBS) $(SWIFT) test --skip-build --filter SoakProcessTests
 
 ## demo: faxd on its embedded default
 demo: deps

@@ -14,6 +14,7 @@ let package = Package(
     products: [
         .executable(name: "faxd", targets: ["faxd"]),
         .executable(name: "faxd-bench", targets: ["FaxdBench"]),
+        .executable(name: "faxd-fuzz", targets: ["faxd-fuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -131,6 +132,19 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Every input faxd reads from outside as one function each: libFuzzer's targets and the corpus replay.
+        .target(
+            name: "FaxdFuzzTargets",
+            dependencies: ["FaxdCore", "FaxdHTTP", "FaxdMintfax", "FaxdSandbox", "FaxdWorker"],
+            swiftSettings: swiftSettings
+        ),
+        // libFuzzer's driver, declared for `faxd-fuzz` (defined by the fuzzer runtime `make fuzz` links).
+        .target(name: "CFuzzerDriver"),
+        .executableTarget(
+            name: "faxd-fuzz",
+            dependencies: ["CFuzzerDriver", "FaxdFuzzTargets"],
+            swiftSettings: swiftSettings
+        ),
         // Shared fixtures for the test targets and the benchmarks.
         .target(
             name: "FaxdTestSupport",
@@ -196,6 +210,11 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Yams", package: "Yams"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "FaxdFuzzTests",
+            dependencies: ["FaxdFuzzTargets"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

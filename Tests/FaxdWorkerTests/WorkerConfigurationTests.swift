@@ -66,6 +66,13 @@ import Testing
         ("kafka: [1, 2]\n", "kafka: expected a mapping"),
         ("- just\n- a list\n", "the top level must be a mapping"),
         ("dispatch:\n  idempotency_namespace: nope\n", "dispatch.idempotency_namespace: must be a UUID"),
+        // Found by `make fuzz` (worker-configuration): Yams' own description spans three lines and quotes the file.
+        ("kafka: [\n", "not valid YAML: line 2, column 1: did not find expected node content (while parsing a flow node"),
+        // Found by `make fuzz`: Yams traps on a key that is not plain text.
+        ("kafka:\n  ? [a, b]\n  : c\n", "kafka: a key must be plain text"),
+        ("? {a: 1}: x\n", "faxd.yaml: a key must be plain text"),
+        (Self.aliasBomb, "more than 100000 values"),
+        (String(repeating: "[", count: 100) + String(repeating: "]", count: 100), "nested more than 64 levels deep"),
     ])
     func aBadFileIsNamedInOneLine(yaml: String, expected: String) {
         #expect {
@@ -75,6 +82,13 @@ import Testing
             return text.hasPrefix("faxd.yaml: ") && text.contains(expected) && !text.contains("\n")
         }
     }
+
+    /// Six lines that expand to a million values.
+    static let aliasBomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+        + (1...5).map { level in
+            let previous = level == 1 ? "a" : "l\(level - 1)"
+            return "l\(level): &l\(level) [" + Array(repeating: "*\(previous)", count: 10).joined(separator: ", ") + "]\n"
+        }.joined()
 
     @Test func aBadEnvironmentVariableIsNamed() {
         #expect {
@@ -120,12 +134,16 @@ import Testing
          "tenants.1.rate_limit_per_minute: must be at least 1, got -5"),
         ("tenants:\n  - id: a\n    api_key: { env: A }\n    balance_threshold_cents: -1\n", "tenants.0.balance_threshold_cents: must be at least 0"),
         ("tenants:\n  - id: a\n    api_key: { env: A }\n    max_in_flight: many\n", "tenants.0.max_in_flight"),
+        ("tenants: [\n", "not valid YAML: line 2, column 1: did not find expected node content"),
+        ("tenants:\n  - id: a\n    ? [x]\n    : y\n", "tenants.0: a key must be plain text"),
+        (WorkerConfigurationTests.aliasBomb, "more than 100000 values"),
+        ("tenants:\n  - id: a\n\tapi_key: x\n", "not valid YAML: line 3, column 1: found a tab character that violates indentation"),
     ])
-    func aBadTenantsFileIsNamed(yaml: String, expected: String) {
+    func aBadTenantsFileIsNamedInOneLine(yaml: String, expected: String) {
         #expect {
             _ = try TenantsConfiguration.parse(yaml: yaml, source: "tenants.yaml")
         } throws: { error in
-            "\(error)".contains(expected) && !"\(error)".contains("mfx_test_inline")
+            "\(error)".contains(expected) && !"\(error)".contains("mfx_test_inline") && !"\(error)".contains("\n")
         }
     }
 

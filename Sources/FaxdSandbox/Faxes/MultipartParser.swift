@@ -12,10 +12,10 @@ import Foundation
 /// Boundaries are found with `memchr`/`memcmp`, so a 10 MB upload parses in milliseconds even in
 /// a debug build. Field names and filenames are unescaped the way browsers escape them (`%22`,
 /// `%0D`, `%0A`).
-enum MultipartParser {
+package enum MultipartParser {
     /// The `boundary` parameter of a `multipart/form-data` content type, or `nil` when the
     /// content type is another one or has no boundary.
-    static func boundary(fromContentType contentType: String) -> String? {
+    package static func boundary(fromContentType contentType: String) -> String? {
         let pieces = HeaderParameters.split(contentType)
         guard let mediaType = pieces.first?.lowercased(), mediaType == "multipart/form-data" else { return nil }
         for piece in pieces.dropFirst() {
@@ -32,7 +32,7 @@ enum MultipartParser {
     /// - Returns: the parts in order, or `nil` when the body is not a well-formed multipart body
     ///   for `boundary` (no opening delimiter, a part without a header block or without a
     ///   `form-data` name, or no closing delimiter).
-    static func parse(_ body: [UInt8], boundary: String) -> [MultipartPart]? {
+    package static func parse(_ body: [UInt8], boundary: String) -> [MultipartPart]? {
         let delimiter = Array("--\(boundary)".utf8)
         let separator = Array("\r\n--\(boundary)".utf8)
         let headerEnd: [UInt8] = [13, 10, 13, 10]

@@ -1,13 +1,13 @@
 /// One part of a `multipart/form-data` body.
-struct MultipartPart: Sendable {
+package struct MultipartPart: Sendable {
     /// The `name` parameter of its `Content-Disposition`.
-    var name: String
+    package var name: String
     /// The `filename` parameter, present for file parts.
-    var filename: String?
+    package var filename: String?
     /// The part's `Content-Type`, if it has one.
-    var contentType: String?
+    package var contentType: String?
     /// The part's content, unchanged.
-    var bytes: [UInt8]
+    package var bytes: [UInt8]
 
     /// The content as UTF-8 text (invalid sequences become U+FFFD).
     var text: String { String(decoding: bytes, as: UTF8.self) }

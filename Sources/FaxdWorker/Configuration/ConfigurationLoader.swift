@@ -19,12 +19,7 @@ struct ConfigurationLoader<Value: Codable> {
     func load(yaml: String, source: String, environment: [String: String]) throws(ConfigurationError) -> Value {
         let schemaTree = try Self.tree(schema)
         var merged = try Self.tree(defaults)
-        let loaded: Any?
-        do {
-            loaded = try Yams.load(yaml: yaml)
-        } catch {
-            throw ConfigurationError(source: source, path: "", reason: "not valid YAML: \(error)")
-        }
+        let loaded = try YAMLDocument.compose(yaml, source: source)?.any
         if let loaded, !(loaded is NSNull) {
             guard let mapping = loaded as? [String: Any] else {
                 throw ConfigurationError(source: source, path: "", reason: "the top level must be a mapping of sections")

@@ -126,6 +126,7 @@ public struct TenantsConfiguration: Codable, Sendable, Equatable {
     /// Decodes `yaml`; an error names the key path and what is wrong with it.
     static func decode<Value: Decodable>(_ type: Value.Type, yaml: String, source: String) throws(ConfigurationError) -> Value {
         func key(_ path: [any CodingKey]) -> String? { path.last?.stringValue }
+        _ = try YAMLDocument.compose(yaml, source: source)
         do {
             return try YAMLDecoder().decode(Value.self, from: yaml)
         } catch let DecodingError.keyNotFound(key, context) {
