@@ -116,8 +116,13 @@ public final class ManagedProcess: Sendable {
 
     /// Writes `data` to stdin and closes it.
     public func send(stdin data: Data) throws {
-        try stdinPipe.fileHandleForWriting.write(contentsOf: data)
+        try write(stdin: data)
         try stdinPipe.fileHandleForWriting.close()
+    }
+
+    /// Writes `data` to stdin, which stays open for more.
+    public func write(stdin data: Data) throws {
+        try stdinPipe.fileHandleForWriting.write(contentsOf: data)
     }
 
     /// Sends `signal` (SIGTERM by default) and waits for the exit. - Returns: the exit status.

@@ -32,6 +32,33 @@ import Testing
         #expect(try await broker.stop() == 0)
     }
 
+    /// Standard input takes a broker down and up (outage drills, `make soak`): kcat, a client that
+    /// isn't ours, finds no broker while it is down and the topic again once it is up.
+    @Test func standardInputTakesABrokerDownAndUp() async throws {
+        let topic = UniqueName.make("drill")
+        let broker = try ManagedProcess(ManagedProcess.faxdExecutable, ["broker", "--brokers", "1", "--partitions", "1", "--topic", topic])
+        let bootstrap = try await broker.firstLines(1)[0]
+        func metadata() async throws -> (status: Int32, output: String) {
+            let kcat = try ManagedProcess(ManagedProcess.kcat, ["-L", "-b", bootstrap, "-t", topic, "-m", "2"])
+            let status = try await kcat.waitForExit()
+            return (status, kcat.outputLines.joined(separator: "\n"))
+        }
+        #expect(try await metadata().output.contains("topic \"\(topic)\""))
+
+        try broker.write(stdin: Data("down 1\nup 7\nrestart 1\n".utf8))
+        let answers = try await broker.firstLines(4).dropFirst()
+        #expect(answers.first == "ok down 1")
+        #expect(answers.dropFirst().allSatisfy { $0.hasPrefix("error: expected `down ID` or `up ID`") }, "\(answers)")
+        #expect(try await metadata().status != 0, "kcat read metadata from a broker that is down")
+
+        try broker.write(stdin: Data("up 1\n".utf8))
+        #expect(try await broker.firstLines(5).last == "ok up 1")
+        try await Eventually.wait(for: "the broker to answer again", timeout: .seconds(30)) {
+            try await metadata().output.contains("topic \"\(topic)\"")
+        }
+        #expect(try await broker.stop() == 0)
+    }
+
     @Test func swiftProducesAndKcatReadsEveryRecord() async throws {
         let topic = UniqueName.make("kcat-out")
         let broker = try ManagedProcess(ManagedProcess.faxdExecutable, ["broker", "--brokers", "1", "--partitions", "4", "--topic", topic])
