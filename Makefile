@@ -6,7 +6,7 @@ SWIFT ?= swift
 APT_PACKAGES := librdkafka-dev libcurl4-openssl-dev kcat python3-venv jq uuid-runtime libssl-dev golang-go golang-github-shopify-sarama-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build test test-venv deploy-check schema-check image bench bench-backlog bench-readiness fuzz fuzz-build fuzz-merge soak demo clean
+.PHONY: deps build format lint test test-venv deploy-check schema-check image bench bench-backlog bench-readiness fuzz fuzz-build fuzz-merge soak demo clean
 
 ## deps: install the missing system packages (non-interactive apt-get; runs `apt-get update` first)
 deps:
@@ -20,6 +20,15 @@ deps:
 ## build: debug build of everything
 build: deps
 	$(SWIFT) build
+
+## format: the tree formatted by .swift-format (swift-nio's style: 4 spaces, ordered imports; lines up to 140)
+SWIFT_SOURCES := Sources Tests Benchmarks Package.swift
+format:
+	$(SWIFT) format format --in-place --parallel --recursive $(SWIFT_SOURCES)
+
+## lint: the tree checked against .swift-format, every rule an error (CI runs it first)
+lint:
+	$(SWIFT) format lint --strict --parallel --recursive $(SWIFT_SOURCES)
 
 ## test: the whole suite (deploy/ checked; unit, Kafka against librdkafka's mock cluster, HTTP, end to end with processes;
 ## then every status and usage event the end-to-end runs produced, validated against schema/)
@@ -80,7 +89,7 @@ fuzz: fuzz-build
 		mkdir -p $(FUZZ_BUILD)/corpus/$$target $(FUZZ_BUILD)/findings/$$target; \
 		log=$(FUZZ_BUILD)/$$target.log; \
 		echo "make fuzz: $$target for $(FUZZ_SECONDS) s (log $$log)"; \
-		$(FUZZER) $$target $(FUZZ_BUILD)/corpus/$$target Tests/FuzzCorpus/$$target -max_total_time=$(FUZZ_SECONDS) \
+		SWIFT_BACKTRACE=enable=no $(FUZZER) $$target $(FUZZ_BUILD)/corpus/$$target Tests/FuzzCorpus/$$target -max_total_time=$(FUZZ_SECONDS) \
 			-max_len=16384 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
 			-artifact_prefix=$(FUZZ_BUILD)/findings/$$target/ > $$log 2>&1; status=$$?; \
 		grep -E "INITED|DONE|stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)|SUMMARY|Fatal error" $$log; \

@@ -27,28 +27,36 @@ final class PipelineHarness {
     /// The `to` of every job this harness produced (and the default one), for `checkNothingLeaked`.
     private let recipients = Mutex<Set<String>>(["+12125550100"])
 
-    /// Starts the broker (faxd's topics and `extraTopics`) and a sandbox with two fast, generous
+    /// Starts the broker (`brokers` of them; faxd's topics and `extraTopics`) and a sandbox with two fast, generous
     /// environments (`rateLimitPerMinute` limits the first, `apiKey`'s).
     /// - Parameter zeroFootprint: the sandbox environment keeps nothing of finished faxes but id,
     ///   status and timestamps (API.md §10.2).
     ///   `zeroFootprintGraceSeconds` how long a finished fax stays whole.
     init(
-        partitions: Int = 6, sandboxTimeScale: Double = 0.001, sandboxFaults: String = "", zeroFootprint: Bool = false,
-        zeroFootprintGraceSeconds: Double = 0, extraTopics: [String] = [], rateLimitPerMinute: Int = 1_000_000
+        partitions: Int = 6,
+        brokers: Int = 1,
+        sandboxTimeScale: Double = 0.001,
+        sandboxFaults: String = "",
+        zeroFootprint: Bool = false,
+        zeroFootprintGraceSeconds: Double = 0,
+        extraTopics: [String] = [],
+        rateLimitPerMinute: Int = 1_000_000
     ) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent(UniqueName.make("faxd-e2e"))
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         broker = try ManagedProcess(
             ManagedProcess.faxdExecutable,
-            ["broker", "--brokers", "1", "--partitions", String(partitions)] + (TopicNames().all + extraTopics).flatMap { ["--topic", $0] })
+            ["broker", "--brokers", String(brokers), "--partitions", String(partitions)]
+                + (TopicNames().all + extraTopics).flatMap { ["--topic", $0] }
+        )
         bootstrap = try await broker.firstLines(1)[0]
         let sandboxConfig = directory.appendingPathComponent("sandbox.yaml")
         try """
-            host: 127.0.0.1
-            port: 0
-            time_scale: \(sandboxTimeScale)
-            environments:
-            \([("e2e", Self.apiKey, rateLimitPerMinute), ("e2e-other", Self.otherKey, 1_000_000)].map { name, key, rate in
+        host: 127.0.0.1
+        port: 0
+        time_scale: \(sandboxTimeScale)
+        environments:
+        \([("e2e", Self.apiKey, rateLimitPerMinute), ("e2e-other", Self.otherKey, 1_000_000)].map { name, key, rate in
                 """
                   - name: \(name)
                     api_key: \(key)
@@ -59,8 +67,8 @@ final class PipelineHarness {
                     zero_footprint_grace_seconds: \(zeroFootprintGraceSeconds)
                 """
             }.joined(separator: "\n"))
-            \(sandboxFaults)
-            """.write(to: sandboxConfig, atomically: true, encoding: .utf8)
+        \(sandboxFaults)
+        """.write(to: sandboxConfig, atomically: true, encoding: .utf8)
         sandbox = try ManagedProcess(ManagedProcess.faxdExecutable, ["sandbox", "--config", sandboxConfig.path])
         sandboxURL = try await sandbox.firstLines(1)[0]
     }
@@ -72,14 +80,31 @@ final class PipelineHarness {
     /// `environment` adds variables (`FAXD_…` overrides).
     @discardableResult
     func startWorker(
-        tenants: Int = 5, otherKey: [String] = [], revoked: [String] = [], requestTimeoutMS: Int = 5000, maxInFlight: Int = 32,
-        tenantExtras: [String: String] = [:], sharedWorkspace: String = "", extraConfiguration: String = "", environment: [String: String] = [:]
+        tenants: Int = 5,
+        otherKey: [String] = [],
+        revoked: [String] = [],
+        requestTimeoutMS: Int = 5000,
+        maxInFlight: Int = 32,
+        tenantExtras: [String: String] = [:],
+        sharedWorkspace: String = "",
+        extraConfiguration: String = "",
+        environment: [String: String] = [:]
     ) async throws -> ManagedProcess {
         let config = try writeConfiguration(
-            tenants: tenants, otherKey: otherKey, revoked: revoked, requestTimeoutMS: requestTimeoutMS, maxInFlight: maxInFlight,
-            tenantExtras: tenantExtras, sharedWorkspace: sharedWorkspace, extraConfiguration: extraConfiguration)
+            tenants: tenants,
+            otherKey: otherKey,
+            revoked: revoked,
+            requestTimeoutMS: requestTimeoutMS,
+            maxInFlight: maxInFlight,
+            tenantExtras: tenantExtras,
+            sharedWorkspace: sharedWorkspace,
+            extraConfiguration: extraConfiguration
+        )
         let worker = try ManagedProcess(
-            ManagedProcess.faxdExecutable, ["worker", "--config", config.path], environment: processEnvironment.merging(environment) { _, new in new })
+            ManagedProcess.faxdExecutable,
+            ["worker", "--config", config.path],
+            environment: processEnvironment.merging(environment) { _, new in new }
+        )
         workers.append(worker)
         return worker
     }
@@ -88,51 +113,64 @@ final class PipelineHarness {
     /// returns once it listens.
     func startWebhooks(port: Int) async throws -> ManagedProcess {
         let webhooks = try ManagedProcess(
-            ManagedProcess.faxdExecutable, ["webhooks", "--config", directory.appendingPathComponent("faxd.yaml").path],
-            environment: processEnvironment.merging(["FAXD_WEBHOOKS_LISTEN": "127.0.0.1:\(port)"]) { _, new in new })
+            ManagedProcess.faxdExecutable,
+            ["webhooks", "--config", directory.appendingPathComponent("faxd.yaml").path],
+            environment: processEnvironment.merging(["FAXD_WEBHOOKS_LISTEN": "127.0.0.1:\(port)"]) { _, new in new }
+        )
         _ = try await webhooks.firstLines(1)
         workers.append(webhooks)
         return webhooks
     }
 
     private var processEnvironment: [String: String] {
-        ["FAXD_WEBHOOKS_LISTEN": "127.0.0.1:0", "E2E_MINTFAX_KEY": Self.apiKey, "E2E_OTHER_KEY": Self.otherKey, "E2E_REVOKED_KEY": Self.revokedKey, "E2E_WEBHOOK_SECRET": Self.webhookSecret, "FAXD_LOG_LEVEL": "error"]
+        [
+            "FAXD_WEBHOOKS_LISTEN": "127.0.0.1:0", "E2E_MINTFAX_KEY": Self.apiKey, "E2E_OTHER_KEY": Self.otherKey,
+            "E2E_REVOKED_KEY": Self.revokedKey, "E2E_WEBHOOK_SECRET": Self.webhookSecret, "FAXD_LOG_LEVEL": "error",
+        ]
     }
 
     private func writeConfiguration(
-        tenants: Int, otherKey: [String], revoked: [String], requestTimeoutMS: Int, maxInFlight: Int, tenantExtras: [String: String],
-        sharedWorkspace: String, extraConfiguration: String
+        tenants: Int,
+        otherKey: [String],
+        revoked: [String],
+        requestTimeoutMS: Int,
+        maxInFlight: Int,
+        tenantExtras: [String: String],
+        sharedWorkspace: String,
+        extraConfiguration: String
     ) throws -> URL {
         func tenant(_ id: String, key: String) -> String {
             "  - id: \(id)\n    api_key: { env: \(key) }\n    webhook_secret: { env: E2E_WEBHOOK_SECRET }\n"
                 + (tenantExtras[id].map { "    \($0)\n" } ?? "")
         }
-        let tenantsYAML = "tenants:\n" + (1...tenants).map { tenant("t\($0)", key: otherKey.contains("t\($0)") ? "E2E_OTHER_KEY" : "E2E_MINTFAX_KEY") }.joined()
+        let tenantsYAML =
+            "tenants:\n"
+            + (1...tenants).map { tenant("t\($0)", key: otherKey.contains("t\($0)") ? "E2E_OTHER_KEY" : "E2E_MINTFAX_KEY") }.joined()
             + revoked.map { tenant($0, key: "E2E_REVOKED_KEY") }.joined() + sharedWorkspace
         try tenantsYAML.write(to: directory.appendingPathComponent("tenants.yaml"), atomically: true, encoding: .utf8)
         let config = directory.appendingPathComponent("faxd.yaml")
         try """
-            kafka:
-              bootstrap_servers: \(bootstrap)
-              group_id: \(groupID)
-              properties:
-                max.poll.interval.ms: "6000"
-                session.timeout.ms: "6000"
-                heartbeat.interval.ms: "500"
-            mintfax:
-              base_url: \(sandboxURL)/v1
-              environment: sandbox
-              request_timeout_ms: \(requestTimeoutMS)
-            dispatch:
-              max_in_flight: \(maxInFlight)
-              max_in_flight_per_tenant: 8
-              rate_limit_per_minute: 1000000
-              drain_timeout_seconds: 5
-              shutdown_timeout_seconds: 20
-            metrics:
-              listen: 127.0.0.1:0
-            \(extraConfiguration)
-            """.write(to: config, atomically: true, encoding: .utf8)
+        kafka:
+          bootstrap_servers: \(bootstrap)
+          group_id: \(groupID)
+          properties:
+            max.poll.interval.ms: "6000"
+            session.timeout.ms: "6000"
+            heartbeat.interval.ms: "500"
+        mintfax:
+          base_url: \(sandboxURL)/v1
+          environment: sandbox
+          request_timeout_ms: \(requestTimeoutMS)
+        dispatch:
+          max_in_flight: \(maxInFlight)
+          max_in_flight_per_tenant: 8
+          rate_limit_per_minute: 1000000
+          drain_timeout_seconds: 5
+          shutdown_timeout_seconds: 20
+        metrics:
+          listen: 127.0.0.1:0
+        \(extraConfiguration)
+        """.write(to: config, atomically: true, encoding: .utf8)
         return config
     }
 
@@ -142,7 +180,9 @@ final class PipelineHarness {
     func produce(_ lines: [String], topic: String = "fax.jobs", partitioner: String? = "murmur2_random") async throws {
         noteRecipients(lines)
         let kcat = try ManagedProcess(
-            ManagedProcess.kcat, ["-P", "-b", bootstrap, "-t", topic, "-K", "\t"] + (partitioner.map { ["-X", "partitioner=\($0)"] } ?? []))
+            ManagedProcess.kcat,
+            ["-P", "-b", bootstrap, "-t", topic, "-K", "\t"] + (partitioner.map { ["-X", "partitioner=\($0)"] } ?? [])
+        )
         try kcat.send(stdin: Data((lines.joined(separator: "\n") + "\n").utf8))
         guard try await kcat.waitForExit() == 0 else { throw ManagedProcess.ProcessFailure(description: "kcat: \(kcat.standardError)") }
     }
@@ -150,11 +190,14 @@ final class PipelineHarness {
     /// Reads `topic` from the beginning in a fresh group until `done` (shown each record once) says
     /// enough, or `timeout`. - Returns: the records read.
     func read(
-        _ topic: String, timeout: Duration = .seconds(180), until done: @escaping @Sendable (KafkaRecord) -> Bool
+        _ topic: String,
+        timeout: Duration = .seconds(180),
+        until done: @escaping @Sendable (KafkaRecord) -> Bool
     ) async throws -> [KafkaRecord] {
         let consumer = try KafkaConsumer(
             configuration: KafkaFixtures.consumerConfiguration(bootstrapServers: bootstrap, groupID: UniqueName.make("reader")),
-            logger: KafkaFixtures.logger("test.e2e.reader"))
+            logger: KafkaFixtures.logger("test.e2e.reader")
+        )
         try consumer.subscribe(topics: [topic])
         let deadline = ContinuousClock.now.advanced(by: timeout)
         let reader = Task {
@@ -176,7 +219,7 @@ final class PipelineHarness {
     }
 
     /// Every record on `topic`, read from the beginning to the high watermarks as they are now.
-    func readAll(_ topic: String) async throws -> [KafkaRecord] {
+    func readAll(_ topic: String, timeout: Duration = .seconds(60)) async throws -> [KafkaRecord] {
         let admin = try KafkaAdmin(configuration: .init(bootstrapServers: bootstrap), logger: KafkaFixtures.logger("test.e2e.admin"))
         var total: Int64 = 0
         for index in 0..<(try await admin.partitionCount(topic: topic)) {
@@ -187,7 +230,7 @@ final class PipelineHarness {
         guard total > 0 else { return [] }
         let count = Mutex<Int64>(0)
         let expected = total
-        return try await read(topic, timeout: .seconds(60)) { _ in
+        return try await read(topic, timeout: timeout) { _ in
             count.withLock { count in
                 count += 1
                 return count >= expected
@@ -200,14 +243,22 @@ final class PipelineHarness {
         let client = try HTTPClient()
         defer { client.shutdown() }
         let response = try await client.execute(
-            HTTPRequest(method: .POST, url: sandboxURL + "/_sandbox/" + path, headers: ["Content-Type": "application/json"], body: Array(json.utf8)))
+            HTTPRequest(
+                method: .POST,
+                url: sandboxURL + "/_sandbox/" + path,
+                headers: ["Content-Type": "application/json"],
+                body: Array(json.utf8)
+            )
+        )
         guard response.status == 200 else { throw ManagedProcess.ProcessFailure(description: "sandbox \(path): HTTP \(response.status)") }
     }
 
     /// Runs `faxd <arguments> --brokers <bootstrap>` (replay, redrive) to its end.
     func runFaxd(_ arguments: [String]) async throws {
         let process = try ManagedProcess(ManagedProcess.faxdExecutable, arguments + ["--brokers", bootstrap])
-        guard try await process.waitForExit() == 0 else { throw ManagedProcess.ProcessFailure(description: "faxd \(arguments): \(process.standardError)") }
+        guard try await process.waitForExit() == 0 else {
+            throw ManagedProcess.ProcessFailure(description: "faxd \(arguments): \(process.standardError)")
+        }
     }
 
     /// Reads `fax.status` from the beginning until every job of `jobs` has `fax.submitted`, or
@@ -252,7 +303,9 @@ final class PipelineHarness {
     /// `faxd usage report --format json` over the broker's `fax.usage`: its record counts and totals.
     func usageReport() async throws -> (records: [String: Int], totals: [String: Int]) {
         let process = try ManagedProcess(ManagedProcess.faxdExecutable, ["usage", "report", "--format", "json", "--brokers", bootstrap])
-        guard try await process.waitForExit() == 0 else { throw ManagedProcess.ProcessFailure(description: "faxd usage report: \(process.standardError)") }
+        guard try await process.waitForExit() == 0 else {
+            throw ManagedProcess.ProcessFailure(description: "faxd usage report: \(process.standardError)")
+        }
         struct Report: Decodable {
             var records: [String: Int]
             var totals: [String: Int]
@@ -322,19 +375,30 @@ final class PipelineHarness {
     /// tenants use, the recipients of the jobs produced, and the documents' bytes.
     private var secrets: [(what: String, text: String)] {
         let pdf = Data("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n".utf8)
-        return [("an API key", Self.apiKey), ("an API key", Self.otherKey), ("an API key", Self.revokedKey),
-                ("the webhook secret", Self.webhookSecret), ("the webhook secret", String(Self.webhookSecret.dropFirst("whsec_".count))),
-                ("document bytes", pdf.base64EncodedString()), ("document bytes", "%PDF-1.4")]
+        return [
+            ("an API key", Self.apiKey), ("an API key", Self.otherKey), ("an API key", Self.revokedKey),
+            ("the webhook secret", Self.webhookSecret), ("the webhook secret", String(Self.webhookSecret.dropFirst("whsec_".count))),
+            ("document bytes", pdf.base64EncodedString()), ("document bytes", "%PDF-1.4"),
+        ]
             + recipients.withLock { $0 }.sorted().map { ("a recipient number", $0) }
     }
 
     /// Scans what this run's faxd processes wrote (stdout, stderr: every log line), its status and
     /// usage `events`, and the dead letters' faxd headers for `secrets`, recording an issue for each hit.
     private func checkNothingLeaked(_ events: [(kind: String, values: [String])]) async {
-        var sources: [(name: String, text: String)] = workers.enumerated().map { ("faxd process \($0.offset + 1)'s output", $0.element.standardError + $0.element.outputLines.joined(separator: "\n")) }
+        var sources: [(name: String, text: String)] = workers.enumerated().map {
+            ("faxd process \($0.offset + 1)'s output", $0.element.standardError + $0.element.outputLines.joined(separator: "\n"))
+        }
         sources += events.map { ("the \($0.kind) events", $0.values.joined(separator: "\n")) }
         let deadLetters = (try? await readAll("fax.jobs.dlq")) ?? []
-        sources.append(("the dead letters' headers", deadLetters.flatMap { $0.headers.filter { $0.name.hasPrefix("faxd.") }.map { String(decoding: $0.value ?? [], as: UTF8.self) } }.joined(separator: "\n")))
+        sources.append(
+            (
+                "the dead letters' headers",
+                deadLetters.flatMap {
+                    $0.headers.filter { $0.name.hasPrefix("faxd.") }.map { String(decoding: $0.value ?? [], as: UTF8.self) }
+                }.joined(separator: "\n")
+            )
+        )
         for source in sources {
             for secret in secrets where source.text.contains(secret.text) {
                 Issue.record("\(source.name) contains \(secret.what) in the clear")
@@ -362,7 +426,8 @@ final class PipelineHarness {
     /// A valid job with a small inline PDF.
     static func job(tenant: String, id: String, to: String = "+12125550100") -> String {
         let pdf = Data("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n".utf8).base64EncodedString()
-        return "\(tenant)\t{\"job_id\":\"\(id)\",\"tenant_id\":\"\(tenant)\",\"to\":\"\(to)\",\"document\":{\"content_base64\":\"\(pdf)\",\"filename\":\"\(id).pdf\"}}"
+        return
+            "\(tenant)\t{\"job_id\":\"\(id)\",\"tenant_id\":\"\(tenant)\",\"to\":\"\(to)\",\"document\":{\"content_base64\":\"\(pdf)\",\"filename\":\"\(id).pdf\"}}"
     }
 
     /// Malformed records of several kinds, each with a key.
@@ -371,8 +436,10 @@ final class PipelineHarness {
         case 0: "t1\tnot json at all \(index)"
         case 1: "t2\t[\"an\", \"array\", \(index)]"
         case 2: "t3\t{\"job_id\":\"bad-\(index)\",\"tenant_id\":\"t3\",\"document\":{\"url\":\"https://x.example/a.pdf\"}}"
-        case 3: "t4\t{\"job_id\":\"bad-\(index)\",\"tenant_id\":\"t4\",\"to\":\"12125550100\",\"document\":{\"url\":\"https://x.example/a.pdf\"}}"
-        default: "t5\t{\"job_id\":\"bad-\(index)\",\"tenant_id\":\"t1\",\"to\":\"+12125550100\",\"document\":{\"url\":\"https://x.example/a.pdf\"}}"
+        case 3:
+            "t4\t{\"job_id\":\"bad-\(index)\",\"tenant_id\":\"t4\",\"to\":\"12125550100\",\"document\":{\"url\":\"https://x.example/a.pdf\"}}"
+        default:
+            "t5\t{\"job_id\":\"bad-\(index)\",\"tenant_id\":\"t1\",\"to\":\"+12125550100\",\"document\":{\"url\":\"https://x.example/a.pdf\"}}"
         }
     }
 }
