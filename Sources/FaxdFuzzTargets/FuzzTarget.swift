@@ -82,7 +82,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             _ = error.code
         }
         // The same body signed by mintfax must verify, whatever it holds.
-        let signedID = id ?? "msg_fuzz"
+        let signedID = id.flatMap { $0.isEmpty ? nil : $0 } ?? "msg_fuzz"
         let signed = WebhookSigner(secret: webhookSecret).sign(id: signedID, timestamp: webhookTimestamp, body: body)
         do {
             try verifier.verify(id: signedID, timestamp: String(webhookTimestamp), signature: signed, body: body)
