@@ -45,7 +45,9 @@ enum BacklogBenchmark {
         let bootstrap = try await broker.firstLines(1)[0]
         let ingressPort = closedLocalPort()
         let sandbox = try ManagedProcess(
-            ManagedProcess.faxdExecutable, ["sandbox", "--config", try writeSandboxConfiguration(in: directory, ingressPort: ingressPort).path])
+            ManagedProcess.faxdExecutable,
+            ["sandbox", "--config", try writeSandboxConfiguration(in: directory, ingressPort: ingressPort).path]
+        )
         started(sandbox)
         let sandboxURL = try await sandbox.firstLines(1)[0]
         let admin = try KafkaAdmin(configuration: .init(bootstrapServers: bootstrap), logger: logger)
@@ -59,14 +61,19 @@ enum BacklogBenchmark {
         guard retained == jobs, truncated == 0 else {
             throw BenchmarkFailure(
                 description: "the broker kept \(retained) of \(jobs) jobs (\(truncated) partitions lost their oldest records): "
-                    + "the mock cluster keeps about 5 MB per partition; lower FAXD_BENCH_BACKLOG")
+                    + "the mock cluster keeps about 5 MB per partition; lower FAXD_BENCH_BACKLOG"
+            )
         }
         say("Backlog: \(jobs) jobs on \(partitions) partitions, all retained (produced at \(Int(produced)) jobs/s)")
 
         let worker = try ManagedProcess(
             ManagedProcess.faxdExecutable,
-            ["worker", "--config", try writeWorkerConfiguration(in: directory, bootstrap: bootstrap, sandboxURL: sandboxURL, ingressPort: ingressPort).path],
-            environment: ["BENCH_MINTFAX_KEY": PipelineBenchmarks.apiKey, "BENCH_WEBHOOK_SECRET": webhookSecret, "FAXD_LOG_LEVEL": "error"])
+            [
+                "worker", "--config",
+                try writeWorkerConfiguration(in: directory, bootstrap: bootstrap, sandboxURL: sandboxURL, ingressPort: ingressPort).path,
+            ],
+            environment: ["BENCH_MINTFAX_KEY": PipelineBenchmarks.apiKey, "BENCH_WEBHOOK_SECRET": webhookSecret, "FAXD_LOG_LEVEL": "error"]
+        )
         started(worker)
         let samples = try await sample(worker, jobs: jobs, status: topics.status, admin: admin)
         let peakKB = memoryKB(worker.pid, "VmHWM") ?? 0
@@ -85,12 +92,15 @@ enum BacklogBenchmark {
         }
         say(
             "One release faxd worker, \(maxInFlight) in flight: \(String(format: "%.0f", Double(jobs - first.submitted) / seconds)) jobs/s "
-                + "(\(String(format: "%.1f", seconds)) s from the first fax.submitted to the last; \(String(format: "%.1f", last.at.seconds)) s from its start)")
+                + "(\(String(format: "%.1f", seconds)) s from the first fax.submitted to the last; \(String(format: "%.1f", last.at.seconds)) s from its start)"
+        )
         say(
             "Worker RSS: \(mebibytes(first.rssKB)) at the first fax.submitted, \(rss(atShare: 0.1)) at 10%, \(rss(atShare: 0.5)) at 50%, "
-                + "\(rss(atShare: 0.9)) at 90%, \(mebibytes(last.rssKB)) at 100%")
+                + "\(rss(atShare: 0.9)) at 90%, \(mebibytes(last.rssKB)) at 100%"
+        )
         say(
-            "Worker peak RSS: \(mebibytes(peakKB)) (VmHWM; highest 200 ms sample \(mebibytes(samples.map(\.rssKB).max() ?? 0))); issue #4: under 200 MB")
+            "Worker peak RSS: \(mebibytes(peakKB)) (VmHWM; highest 200 ms sample \(mebibytes(samples.map(\.rssKB).max() ?? 0))); issue #4: under 200 MB"
+        )
         say("For reference, peak RSS of faxd broker \(mebibytes(brokerKB)), of faxd sandbox \(mebibytes(sandboxKB))")
     }
 
@@ -118,11 +128,15 @@ enum BacklogBenchmark {
             let submitted = try await watermarks(status, admin: admin).reduce(0) { $0 + Int($1.high) } / statusPerJob
             if submitted > (samples.last?.submitted ?? 0) { progressAt = clock.now }
             guard clock.now - progressAt < .seconds(120) else {
-                throw BenchmarkFailure(description: "no progress for two minutes at \(submitted) of \(jobs): \(worker.standardError.suffix(2_000))")
+                throw BenchmarkFailure(
+                    description: "no progress for two minutes at \(submitted) of \(jobs): \(worker.standardError.suffix(2_000))"
+                )
             }
             let sample = Sample(at: clock.now - started, submitted: submitted, rssKB: rss)
             if submitted * 10 / jobs > (samples.last?.submitted ?? 0) * 10 / jobs {
-                say("  \(submitted * 100 / jobs)%: \(submitted) submitted at \(String(format: "%.1f", sample.at.seconds)) s, RSS \(mebibytes(rss))")
+                say(
+                    "  \(submitted * 100 / jobs)%: \(submitted) submitted at \(String(format: "%.1f", sample.at.seconds)) s, RSS \(mebibytes(rss))"
+                )
             }
             samples.append(sample)
             try await Task.sleep(for: .milliseconds(200))
@@ -164,30 +178,30 @@ enum BacklogBenchmark {
     /// from `BENCH_MINTFAX_KEY` and `BENCH_WEBHOOK_SECRET` (`webhookSecret`).
     static func writeSharedTenants(in directory: URL) throws {
         try """
-            tenants: []
-            shared_workspace:
-              api_key: { env: BENCH_MINTFAX_KEY }
-              webhook_secret: { env: BENCH_WEBHOOK_SECRET }
-            """.write(to: directory.appendingPathComponent("tenants.yaml"), atomically: true, encoding: .utf8)
+        tenants: []
+        shared_workspace:
+          api_key: { env: BENCH_MINTFAX_KEY }
+          webhook_secret: { env: BENCH_WEBHOOK_SECRET }
+        """.write(to: directory.appendingPathComponent("tenants.yaml"), atomically: true, encoding: .utf8)
     }
 
     /// One environment whose balance and rate limit never stop the run; lifecycles at a millisecond per step.
     private static func writeSandboxConfiguration(in directory: URL, ingressPort: Int) throws -> URL {
         let file = directory.appendingPathComponent("sandbox.yaml")
         try """
-            host: 127.0.0.1
-            port: 0
-            time_scale: 0.001
-            environments:
-              - name: bench
-                api_key: \(PipelineBenchmarks.apiKey)
-                balance_cents: 1000000000000
-                rate_limit_per_minute: 100000000
-                webhook_secret: \(webhookSecret)
-                webhook_endpoints:
-                  - url: http://127.0.0.1:\(ingressPort)/webhooks/mintfax
-                    events: [fax.delivered]
-            """.write(to: file, atomically: true, encoding: .utf8)
+        host: 127.0.0.1
+        port: 0
+        time_scale: 0.001
+        environments:
+          - name: bench
+            api_key: \(PipelineBenchmarks.apiKey)
+            balance_cents: 1000000000000
+            rate_limit_per_minute: 100000000
+            webhook_secret: \(webhookSecret)
+            webhook_endpoints:
+              - url: http://127.0.0.1:\(ingressPort)/webhooks/mintfax
+                events: [fax.delivered]
+        """.write(to: file, atomically: true, encoding: .utf8)
         return file
     }
 
@@ -201,24 +215,24 @@ enum BacklogBenchmark {
         try writeSharedTenants(in: directory)
         let file = directory.appendingPathComponent("faxd.yaml")
         try """
-            kafka:
-              bootstrap_servers: \(bootstrap)
-              group_id: \(UniqueName.make("backlog"))
-            mintfax:
-              base_url: \(sandboxURL)/v1
-              environment: sandbox
-            dispatch:
-              max_in_flight: \(maxInFlight)
-              max_in_flight_per_tenant: \(maxInFlight)
-              rate_limit_per_minute: 100000000
-            webhooks:
-              listen: 127.0.0.1:\(ingressPort)
-            metrics:
-              listen: 127.0.0.1:0
-            delivery:
-              reconcile_after_seconds: 30
-              reconcile_interval_seconds: 10
-            """.write(to: file, atomically: true, encoding: .utf8)
+        kafka:
+          bootstrap_servers: \(bootstrap)
+          group_id: \(UniqueName.make("backlog"))
+        mintfax:
+          base_url: \(sandboxURL)/v1
+          environment: sandbox
+        dispatch:
+          max_in_flight: \(maxInFlight)
+          max_in_flight_per_tenant: \(maxInFlight)
+          rate_limit_per_minute: 100000000
+        webhooks:
+          listen: 127.0.0.1:\(ingressPort)
+        metrics:
+          listen: 127.0.0.1:0
+        delivery:
+          reconcile_after_seconds: 30
+          reconcile_interval_seconds: 10
+        """.write(to: file, atomically: true, encoding: .utf8)
         return file
     }
 }

@@ -15,7 +15,10 @@ enum FaxdBench {
         if CommandLine.arguments.dropFirst().first == "readiness" {
             let histories = (environment["FAXD_BENCH_HISTORY"] ?? "0,100000,1000000").split(separator: ",").compactMap { Int($0) }
             do {
-                try await ReadinessBenchmark.run(histories: histories, ledgerJobs: environment["FAXD_BENCH_LEDGER_JOBS"].flatMap(Int.init) ?? 1_000_000)
+                try await ReadinessBenchmark.run(
+                    histories: histories,
+                    ledgerJobs: environment["FAXD_BENCH_LEDGER_JOBS"].flatMap(Int.init) ?? 1_000_000
+                )
             } catch {
                 FileHandle.standardError.write(Data("faxd-bench readiness: \(error)\n".utf8))
                 exit(1)
@@ -53,10 +56,17 @@ enum FaxdBench {
         let pipeline = try await PipelineBenchmarks.pipeline(jobs: jobs, maxInFlight: 64, latencyMS: 0, logger: logger).measure(runs: runs)
         results += [httpOnly, kafkaOnly, pipeline]
         for cap in [8, 32, 128] {
-            results.append(try await PipelineBenchmarks.pipeline(jobs: jobs / 5, maxInFlight: cap, latencyMS: 50, logger: logger).measure(runs: 3, warmUp: false))
+            results.append(
+                try await PipelineBenchmarks.pipeline(jobs: jobs / 5, maxInFlight: cap, latencyMS: 50, logger: logger).measure(
+                    runs: 3,
+                    warmUp: false
+                )
+            )
         }
 
-        print("Machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(ProcessInfo.processInfo.physicalMemory / 1_073_741_824) GiB; \(runs) runs each, after one warm-up run\n")
+        print(
+            "Machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(ProcessInfo.processInfo.physicalMemory / 1_073_741_824) GiB; \(runs) runs each, after one warm-up run\n"
+        )
         print("| benchmark | median | runs |")
         print("|---|---:|---|")
         for result in results {
@@ -67,9 +77,25 @@ enum FaxdBench {
         // Issue #4: end to end against the zero-latency sandbox, at least 0.5 of the smaller half.
         let smaller = httpOnly.median <= kafkaOnly.median ? "HTTP only" : "Kafka only"
         print("\nPipeline (64 in flight, zero-latency sandbox) against its halves, medians of this run:")
-        print(String(format: "- pipeline ÷ HTTP only:  %.0f ÷ %.0f = %.2f", pipeline.median, httpOnly.median, pipeline.median / httpOnly.median))
-        print(String(format: "- pipeline ÷ Kafka only: %.0f ÷ %.0f = %.2f", pipeline.median, kafkaOnly.median, pipeline.median / kafkaOnly.median))
-        print("- the smaller baseline is \(smaller): the ratio to it is "
-            + String(format: "%.2f", pipeline.median / min(httpOnly.median, kafkaOnly.median)) + " (target: at least 0.5)")
+        print(
+            String(
+                format: "- pipeline ÷ HTTP only:  %.0f ÷ %.0f = %.2f",
+                pipeline.median,
+                httpOnly.median,
+                pipeline.median / httpOnly.median
+            )
+        )
+        print(
+            String(
+                format: "- pipeline ÷ Kafka only: %.0f ÷ %.0f = %.2f",
+                pipeline.median,
+                kafkaOnly.median,
+                pipeline.median / kafkaOnly.median
+            )
+        )
+        print(
+            "- the smaller baseline is \(smaller): the ratio to it is "
+                + String(format: "%.2f", pipeline.median / min(httpOnly.median, kafkaOnly.median)) + " (target: at least 0.5)"
+        )
     }
 }

@@ -12,8 +12,13 @@ enum HTTPBenchmarks {
             var results: [Benchmark.Result] = []
             for concurrency in [1, 16, 64] {
                 let count = concurrency == 1 ? requests / 4 : requests
-                let benchmark = Benchmark(name: "HTTP GET, \(concurrency) in flight (\(count) requests, in-process server)", unit: "requests/s") {
-                    try await rate(count: count) { try await get(count, concurrency: concurrency, client: client, url: server.url("/hello")) }
+                let benchmark = Benchmark(
+                    name: "HTTP GET, \(concurrency) in flight (\(count) requests, in-process server)",
+                    unit: "requests/s"
+                ) {
+                    try await rate(count: count) {
+                        try await get(count, concurrency: concurrency, client: client, url: server.url("/hello"))
+                    }
                 }
                 results.append(try await benchmark.measure(runs: runs))
             }

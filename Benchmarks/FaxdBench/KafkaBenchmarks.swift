@@ -32,7 +32,9 @@ enum KafkaBenchmarks {
         await producer.close()
         return Benchmark(name: "Kafka consume (\(records) × 100 B, 6 partitions, one member)", unit: "records/s") {
             let consumer = try KafkaConsumer(
-                configuration: .init(bootstrapServers: cluster.bootstrapServers, groupID: UniqueName.make("bench")), logger: logger)
+                configuration: .init(bootstrapServers: cluster.bootstrapServers, groupID: UniqueName.make("bench")),
+                logger: logger
+            )
             try consumer.subscribe(topics: [topic])
             var iterator = consumer.records.makeAsyncIterator()
             // Timed from the first record on, so the group join is not part of the rate.

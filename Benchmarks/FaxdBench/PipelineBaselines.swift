@@ -17,18 +17,27 @@ enum PipelineBaselines {
     /// process, `maxInFlight` at once, each answer classified as the worker does. The jobs are parsed
     /// before the clock starts.
     static func httpOnly(jobs: Int, maxInFlight: Int, logger: Logger) -> Benchmark {
-        Benchmark(name: "HTTP only: the pipeline's submissions, \(maxInFlight) in flight, zero-latency sandbox (\(jobs) jobs, 5 tenants)", unit: "jobs/s") {
+        Benchmark(
+            name: "HTTP only: the pipeline's submissions, \(maxInFlight) in flight, zero-latency sandbox (\(jobs) jobs, 5 tenants)",
+            unit: "jobs/s"
+        ) {
             let submissions = try (0..<jobs).map { try submission(PipelineBenchmarks.job($0).value) }
             guard let key = MintfaxAPIKey(PipelineBenchmarks.apiKey) else { throw BenchmarkFailure(description: "bad API key") }
             let worker = WorkerConfiguration()
             let timeout = Duration.milliseconds(worker.mintfax.requestTimeoutMS)
-            return try await SandboxApplication.withRunning(configuration: PipelineBenchmarks.sandboxConfiguration(latencyMS: 0), logger: logger) { port in
+            return try await SandboxApplication.withRunning(
+                configuration: PipelineBenchmarks.sandboxConfiguration(latencyMS: 0),
+                logger: logger
+            ) { port in
                 // The worker's HTTP client settings (Worker.init).
                 let http = try HTTPClient(
                     configuration: HTTPClientConfiguration(
-                        connectTimeout: .milliseconds(worker.mintfax.connectTimeoutMS), totalTimeout: .milliseconds(worker.mintfax.requestTimeoutMS),
-                        maxResponseBodyBytes: worker.dispatch.documents.maxBytes + 1),
-                    logger: logger)
+                        connectTimeout: .milliseconds(worker.mintfax.connectTimeoutMS),
+                        totalTimeout: .milliseconds(worker.mintfax.requestTimeoutMS),
+                        maxResponseBodyBytes: worker.dispatch.documents.maxBytes + 1
+                    ),
+                    logger: logger
+                )
                 defer { http.shutdown() }
                 let mintfax = MintfaxClient(baseURL: "http://127.0.0.1:\(port)/v1", http: http, logger: logger)
                 return try await rate(count: jobs) {
@@ -59,7 +68,10 @@ enum PipelineBaselines {
     /// first record on (the group join is not part of the rate). Left out: the worker's own reader of
     /// the result topics (its delivery ledger), which the pipeline runs too.
     static func kafkaOnly(jobs: Int, maxInFlight: Int, logger: Logger) -> Benchmark {
-        Benchmark(name: "Kafka only: the pipeline's records read, events published, \(maxInFlight) in flight (\(jobs) jobs, 5 tenants)", unit: "jobs/s") {
+        Benchmark(
+            name: "Kafka only: the pipeline's records read, events published, \(maxInFlight) in flight (\(jobs) jobs, 5 tenants)",
+            unit: "jobs/s"
+        ) {
             let cluster = try MockKafkaCluster(brokers: 1, logger: logger)
             let topics = try PipelineBenchmarks.createTopics(on: cluster, prefix: UniqueName.make("bench"))
             try await PipelineBenchmarks.produceJobs(jobs, topic: topics.jobs, bootstrap: cluster.bootstrapServers, logger: logger)
@@ -86,7 +98,9 @@ enum PipelineBaselines {
                         if started >= maxInFlight, let done = try await group.next() { try finish(done) }
                         var record = first
                         if started > 0 {
-                            guard let next = try await records.next() else { throw BenchmarkFailure(description: "the records ended after \(started)") }
+                            guard let next = try await records.next() else {
+                                throw BenchmarkFailure(description: "the records ended after \(started)")
+                            }
                             record = next
                         }
                         trackers[record.topicPartition, default: OffsetTracker()].start(record.offset)
@@ -107,7 +121,9 @@ enum PipelineBaselines {
 
     /// The worker's `FaxSubmission` of a job record, and its idempotency key.
     private static func submission(_ value: [UInt8]) throws -> (FaxSubmission, idempotencyKey: String) {
-        guard case .success(let job) = Job.parse(value: value, key: nil), case .inline(let bytes, let filename, let contentType) = job.document else {
+        guard case .success(let job) = Job.parse(value: value, key: nil),
+            case .inline(let bytes, let filename, let contentType) = job.document
+        else {
             throw BenchmarkFailure(description: "not a job with an inline document")
         }
         let submission = FaxSubmission(to: job.to, document: bytes, filename: filename, contentType: contentType, tags: job.submissionTags)
@@ -115,11 +131,19 @@ enum PipelineBaselines {
     }
 
     private static func submit(
-        _ submission: FaxSubmission, key: MintfaxAPIKey, idempotencyKey: String, timeout: Duration, mintfax: MintfaxClient
+        _ submission: FaxSubmission,
+        key: MintfaxAPIKey,
+        idempotencyKey: String,
+        timeout: Duration,
+        mintfax: MintfaxClient
     ) async throws {
         let response = try await mintfax.submit(submission, key: key, idempotencyKey: idempotencyKey, timeout: timeout)
         let answer = SubmissionResponse(
-            status: response.status, body: response.body, retryAfter: response.retryAfterSeconds.map(String.init), replayed: response.replayed)
+            status: response.status,
+            body: response.body,
+            retryAfter: response.retryAfterSeconds.map(String.init),
+            replayed: response.replayed
+        )
         guard case .submitted = SubmissionClassifier.classify(.response(answer)) else {
             throw BenchmarkFailure(description: "status \(response.status): \(String(decoding: response.body, as: UTF8.self))")
         }
@@ -130,13 +154,16 @@ enum PipelineBaselines {
     /// What the worker publishes for a submitted job (`JobRun`), with a made-up fax id of mintfax's
     /// length (`fax_` and 22 characters).
     private static func publishEvents(of record: KafkaRecord, publisher: EventPublisher) async throws {
-        guard case .success(let job) = Job.parse(value: record.value, key: record.key) else { throw BenchmarkFailure(description: "not a job") }
+        guard case .success(let job) = Job.parse(value: record.value, key: record.key) else {
+            throw BenchmarkFailure(description: "not a job")
+        }
         let faxID = "fax_" + String(repeating: "0", count: max(0, 22 - job.jobID.count)) + job.jobID
         let now = Date()
         let published = await publisher.publish(
             tenantKey: Array(job.tenantID.utf8),
             status: [events.submitted(job.reference, faxID: faxID, attempt: 1, occurredAt: now)],
-            usage: [events.usageHold(job.reference, faxID: faxID, pages: nil, occurredAt: now)])
+            usage: [events.usageHold(job.reference, faxID: faxID, pages: nil, occurredAt: now)]
+        )
         guard published else { throw BenchmarkFailure(description: "events of \(job.jobID) not acknowledged") }
     }
 }

@@ -40,8 +40,15 @@ enum PipelineBenchmarks {
             configuration.dispatch.rateLimitPerMinute = 100_000_000
             let tenants = try TenantDirectory(
                 tenants: TenantsConfiguration(tenants: (1...5).map { .init(id: "t\($0)", apiKey: .environment("BENCH_KEY")) }),
-                environment: ["BENCH_KEY": apiKey], mintfaxEnvironment: "sandbox")
-            let worker = try Worker(configuration: configuration, tenants: tenants, metrics: WorkerMetrics(registry: PrometheusCollectorRegistry()), logger: logger)
+                environment: ["BENCH_KEY": apiKey],
+                mintfaxEnvironment: "sandbox"
+            )
+            let worker = try Worker(
+                configuration: configuration,
+                tenants: tenants,
+                metrics: WorkerMetrics(registry: PrometheusCollectorRegistry()),
+                logger: logger
+            )
             let rate = try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await worker.run() }
                 let rate = try await submittedRate(jobs: jobs, topic: topics.status, bootstrap: cluster.bootstrapServers, logger: logger)
@@ -72,8 +79,12 @@ enum PipelineBenchmarks {
         var configuration = SandboxConfiguration(port: 0, timeScale: 0.001, unauthenticatedRateLimitPerMinute: 10_000_000)
         configuration.environments = [
             EnvironmentConfiguration(
-                name: "bench", apiKey: apiKey, balanceCents: 1_000_000_000, rateLimitPerMinute: 100_000_000,
-                webhookSecret: SandboxConfiguration.demoEnvironments[0].webhookSecret)
+                name: "bench",
+                apiKey: apiKey,
+                balanceCents: 1_000_000_000,
+                rateLimitPerMinute: 100_000_000,
+                webhookSecret: SandboxConfiguration.demoEnvironments[0].webhookSecret
+            )
         ]
         if latencyMS > 0 { configuration.faults.latency = .init(minMilliseconds: latencyMS) }
         return configuration
@@ -82,7 +93,8 @@ enum PipelineBenchmarks {
     /// Job `index`: tenant `t1`…`t5` in turn, a 45-byte inline PDF (a record of about 170 bytes).
     static func job(_ index: Int) -> (tenant: String, value: [UInt8]) {
         let tenant = "t\(index % 5 + 1)"
-        let value = "{\"job_id\":\"job-\(index)\",\"tenant_id\":\"\(tenant)\",\"to\":\"+12125550100\",\"document\":{\"content_base64\":\"\(pdf)\",\"filename\":\"a.pdf\"}}"
+        let value =
+            "{\"job_id\":\"job-\(index)\",\"tenant_id\":\"\(tenant)\",\"to\":\"+12125550100\",\"document\":{\"content_base64\":\"\(pdf)\",\"filename\":\"a.pdf\"}}"
         return (tenant, Array(value.utf8))
     }
 
@@ -96,7 +108,12 @@ enum PipelineBenchmarks {
         let counter = DeliveryCounter()
         for i in 0..<count {
             let (tenant, value) = job(i)
-            let message = KafkaOutgoingMessage(topic: topic, partition: partitions.map { Int32(i % $0) }, key: Array(tenant.utf8), value: value)
+            let message = KafkaOutgoingMessage(
+                topic: topic,
+                partition: partitions.map { Int32(i % $0) },
+                key: Array(tenant.utf8),
+                value: value
+            )
             while try !counter.enqueue(message, on: producer) { try await Task.sleep(for: .milliseconds(1)) }
         }
         try await producer.flush(timeout: .seconds(300))
@@ -107,7 +124,10 @@ enum PipelineBenchmarks {
 
     /// Reads the status topic until `jobs` `fax.submitted` events; the rate between the first and last.
     private static func submittedRate(jobs: Int, topic: String, bootstrap: String, logger: Logger) async throws -> Double {
-        let consumer = try KafkaConsumer(configuration: .init(bootstrapServers: bootstrap, groupID: UniqueName.make("bench-reader")), logger: logger)
+        let consumer = try KafkaConsumer(
+            configuration: .init(bootstrapServers: bootstrap, groupID: UniqueName.make("bench-reader")),
+            logger: logger
+        )
         try consumer.subscribe(topics: [topic])
         let clock = ContinuousClock()
         var first: ContinuousClock.Instant?

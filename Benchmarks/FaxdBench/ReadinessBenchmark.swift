@@ -41,7 +41,9 @@ enum ReadinessBenchmark {
             defer { try? FileManager.default.removeItem(at: directory) }
             var processes: [ManagedProcess] = []
             do {
-                runs.append(try await measure(events: events, ledgerOnly: ledgerOnly, directory: directory, logger: logger) { processes.append($0) })
+                runs.append(
+                    try await measure(events: events, ledgerOnly: ledgerOnly, directory: directory, logger: logger) { processes.append($0) }
+                )
             } catch {
                 for process in processes.reversed() { _ = try? await process.stop(signal: SIGKILL, timeout: .seconds(10)) }
                 throw error
@@ -50,17 +52,26 @@ enum ReadinessBenchmark {
             let last = runs.last!
             say(
                 "\(last.events) historic events (\(last.ledgerEntries) ledger entries): ready after \(format(last.ready)), "
-                    + "job ledger restored after \(format(last.restored)) (restore \(last.restoreMS) ms), RSS \(last.rssKB / 1024) MiB")
+                    + "job ledger restored after \(format(last.restored)) (restore \(last.restoreMS) ms), RSS \(last.rssKB / 1024) MiB"
+            )
         }
         if let empty = runs.first(where: { $0.ledgerEntries == 0 }) {
             for run in runs where run.ledgerEntries > 0 {
                 let perEntry = Double(run.rssKB - empty.rssKB) * 1024 / Double(run.ledgerEntries)
-                say("Job ledger memory at \(run.ledgerEntries) entries: about \(Int(perEntry)) bytes a job (RSS over the run without history)")
+                say(
+                    "Job ledger memory at \(run.ledgerEntries) entries: about \(Int(perEntry)) bytes a job (RSS over the run without history)"
+                )
             }
         }
     }
 
-    private static func measure(events: Int, ledgerOnly: Int, directory: URL, logger: Logger, started: (ManagedProcess) -> Void) async throws -> Run {
+    private static func measure(
+        events: Int,
+        ledgerOnly: Int,
+        directory: URL,
+        logger: Logger,
+        started: (ManagedProcess) -> Void
+    ) async throws -> Run {
         let topics = TopicNames()
         let broker = try ManagedProcess(ManagedProcess.faxdExecutable, ["broker", "--brokers", "1", "--partitions", String(partitions)])
         started(broker)
@@ -70,8 +81,13 @@ enum ReadinessBenchmark {
 
         let port = closedLocalPort()
         let worker = try ManagedProcess(
-            ManagedProcess.faxdExecutable, ["worker", "--config", try writeConfiguration(in: directory, bootstrap: bootstrap, port: port).path],
-            environment: ["BENCH_MINTFAX_KEY": PipelineBenchmarks.apiKey, "BENCH_WEBHOOK_SECRET": BacklogBenchmark.webhookSecret, "FAXD_LOG_LEVEL": "info"])
+            ManagedProcess.faxdExecutable,
+            ["worker", "--config", try writeConfiguration(in: directory, bootstrap: bootstrap, port: port).path],
+            environment: [
+                "BENCH_MINTFAX_KEY": PipelineBenchmarks.apiKey, "BENCH_WEBHOOK_SECRET": BacklogBenchmark.webhookSecret,
+                "FAXD_LOG_LEVEL": "info",
+            ]
+        )
         started(worker)
         let clock = ContinuousClock()
         let start = clock.now
@@ -81,13 +97,26 @@ enum ReadinessBenchmark {
         var restored: (Duration, Int)?
         while ready == nil || restored == nil {
             guard worker.isRunning else { throw BenchmarkFailure(description: "the worker exited: \(worker.standardError.suffix(2_000))") }
-            guard clock.now - start < .seconds(600) else { throw BenchmarkFailure(description: "not ready in 10 minutes: \(worker.standardError.suffix(2_000))") }
-            if ready == nil, (try? await client.execute(HTTPRequest(url: "http://127.0.0.1:\(port)/readyz")))?.status == 200 { ready = clock.now - start }
-            if restored == nil, let milliseconds = restoreMilliseconds(worker.standardError) { restored = (clock.now - start, milliseconds) }
+            guard clock.now - start < .seconds(600) else {
+                throw BenchmarkFailure(description: "not ready in 10 minutes: \(worker.standardError.suffix(2_000))")
+            }
+            if ready == nil, (try? await client.execute(HTTPRequest(url: "http://127.0.0.1:\(port)/readyz")))?.status == 200 {
+                ready = clock.now - start
+            }
+            if restored == nil, let milliseconds = restoreMilliseconds(worker.standardError) {
+                restored = (clock.now - start, milliseconds)
+            }
             try await Task.sleep(for: .milliseconds(10))
         }
         let rss = BacklogBenchmark.memoryKB(worker.pid, "VmRSS") ?? 0
-        return Run(events: faxes * 6, ledgerEntries: faxes + ledgerOnly, ready: ready!, restored: restored!.0, restoreMS: restored!.1, rssKB: rss)
+        return Run(
+            events: faxes * 6,
+            ledgerEntries: faxes + ledgerOnly,
+            ready: ready!,
+            restored: restored!.0,
+            restoreMS: restored!.1,
+            rssKB: rss
+        )
     }
 
     /// `ledger.restore_ms` of the worker's `Job ledger restored` line, once it logged it.
@@ -114,11 +143,23 @@ enum ReadinessBenchmark {
         func ledgerEntry(_ job: JobReference, faxID: String, index: Int) -> KafkaOutgoingMessage {
             let partition = Int32(index % partitions)
             let entry = JobLedgerEntry(
-                job: job, idempotencyKey: job.idempotencyKey().uuid, state: .delivered, faxID: faxID, firstAttemptAt: then, submittedAt: then, attempt: 1,
-                pages: 1, origin: .init(partition: partition, offset: Int64(index / partitions)))
+                job: job,
+                idempotencyKey: job.idempotencyKey().uuid,
+                state: .delivered,
+                faxID: faxID,
+                firstAttemptAt: then,
+                submittedAt: then,
+                attempt: 1,
+                pages: 1,
+                origin: .init(partition: partition, offset: Int64(index / partitions))
+            )
             return KafkaOutgoingMessage(
-                topic: topics.ledger, partition: partition, key: Array(JobLedgerEntry.recordKey(job).utf8), value: entry.jsonBytes(),
-                timestampMilliseconds: milliseconds)
+                topic: topics.ledger,
+                partition: partition,
+                key: Array(JobLedgerEntry.recordKey(job).utf8),
+                value: entry.jsonBytes(),
+                timestampMilliseconds: milliseconds
+            )
         }
         for index in 0..<faxes {
             let job = JobReference(tenantID: "t\(index % 5 + 1)", jobID: "history-\(index)")
@@ -127,19 +168,45 @@ enum ReadinessBenchmark {
             let partition = Int32(index % partitions)
             let status = [
                 factory.submitted(job, faxID: faxID, attempt: 1, occurredAt: then), factory.queued(job, faxID: faxID, occurredAt: then),
-                factory.sending(job, faxID: faxID, attempt: 1, occurredAt: then), factory.delivered(job, faxID: faxID, pages: 1, attempt: 1, occurredAt: then),
+                factory.sending(job, faxID: faxID, attempt: 1, occurredAt: then),
+                factory.delivered(job, faxID: faxID, pages: 1, attempt: 1, occurredAt: then),
             ]
-            let usage = [factory.usageHold(job, faxID: faxID, pages: nil, occurredAt: then), factory.usageCapture(job, faxID: faxID, pages: 1, occurredAt: then)]
+            let usage = [
+                factory.usageHold(job, faxID: faxID, pages: nil, occurredAt: then),
+                factory.usageCapture(job, faxID: faxID, pages: 1, occurredAt: then),
+            ]
             for value in status.map({ $0.jsonBytes() }) {
-                try await send(KafkaOutgoingMessage(topic: topics.status, partition: partition, key: key, value: value, timestampMilliseconds: milliseconds))
+                try await send(
+                    KafkaOutgoingMessage(
+                        topic: topics.status,
+                        partition: partition,
+                        key: key,
+                        value: value,
+                        timestampMilliseconds: milliseconds
+                    )
+                )
             }
             for value in usage.map({ $0.jsonBytes() }) {
-                try await send(KafkaOutgoingMessage(topic: topics.usage, partition: partition, key: key, value: value, timestampMilliseconds: milliseconds))
+                try await send(
+                    KafkaOutgoingMessage(
+                        topic: topics.usage,
+                        partition: partition,
+                        key: key,
+                        value: value,
+                        timestampMilliseconds: milliseconds
+                    )
+                )
             }
             try await send(ledgerEntry(job, faxID: faxID, index: index))
         }
         for index in 0..<ledgerOnly {
-            try await send(ledgerEntry(JobReference(tenantID: "t\(index % 5 + 1)", jobID: "ledger-\(index)"), faxID: "fax_ledger\(index)", index: index))
+            try await send(
+                ledgerEntry(
+                    JobReference(tenantID: "t\(index % 5 + 1)", jobID: "ledger-\(index)"),
+                    faxID: "fax_ledger\(index)",
+                    index: index
+                )
+            )
         }
         try await producer.flush(timeout: .seconds(600))
         await producer.close()
@@ -151,19 +218,19 @@ enum ReadinessBenchmark {
         try BacklogBenchmark.writeSharedTenants(in: directory)
         let file = directory.appendingPathComponent("faxd.yaml")
         try """
-            kafka:
-              bootstrap_servers: \(bootstrap)
-              group_id: \(UniqueName.make("readiness"))
-            mintfax:
-              base_url: http://127.0.0.1:1/v1
-              environment: sandbox
-            webhooks:
-              listen: 127.0.0.1:0
-            metrics:
-              listen: 127.0.0.1:\(port)
-            balance:
-              interval_seconds: 0
-            """.write(to: file, atomically: true, encoding: .utf8)
+        kafka:
+          bootstrap_servers: \(bootstrap)
+          group_id: \(UniqueName.make("readiness"))
+        mintfax:
+          base_url: http://127.0.0.1:1/v1
+          environment: sandbox
+        webhooks:
+          listen: 127.0.0.1:0
+        metrics:
+          listen: 127.0.0.1:\(port)
+        balance:
+          interval_seconds: 0
+        """.write(to: file, atomically: true, encoding: .utf8)
         return file
     }
 

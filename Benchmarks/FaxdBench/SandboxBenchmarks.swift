@@ -15,15 +15,20 @@ enum SandboxBenchmarks {
         var configuration = SandboxConfiguration(port: 0, timeScale: 0.001, unauthenticatedRateLimitPerMinute: 10_000_000)
         configuration.environments = [
             EnvironmentConfiguration(
-                name: "bench", apiKey: "mfx_test_benchbench00000000000001", balanceCents: 1_000_000_000, rateLimitPerMinute: 10_000_000,
-                webhookSecret: SandboxConfiguration.demoEnvironments[0].webhookSecret)
+                name: "bench",
+                apiKey: "mfx_test_benchbench00000000000001",
+                balanceCents: 1_000_000_000,
+                rateLimitPerMinute: 10_000_000,
+                webhookSecret: SandboxConfiguration.demoEnvironments[0].webhookSecret
+            )
         ]
         return try await SandboxApplication.withRunning(configuration: configuration, logger: logger) { port in
             let client = try HTTPClient(configuration: HTTPClientConfiguration(), logger: logger)
             defer { client.shutdown() }
             let url = "http://127.0.0.1:\(port)/v1/faxes"
             let benchmark = Benchmark(
-                name: "Sandbox POST /v1/faxes, \(concurrency) in flight (\(requests) × 1 KB PDF, in-process sandbox)", unit: "faxes/s"
+                name: "Sandbox POST /v1/faxes, \(concurrency) in flight (\(requests) × 1 KB PDF, in-process sandbox)",
+                unit: "faxes/s"
             ) {
                 try await rate(count: requests) { try await submit(requests, client: client, url: url) }
             }
@@ -52,15 +57,19 @@ enum SandboxBenchmarks {
         form.addField(name: "tag[bench]", value: "sandbox")
         form.addFile(name: "file", filename: "bench.pdf", contentType: "application/pdf", bytes: document)
         let request = HTTPRequest(
-            method: .POST, url: url,
+            method: .POST,
+            url: url,
             headers: ["Content-Type": form.contentType, "Authorization": "Bearer mfx_test_benchbench00000000000001"],
-            body: try form.encode())
+            body: try form.encode()
+        )
         try await withThrowingTaskGroup(of: Void.self) { group in
             var started = 0
             func startOne() {
                 group.addTask {
                     let response = try await client.execute(request)
-                    guard response.status == 201 else { throw BenchmarkFailure(description: "status \(response.status): \(response.bodyString)") }
+                    guard response.status == 201 else {
+                        throw BenchmarkFailure(description: "status \(response.status): \(response.bodyString)")
+                    }
                 }
                 started += 1
             }

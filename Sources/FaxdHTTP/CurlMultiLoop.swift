@@ -255,5 +255,7 @@ final class CurlMultiLoop: @unchecked Sendable {
     private static let cancelledError = HTTPClientError(code: .cancelled, reason: "the task was cancelled")
     private static let shutdownError = HTTPClientError(code: .shutdown, reason: "the client was shut down")
     private static let waitedTooLongError = HTTPClientError(
-        code: .timeout, reason: "the timeout ended while the request waited for a free connection")
+        code: .timeout,
+        reason: "the timeout ended while the request waited for a free connection"
+    )
 }

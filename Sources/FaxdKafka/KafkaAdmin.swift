@@ -14,7 +14,10 @@ public final class KafkaAdmin: Sendable {
         self.configuration = configuration
         self.logger = logger
         let (handle, context) = try RDKafkaClient.make(
-            type: RD_KAFKA_PRODUCER, properties: configuration.merged(over: [:]), context: RDKafkaClientContext(logger: logger))
+            type: RD_KAFKA_PRODUCER,
+            properties: configuration.merged(over: [:]),
+            context: RDKafkaClientContext(logger: logger)
+        )
         poller = RDKafkaMainPoller(handle, context: context, name: "faxd.kafka.admin")
     }
 
@@ -40,7 +43,8 @@ public final class KafkaAdmin: Sendable {
     ///   does not create it; see `partitionCounts(of:timeout:)`); otherwise the first request that
     ///   failed.
     public func watermarks(
-        ofTopic topic: String, timeout: Duration = .seconds(10)
+        ofTopic topic: String,
+        timeout: Duration = .seconds(10)
     ) async throws(KafkaError) -> [KafkaTopicPartition: KafkaWatermarks] {
         let count = try await partitionCount(topic: topic, timeout: timeout)
         return try await watermarks(of: (0..<count).map { KafkaTopicPartition(topic: topic, partition: Int32($0)) }, timeout: timeout)
@@ -49,7 +53,8 @@ public final class KafkaAdmin: Sendable {
     /// The low and high watermarks of each of `partitions`, one query each, bounded by `timeout`.
     /// - Throws: the first request that failed.
     public func watermarks(
-        of partitions: [KafkaTopicPartition], timeout: Duration = .seconds(10)
+        of partitions: [KafkaTopicPartition],
+        timeout: Duration = .seconds(10)
     ) async throws(KafkaError) -> [KafkaTopicPartition: KafkaWatermarks] {
         var result: [KafkaTopicPartition: KafkaWatermarks] = [:]
         for partition in partitions { result[partition] = try await watermarks(partition, timeout: timeout) }
@@ -59,7 +64,8 @@ public final class KafkaAdmin: Sendable {
     /// For each partition, the earliest offset whose timestamp is at or after the given time
     /// (milliseconds since the epoch); -1 where no such record exists.
     public func offsets(
-        forTimes times: [KafkaTopicPartition: Int64], timeout: Duration = .seconds(10)
+        forTimes times: [KafkaTopicPartition: Int64],
+        timeout: Duration = .seconds(10)
     ) async throws(KafkaError) -> [KafkaTopicPartition: Int64] {
         try await RDKafkaQueries.offsetsForTimes(handle, times, timeout: timeout)
     }
@@ -110,14 +116,17 @@ public final class KafkaAdmin: Sendable {
     /// - Throws: the first topic's error otherwise. librdkafka's mock cluster does not serve this
     ///   request (use `MockKafkaCluster.createTopic` there).
     public func createTopics(
-        _ topics: [(name: String, partitions: Int, replicationFactor: Int)], timeout: Duration = .seconds(30)
+        _ topics: [(name: String, partitions: Int, replicationFactor: Int)],
+        timeout: Duration = .seconds(30)
     ) async throws(KafkaError) {
         let handle = handle
         let requests = topics.map { ($0.name, Int32($0.partitions), Int32($0.replicationFactor)) }
         let failure = await RDKafkaThread.run(name: "faxd.kafka.create_topics") { () -> KafkaError? in
             var errstr = [CChar](repeating: 0, count: 512)
             var newTopics: [OpaquePointer?] = []
-            defer { newTopics.forEach { rd_kafka_NewTopic_destroy($0) } }
+            defer {
+                for topic in newTopics { rd_kafka_NewTopic_destroy(topic) }
+            }
             for (name, partitions, replication) in requests {
                 guard let topic = rd_kafka_NewTopic_new(name, partitions, replication, &errstr, errstr.count) else {
                     return KafkaError(code: .invalidArgument, reason: "topic \(name): \(String(nulTerminated: errstr))")
@@ -165,7 +174,10 @@ public final class KafkaAdmin: Sendable {
     /// - Throws: the request's or the group's error otherwise.
     public func memberCount(group: String, timeout: Duration = .seconds(10)) async throws(KafkaError) -> Int? {
         let (handle, context) = try RDKafkaClient.make(
-            type: RD_KAFKA_PRODUCER, properties: configuration.merged(over: [:]), context: RDKafkaClientContext(logger: logger))
+            type: RD_KAFKA_PRODUCER,
+            properties: configuration.merged(over: [:]),
+            context: RDKafkaClientContext(logger: logger)
+        )
         defer { Self.destroy(handle, context) }
         let result = await RDKafkaThread.run(name: "faxd.kafka.describe_group") { () -> Result<Int?, KafkaError> in
             var errstr = [CChar](repeating: 0, count: 512)
@@ -205,7 +217,9 @@ public final class KafkaAdmin: Sendable {
 
     /// `group`'s committed offsets (the next offset it reads) for `partitions`; nil where it has none.
     public func committedOffsets(
-        group: String, partitions: [KafkaTopicPartition], timeout: Duration = .seconds(10)
+        group: String,
+        partitions: [KafkaTopicPartition],
+        timeout: Duration = .seconds(10)
     ) async throws(KafkaError) -> [KafkaTopicPartition: Int64?] {
         let (groupHandle, groupContext) = try groupClient(group)
         defer { Self.destroy(groupHandle, groupContext) }
@@ -222,11 +236,13 @@ public final class KafkaAdmin: Sendable {
     /// mock cluster, once the group has had members, answers `UNKNOWN_MEMBER_ID`) gets them from a
     /// short-lived member that joins, waits to hold every partition concerned, commits and leaves.
     public func alterCommittedOffsets(
-        group: String, offsets: [KafkaTopicPartition: Int64], timeout: Duration = .seconds(30)
+        group: String,
+        offsets: [KafkaTopicPartition: Int64],
+        timeout: Duration = .seconds(30)
     ) async throws(KafkaError) {
         do {
             try await commitFromOutside(group: group, offsets: offsets)
-        } catch where [Self.unknownMember, Self.illegalGeneration].contains(error.code) {
+        } catch  where [Self.unknownMember, Self.illegalGeneration].contains(error.code) {
             try await commitAsMember(group: group, offsets: offsets, timeout: timeout)
         }
     }
@@ -236,8 +252,13 @@ public final class KafkaAdmin: Sendable {
 
     private func commitAsMember(group: String, offsets: [KafkaTopicPartition: Int64], timeout: Duration) async throws(KafkaError) {
         let member = try KafkaConsumer(
-            configuration: KafkaConsumerConfiguration(bootstrapServers: configuration.bootstrapServers, groupID: group, properties: configuration.properties),
-            logger: logger)
+            configuration: KafkaConsumerConfiguration(
+                bootstrapServers: configuration.bootstrapServers,
+                groupID: group,
+                properties: configuration.properties
+            ),
+            logger: logger
+        )
         let wanted = Set(offsets.keys)
         try member.subscribe(topics: Array(Set(wanted.map(\.topic))))
         let deadline = ContinuousClock.now.advanced(by: timeout)
@@ -251,7 +272,8 @@ public final class KafkaAdmin: Sendable {
                     code: held.isEmpty ? .timedOut : .nonEmptyGroup,
                     reason: held.isEmpty
                         ? "could not join group \(group) to commit offsets within \(timeout); is a member still running?"
-                        : "group \(group) has other members; offsets not changed")
+                        : "group \(group) has other members; offsets not changed"
+                )
             }
             try? await Task.sleep(for: .milliseconds(100))
         }

@@ -59,7 +59,10 @@ public final class KafkaConsumer: Sendable {
     /// group (`rd_kafka_consumer_close`), ends `records`, and destroys the client where that is safe
     /// (see `KafkaConsumerCore.isSafeToDestroy`; otherwise the client is left as it is).
     private static func end(
-        _ handle: RDKafkaPointer, _ core: KafkaConsumerCore, _ context: Unmanaged<RDKafkaClientContext>, _ logger: Logger
+        _ handle: RDKafkaPointer,
+        _ core: KafkaConsumerCore,
+        _ context: Unmanaged<RDKafkaClientContext>,
+        _ logger: Logger
     ) {
         core.waitUntilPollStopped()
         rd_kafka_consumer_close(handle.pointer)
@@ -85,7 +88,9 @@ public final class KafkaConsumer: Sendable {
         for (partition, position) in core.finished {
             var low: Int64 = 0
             var high: Int64 = 0
-            guard rd_kafka_get_watermark_offsets(handle.pointer, partition.topic, partition.partition, &low, &high) == RD_KAFKA_RESP_ERR_NO_ERROR,
+            guard
+                rd_kafka_get_watermark_offsets(handle.pointer, partition.topic, partition.partition, &low, &high)
+                    == RD_KAFKA_RESP_ERR_NO_ERROR,
                 high >= 0
             else { continue }
             result[partition] = max(0, high - position)
@@ -161,7 +166,8 @@ public final class KafkaConsumer: Sendable {
 
     /// The group's committed offsets (next offset to read) for `partitions`; nil where none is committed.
     public func committedOffsets(
-        _ partitions: [KafkaTopicPartition], timeout: Duration = .seconds(10)
+        _ partitions: [KafkaTopicPartition],
+        timeout: Duration = .seconds(10)
     ) async throws(KafkaError) -> [KafkaTopicPartition: Int64?] {
         try await RDKafkaQueries.committed(handle, partitions, timeout: timeout)
     }
@@ -202,7 +208,8 @@ public final class KafkaConsumer: Sendable {
     /// For each partition, the earliest offset whose timestamp is at or after the given time
     /// (milliseconds since the epoch); -1 (the end) where no such record exists.
     public func offsets(
-        forTimes times: [KafkaTopicPartition: Int64], timeout: Duration = .seconds(10)
+        forTimes times: [KafkaTopicPartition: Int64],
+        timeout: Duration = .seconds(10)
     ) async throws(KafkaError) -> [KafkaTopicPartition: Int64] {
         try await RDKafkaQueries.offsetsForTimes(handle, times, timeout: timeout)
     }

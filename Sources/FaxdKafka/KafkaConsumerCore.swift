@@ -44,17 +44,17 @@ final class KafkaConsumerCore: Sendable {
             return held.filter { positions[$0] != nil }
         }
 
-    /// Drops everything known about partitions that left the assignment.
-    mutating func forget(_ partitions: [KafkaTopicPartition]) {
-        assigned.subtract(partitions)
-        pausedByOwner.subtract(partitions)
-        pausedInLibrary.subtract(partitions)
-        for partition in partitions {
-            positions[partition] = nil
-            finished[partition] = nil
-            stash[partition] = nil
+        /// Drops everything known about partitions that left the assignment.
+        mutating func forget(_ partitions: [KafkaTopicPartition]) {
+            assigned.subtract(partitions)
+            pausedByOwner.subtract(partitions)
+            pausedInLibrary.subtract(partitions)
+            for partition in partitions {
+                positions[partition] = nil
+                finished[partition] = nil
+                stash[partition] = nil
+            }
         }
-    }
     }
 
     private let state = Mutex(State())
@@ -157,7 +157,8 @@ final class KafkaConsumerCore: Sendable {
         if let backPressureChanged {
             logger.debug(
                 backPressureChanged ? "Record buffer full; pausing fetch" : "Record buffer drained; resuming fetch",
-                metadata: ["kafka.buffered": "\(buffered)"])
+                metadata: ["kafka.buffered": "\(buffered)"]
+            )
         }
         unstashed.forEach(buffer.append)
         if !toPause.isEmpty {
@@ -250,7 +251,9 @@ final class KafkaConsumerCore: Sendable {
 
     /// librdkafka's rebalance callback, on the poll thread (or the closing thread during close).
     func rebalance(
-        _ rk: OpaquePointer, _ err: rd_kafka_resp_err_t, _ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>
+        _ rk: OpaquePointer,
+        _ err: rd_kafka_resp_err_t,
+        _ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>
     ) {
         let partitions = RDKafkaPartitionList.partitions(list)
         let cooperative = String(cString: rd_kafka_rebalance_protocol(rk)) == "COOPERATIVE"
@@ -258,7 +261,9 @@ final class KafkaConsumerCore: Sendable {
         case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
             logger.info("Kafka partitions assigned", metadata: ["kafka.partitions": "\(partitions)"])
             if cooperative {
-                logIfFailed("incremental assign") { () throws(KafkaError) in try KafkaError.check(consuming: rd_kafka_incremental_assign(rk, list)) }
+                logIfFailed("incremental assign") { () throws(KafkaError) in
+                    try KafkaError.check(consuming: rd_kafka_incremental_assign(rk, list))
+                }
             } else {
                 logIfFailed("assign") { () throws(KafkaError) in try KafkaError.check(rd_kafka_assign(rk, list)) }
             }
@@ -280,11 +285,16 @@ final class KafkaConsumerCore: Sendable {
             if !lost {
                 let commitErr = rd_kafka_commit(rk, nil, 0)
                 if commitErr != RD_KAFKA_RESP_ERR_NO_ERROR, commitErr != RD_KAFKA_RESP_ERR__NO_OFFSET {
-                    logger.notice("Commit on revoke failed; the next owner may redo some work", metadata: ["error": "\(KafkaError(commitErr))"])
+                    logger.notice(
+                        "Commit on revoke failed; the next owner may redo some work",
+                        metadata: ["error": "\(KafkaError(commitErr))"]
+                    )
                 }
             }
             if cooperative {
-                logIfFailed("incremental unassign") { () throws(KafkaError) in try KafkaError.check(consuming: rd_kafka_incremental_unassign(rk, list)) }
+                logIfFailed("incremental unassign") { () throws(KafkaError) in
+                    try KafkaError.check(consuming: rd_kafka_incremental_unassign(rk, list))
+                }
             } else {
                 logIfFailed("unassign") { () throws(KafkaError) in try KafkaError.check(rd_kafka_assign(rk, nil)) }
             }
@@ -295,7 +305,9 @@ final class KafkaConsumerCore: Sendable {
         default:
             logger.error("Kafka rebalance failed", metadata: ["error": "\(KafkaError(err))"])
             if cooperative {
-                logIfFailed("incremental unassign") { () throws(KafkaError) in try KafkaError.check(consuming: rd_kafka_incremental_unassign(rk, list)) }
+                logIfFailed("incremental unassign") { () throws(KafkaError) in
+                    try KafkaError.check(consuming: rd_kafka_incremental_unassign(rk, list))
+                }
             } else {
                 logIfFailed("unassign") { () throws(KafkaError) in try KafkaError.check(rd_kafka_assign(rk, nil)) }
             }
@@ -320,4 +332,3 @@ final class KafkaConsumerCore: Sendable {
         do { try body() } catch { logger.error("Kafka \(what) failed", metadata: ["error": "\(error)"]) }
     }
 }
-

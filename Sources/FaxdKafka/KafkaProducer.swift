@@ -14,7 +14,12 @@ public struct KafkaOutgoingMessage: Sendable {
     public var timestampMilliseconds: Int64?
 
     public init(
-        topic: String, partition: Int32? = nil, key: [UInt8]?, value: [UInt8], headers: [KafkaHeader] = [], timestampMilliseconds: Int64? = nil
+        topic: String,
+        partition: Int32? = nil,
+        key: [UInt8]?,
+        value: [UInt8],
+        headers: [KafkaHeader] = [],
+        timestampMilliseconds: Int64? = nil
     ) {
         self.topic = topic
         self.partition = partition
@@ -58,7 +63,10 @@ public final class KafkaProducer: Sendable {
                 let m = message.pointee
                 if m.err == RD_KAFKA_RESP_ERR_NO_ERROR {
                     let report = KafkaDeliveryReport(
-                        topic: String(cString: rd_kafka_topic_name(m.rkt)), partition: m.partition, offset: m.offset)
+                        topic: String(cString: rd_kafka_topic_name(m.rkt)),
+                        partition: m.partition,
+                        offset: m.offset
+                    )
                     callback.completion(.success(report))
                 } else {
                     callback.completion(.failure(KafkaError(m.err)))
@@ -78,7 +86,8 @@ public final class KafkaProducer: Sendable {
     /// record already handed to librdkafka.
     public func send(_ message: KafkaOutgoingMessage) async throws(KafkaError) -> KafkaDeliveryReport {
         while true {
-            let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<KafkaDeliveryReport, KafkaError>, Never>) in
+            let result = await withCheckedContinuation {
+                (continuation: CheckedContinuation<Result<KafkaDeliveryReport, KafkaError>, Never>) in
                 do throws(KafkaError) {
                     try enqueue(message, callback: DeliveryCallback { continuation.resume(returning: $0) })
                 } catch {
@@ -123,13 +132,23 @@ public final class KafkaProducer: Sendable {
                 withOptionalBytes(message.key) { key in
                     var args: [rd_kafka_vu_t] = []
                     args.append(Self.vu(RD_KAFKA_VTYPE_TOPIC) { $0.cstr = topic })
-                    args.append(Self.vu(RD_KAFKA_VTYPE_VALUE) { $0.mem = .init(ptr: UnsafeMutableRawPointer(mutating: value.baseAddress), size: value.count) })
+                    args.append(
+                        Self.vu(RD_KAFKA_VTYPE_VALUE) {
+                            $0.mem = .init(ptr: UnsafeMutableRawPointer(mutating: value.baseAddress), size: value.count)
+                        }
+                    )
                     if let key {
-                        args.append(Self.vu(RD_KAFKA_VTYPE_KEY) { $0.mem = .init(ptr: UnsafeMutableRawPointer(mutating: key.baseAddress), size: key.count) })
+                        args.append(
+                            Self.vu(RD_KAFKA_VTYPE_KEY) {
+                                $0.mem = .init(ptr: UnsafeMutableRawPointer(mutating: key.baseAddress), size: key.count)
+                            }
+                        )
                     }
                     if let partition = message.partition { args.append(Self.vu(RD_KAFKA_VTYPE_PARTITION) { $0.i32 = partition }) }
                     if let headers { args.append(Self.vu(RD_KAFKA_VTYPE_HEADERS) { $0.headers = headers }) }
-                    if let timestamp = message.timestampMilliseconds { args.append(Self.vu(RD_KAFKA_VTYPE_TIMESTAMP) { $0.i64 = timestamp }) }
+                    if let timestamp = message.timestampMilliseconds {
+                        args.append(Self.vu(RD_KAFKA_VTYPE_TIMESTAMP) { $0.i64 = timestamp })
+                    }
                     args.append(Self.vu(RD_KAFKA_VTYPE_MSGFLAGS) { $0.i = RD_KAFKA_MSG_F_COPY })
                     args.append(Self.vu(RD_KAFKA_VTYPE_OPAQUE) { $0.ptr = opaque.toOpaque() })
                     return rd_kafka_produceva(handle.pointer, args, args.count)
@@ -165,7 +184,9 @@ public final class KafkaProducer: Sendable {
     /// Flushes for at most `timeout`, then stops the poll thread and destroys the client. Records not
     /// acknowledged by then fail with `KafkaError.Code.closed`.
     public func close(timeout: Duration = .seconds(10)) async {
-        do { try await flush(timeout: timeout) } catch { logger.warning("Kafka producer closed with records unacknowledged", metadata: ["error": "\(error)"]) }
+        do { try await flush(timeout: timeout) } catch {
+            logger.warning("Kafka producer closed with records unacknowledged", metadata: ["error": "\(error)"])
+        }
         await poller.shutdown(name: "faxd.kafka.producer.close") { handle in
             rd_kafka_purge(handle.pointer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT)
             rd_kafka_poll(handle.pointer, 0)  // serve the purged records' delivery reports

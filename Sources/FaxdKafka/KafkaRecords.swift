@@ -82,7 +82,11 @@ final class KafkaRecordBuffer: Sendable {
     func next() async throws -> KafkaRecord? {
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<KafkaRecord?, any Error>) in
-                enum Action { case record(KafkaRecord?), fail(any Error), wait }
+                enum Action {
+                    case record(KafkaRecord?)
+                    case fail(any Error)
+                    case wait
+                }
                 let action: Action = state.withLock { state in
                     if let record = state.records.popFirst() { return .record(record) }
                     if state.finished {

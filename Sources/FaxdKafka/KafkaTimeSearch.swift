@@ -27,7 +27,8 @@ public struct KafkaTimeSearch: Sendable {
     ///
     /// - Throws: `KafkaError`; `.timedOut` when a round's records did not come within `roundTimeout`.
     public func firstOffsets(
-        atOrAfter timestamp: Int64, in watermarks: [KafkaTopicPartition: KafkaWatermarks]
+        atOrAfter timestamp: Int64,
+        in watermarks: [KafkaTopicPartition: KafkaWatermarks]
     ) async throws(KafkaError) -> [KafkaTopicPartition: Int64] {
         // The answer of each partition lies in lower...upper.
         var ranges = watermarks.mapValues { (lower: $0.low, upper: $0.high) }
@@ -51,7 +52,9 @@ public struct KafkaTimeSearch: Sendable {
     /// only a partition with records for which it names no offset is searched by its records, so a
     /// cluster that answers no timestamps gets the same answer as one that does.
     public func firstOffsets(
-        atOrAfter timestamp: Int64, in watermarks: [KafkaTopicPartition: KafkaWatermarks], asking admin: KafkaAdmin
+        atOrAfter timestamp: Int64,
+        in watermarks: [KafkaTopicPartition: KafkaWatermarks],
+        asking admin: KafkaAdmin
     ) async throws(KafkaError) -> [KafkaTopicPartition: Int64] {
         let listed = try await admin.offsets(forTimes: watermarks.mapValues { _ in timestamp })
         var answers: [KafkaTopicPartition: Int64] = [:]
@@ -71,7 +74,8 @@ public struct KafkaTimeSearch: Sendable {
 
     /// The first record at or after each offset, each below its partition's end in `ends`.
     private func firstRecords(
-        at offsets: [KafkaTopicPartition: Int64], ends: [KafkaTopicPartition: Int64]
+        at offsets: [KafkaTopicPartition: Int64],
+        ends: [KafkaTopicPartition: Int64]
     ) async throws(KafkaError) -> [KafkaTopicPartition: (offset: Int64, timestamp: Int64?)?] {
         var found: [KafkaTopicPartition: (offset: Int64, timestamp: Int64?)?] = [:]
         var wanted: [KafkaTopicPartition: Int64] = [:]
@@ -82,15 +86,22 @@ public struct KafkaTimeSearch: Sendable {
         var properties = configuration.properties
         properties["enable.auto.commit"] = "false"
         let consumer = try KafkaConsumer(
-            configuration: KafkaConsumerConfiguration(bootstrapServers: configuration.bootstrapServers, groupID: "faxd-time-search", properties: properties),
-            logger: logger)
+            configuration: KafkaConsumerConfiguration(
+                bootstrapServers: configuration.bootstrapServers,
+                groupID: "faxd-time-search",
+                properties: properties
+            ),
+            logger: logger
+        )
         do {
             try consumer.assign(wanted)
             let timeout = roundTimeout
             let deadline = ContinuousClock.now.advanced(by: timeout)
             let watchdog = Task {
                 try? await Task.sleep(until: deadline, clock: .continuous)
-                consumer.finishRecords(throwing: KafkaError(code: .timedOut, reason: "no record within \(timeout) while searching offsets by time"))
+                consumer.finishRecords(
+                    throwing: KafkaError(code: .timedOut, reason: "no record within \(timeout) while searching offsets by time")
+                )
             }
             defer { watchdog.cancel() }
             var remaining = Set(wanted.keys)

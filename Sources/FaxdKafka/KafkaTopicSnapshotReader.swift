@@ -26,7 +26,10 @@ public struct KafkaTopicSnapshotReader: Sendable {
     /// - Throws: `KafkaError`; `.unknownTopicOrPartition` when the topic does not exist (see
     ///   `KafkaAdmin.watermarks(ofTopic:timeout:)`).
     public init(
-        topic: String, configuration: KafkaClientConfiguration, idleTimeout: Duration = .seconds(30), logger: Logger
+        topic: String,
+        configuration: KafkaClientConfiguration,
+        idleTimeout: Duration = .seconds(30),
+        logger: Logger
     ) async throws(KafkaError) {
         let watermarks = try await Self.watermarks(configuration: configuration, logger: logger) { admin throws(KafkaError) in
             try await admin.watermarks(ofTopic: topic)
@@ -39,7 +42,11 @@ public struct KafkaTopicSnapshotReader: Sendable {
     ///
     /// - Throws: `KafkaError`, as `KafkaAdmin.watermarks(of:timeout:)` does.
     public init(
-        topic: String, partitions: [Int32], configuration: KafkaClientConfiguration, idleTimeout: Duration = .seconds(30), logger: Logger
+        topic: String,
+        partitions: [Int32],
+        configuration: KafkaClientConfiguration,
+        idleTimeout: Duration = .seconds(30),
+        logger: Logger
     ) async throws(KafkaError) {
         let watermarks = try await Self.watermarks(configuration: configuration, logger: logger) { admin throws(KafkaError) in
             try await admin.watermarks(of: partitions.map { KafkaTopicPartition(topic: topic, partition: $0) })
@@ -48,7 +55,10 @@ public struct KafkaTopicSnapshotReader: Sendable {
     }
 
     private init(
-        topic: String, watermarks: [KafkaTopicPartition: KafkaWatermarks], configuration: KafkaClientConfiguration, idleTimeout: Duration,
+        topic: String,
+        watermarks: [KafkaTopicPartition: KafkaWatermarks],
+        configuration: KafkaClientConfiguration,
+        idleTimeout: Duration,
         logger: Logger
     ) {
         self.topic = topic
@@ -65,13 +75,18 @@ public struct KafkaTopicSnapshotReader: Sendable {
             (partition, KafkaWatermarks(low: min(max(offsets[partition] ?? marks.low, marks.low), marks.high), high: marks.high))
         }
         return KafkaTopicSnapshotReader(
-            topic: topic, watermarks: Dictionary(uniqueKeysWithValues: watermarks), configuration: configuration, idleTimeout: idleTimeout,
-            logger: logger)
+            topic: topic,
+            watermarks: Dictionary(uniqueKeysWithValues: watermarks),
+            configuration: configuration,
+            idleTimeout: idleTimeout,
+            logger: logger
+        )
     }
 
     /// Asks a short-lived admin client for watermarks, closing it on every path.
     private static func watermarks(
-        configuration: KafkaClientConfiguration, logger: Logger,
+        configuration: KafkaClientConfiguration,
+        logger: Logger,
         _ ask: (KafkaAdmin) async throws(KafkaError) -> [KafkaTopicPartition: KafkaWatermarks]
     ) async throws(KafkaError) -> [KafkaTopicPartition: KafkaWatermarks] {
         let admin = try KafkaAdmin(configuration: configuration, logger: logger)
@@ -95,7 +110,8 @@ public struct KafkaTopicSnapshotReader: Sendable {
     ///   `KafkaError.Code.timedOut` when no record came for `idleTimeout` while some were due, its
     ///   one-line reason naming the partitions and offsets still awaited.
     public func read(
-        isolation: isolated (any Actor)? = #isolation, _ body: (KafkaRecord) async throws -> Void
+        isolation: isolated (any Actor)? = #isolation,
+        _ body: (KafkaRecord) async throws -> Void
     ) async throws {
         let ends = watermarks.filter { $0.value.high > $0.value.low }
         guard !ends.isEmpty else { return }
@@ -103,8 +119,13 @@ public struct KafkaTopicSnapshotReader: Sendable {
         properties["enable.auto.commit"] = "false"
         // The group id is required by the client; assigned partitions and no commits never use it.
         let consumer = try KafkaConsumer(
-            configuration: KafkaConsumerConfiguration(bootstrapServers: configuration.bootstrapServers, groupID: "faxd-snapshot", properties: properties),
-            logger: logger)
+            configuration: KafkaConsumerConfiguration(
+                bootstrapServers: configuration.bootstrapServers,
+                groupID: "faxd-snapshot",
+                properties: properties
+            ),
+            logger: logger
+        )
         do {
             try consumer.assign(ends.mapValues(\.low))
             let progress = Progress(due: ends.mapValues { $0.low..<$0.high })
@@ -144,7 +165,9 @@ public struct KafkaTopicSnapshotReader: Sendable {
             consumer.finishRecords(
                 throwing: KafkaError(
                     code: .timedOut,
-                    reason: "no record from \(topic) for \(idleTimeout); still waiting for \(awaited.joined(separator: ", "))"))
+                    reason: "no record from \(topic) for \(idleTimeout); still waiting for \(awaited.joined(separator: ", "))"
+                )
+            )
             return
         }
     }

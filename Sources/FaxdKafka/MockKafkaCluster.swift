@@ -22,7 +22,10 @@ public final class MockKafkaCluster: Sendable {
     public init(brokers: Int = 3, logger: Logger) throws(KafkaError) {
         // The mock cluster hangs off a client handle; a producer handle with no brokers of its own.
         let (handle, context) = try RDKafkaClient.make(
-            type: RD_KAFKA_PRODUCER, properties: [:], context: RDKafkaClientContext(logger: logger))
+            type: RD_KAFKA_PRODUCER,
+            properties: [:],
+            context: RDKafkaClientContext(logger: logger)
+        )
         poller = RDKafkaMainPoller(handle, context: context, name: "faxd.kafka.mock")
         guard let cluster = rd_kafka_mock_cluster_new(handle.pointer, Int32(brokers)) else {
             poller.shutdownInBackground(name: "faxd.kafka.mock.close")
@@ -101,7 +104,7 @@ public final class MockKafkaCluster: Sendable {
     /// Destroys the cluster and its handle (blocking, off the cooperative pool).
     public func shutdown() async {
         heldPorts.withLock { held in
-            held.values.forEach { close($0) }
+            for socket in held.values { close(socket) }
             held.removeAll()
         }
         let cluster = cluster
@@ -109,7 +112,9 @@ public final class MockKafkaCluster: Sendable {
     }
 
     deinit {
-        heldPorts.withLock { $0.values.forEach { close($0) } }
+        heldPorts.withLock { held in
+            for socket in held.values { close(socket) }
+        }
         let cluster = cluster
         poller.shutdownInBackground(name: "faxd.kafka.mock.close") { _ in rd_kafka_mock_cluster_destroy(cluster.pointer) }
     }

@@ -59,7 +59,8 @@ enum RDKafkaClient {
                 default: .debug
                 }
             context.logger.log(
-                level: swiftLevel, "\(String(cString: message))",
+                level: swiftLevel,
+                "\(String(cString: message))",
                 metadata: ["kafka.facility": "\(String(cString: facility))"]
             )
         }

@@ -4,7 +4,9 @@ internal import CLibrdkafka
 enum RDKafkaQueries {
     /// Committed offsets of the handle's group; nil where the group has none.
     static func committed(
-        _ handle: RDKafkaPointer, _ partitions: [KafkaTopicPartition], timeout: Duration
+        _ handle: RDKafkaPointer,
+        _ partitions: [KafkaTopicPartition],
+        timeout: Duration
     ) async throws(KafkaError) -> [KafkaTopicPartition: Int64?] {
         let result = await RDKafkaThread.run(name: "faxd.kafka.committed") { () -> Result<[KafkaTopicPartition: Int64?], KafkaError> in
             let list = RDKafkaPartitionList.make(partitions)
@@ -22,9 +24,12 @@ enum RDKafkaQueries {
     }
 
     static func offsetsForTimes(
-        _ handle: RDKafkaPointer, _ times: [KafkaTopicPartition: Int64], timeout: Duration
+        _ handle: RDKafkaPointer,
+        _ times: [KafkaTopicPartition: Int64],
+        timeout: Duration
     ) async throws(KafkaError) -> [KafkaTopicPartition: Int64] {
-        let result = await RDKafkaThread.run(name: "faxd.kafka.offsets_for_times") { () -> Result<[KafkaTopicPartition: Int64], KafkaError> in
+        let result = await RDKafkaThread.run(name: "faxd.kafka.offsets_for_times") {
+            () -> Result<[KafkaTopicPartition: Int64], KafkaError> in
             let list = RDKafkaPartitionList.make(times.map { ($0.key, $0.value) })
             defer { rd_kafka_topic_partition_list_destroy(list) }
             let err = rd_kafka_offsets_for_times(handle.pointer, list, Int32(timeout.milliseconds))
@@ -53,13 +58,21 @@ enum RDKafkaQueries {
 
     /// The low (first) and high (next to be written) offsets of a partition, asked of its leader.
     static func watermarks(
-        _ handle: RDKafkaPointer, _ partition: KafkaTopicPartition, timeout: Duration
+        _ handle: RDKafkaPointer,
+        _ partition: KafkaTopicPartition,
+        timeout: Duration
     ) async throws(KafkaError) -> KafkaWatermarks {
         let result = await RDKafkaThread.run(name: "faxd.kafka.watermarks") { () -> Result<KafkaWatermarks, KafkaError> in
             var low: Int64 = 0
             var high: Int64 = 0
             let err = rd_kafka_query_watermark_offsets(
-                handle.pointer, partition.topic, partition.partition, &low, &high, Int32(timeout.milliseconds))
+                handle.pointer,
+                partition.topic,
+                partition.partition,
+                &low,
+                &high,
+                Int32(timeout.milliseconds)
+            )
             guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { return .failure(KafkaError(err)) }
             return .success(KafkaWatermarks(low: low, high: high))
         }

@@ -16,9 +16,17 @@ public struct FaxSubmission: Sendable {
     public var tags: [String: String]
 
     public init(
-        to: String, document: [UInt8], filename: String, contentType: String, webhookURL: String? = nil,
-        maxAttempts: Int? = nil, csid: String? = nil, pageSize: String? = nil, resolution: String? = nil,
-        optimizeFor: String? = nil, tags: [String: String] = [:]
+        to: String,
+        document: [UInt8],
+        filename: String,
+        contentType: String,
+        webhookURL: String? = nil,
+        maxAttempts: Int? = nil,
+        csid: String? = nil,
+        pageSize: String? = nil,
+        resolution: String? = nil,
+        optimizeFor: String? = nil,
+        tags: [String: String] = [:]
     ) {
         self.to = to
         self.document = document

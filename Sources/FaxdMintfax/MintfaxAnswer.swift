@@ -36,7 +36,11 @@ public struct MintfaxAnswer<Value: Sendable>: Sendable {
                 response: response,
                 body: .error(
                     MintfaxErrorEnvelope(
-                        code: "unreadable_response", message: "mintfax answered HTTP \(response.status) with a body that is not the documented resource.")))
+                        code: "unreadable_response",
+                        message: "mintfax answered HTTP \(response.status) with a body that is not the documented resource."
+                    )
+                )
+            )
         }
         return MintfaxAnswer(response: response, body: .value(value))
     }

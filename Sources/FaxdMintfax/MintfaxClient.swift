@@ -23,7 +23,10 @@ public struct MintfaxClient: Sendable {
 
     /// `POST /faxes` with `Idempotency-Key`.
     public func submit(
-        _ submission: FaxSubmission, key: MintfaxAPIKey, idempotencyKey: String, timeout: Duration? = nil
+        _ submission: FaxSubmission,
+        key: MintfaxAPIKey,
+        idempotencyKey: String,
+        timeout: Duration? = nil
     ) async throws -> MintfaxResponse {
         var form = MultipartFormData()
         form.addField(name: "to", value: submission.to)
@@ -38,12 +41,14 @@ public struct MintfaxClient: Sendable {
         }
         form.addFile(name: "file", filename: submission.filename, contentType: submission.contentType, bytes: submission.document)
         let request = HTTPRequest(
-            method: .POST, url: baseURL + "/faxes",
+            method: .POST,
+            url: baseURL + "/faxes",
             headers: [
                 "Authorization": key.bearerValue, "Idempotency-Key": idempotencyKey, "Content-Type": form.contentType,
                 "Accept": "application/json",
             ],
-            body: try form.encode())
+            body: try form.encode()
+        )
         return Self.response(try await http.execute(request, timeout: timeout))
     }
 
@@ -75,7 +80,10 @@ public struct MintfaxClient: Sendable {
 
     private func get(_ path: String, key: MintfaxAPIKey) async throws -> MintfaxResponse {
         let request = HTTPRequest(
-            method: .GET, url: baseURL + path, headers: ["Authorization": key.bearerValue, "Accept": "application/json"])
+            method: .GET,
+            url: baseURL + path,
+            headers: ["Authorization": key.bearerValue, "Accept": "application/json"]
+        )
         return Self.response(try await http.execute(request))
     }
 

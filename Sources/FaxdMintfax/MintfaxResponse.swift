@@ -16,8 +16,13 @@ public struct MintfaxResponse: Sendable {
     public var replayed: Bool
 
     public init(
-        status: Int, body: [UInt8], retryAfterSeconds: Int? = nil, rateLimitRemaining: Int? = nil,
-        rateLimitResetSeconds: Int? = nil, requestID: String? = nil, replayed: Bool = false
+        status: Int,
+        body: [UInt8],
+        retryAfterSeconds: Int? = nil,
+        rateLimitRemaining: Int? = nil,
+        rateLimitResetSeconds: Int? = nil,
+        requestID: String? = nil,
+        replayed: Bool = false
     ) {
         self.status = status
         self.body = body

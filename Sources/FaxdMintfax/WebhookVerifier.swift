@@ -57,7 +57,10 @@ public struct WebhookVerifier: Sendable {
     ///   `.timestampTooNew`, `.malformedSignature` (no `v1` token), `.noMatchingSignature`.
     public func verify(id: String?, timestamp: String?, signature: String?, body: [UInt8]) throws(WebhookVerificationError) {
         guard let id, !id.isEmpty, let timestamp, !timestamp.isEmpty, let signature, !signature.isEmpty else {
-            throw WebhookVerificationError(code: .missingHeaders, reason: "webhook-id, webhook-timestamp and webhook-signature are required")
+            throw WebhookVerificationError(
+                code: .missingHeaders,
+                reason: "webhook-id, webhook-timestamp and webhook-signature are required"
+            )
         }
         guard body.count <= maximumBodySize else {
             throw WebhookVerificationError(code: .bodyTooLarge, reason: "the body has \(body.count) bytes, more than \(maximumBodySize)")

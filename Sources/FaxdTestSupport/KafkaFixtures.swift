@@ -22,7 +22,9 @@ public enum KafkaFixtures {
     /// Consumer settings for group tests on the mock cluster, whose rebalances complete only when the
     /// rebalance timeout (`max.poll.interval.ms`) runs out: keep it and the session timeout short.
     public static func consumerConfiguration(
-        bootstrapServers: String, groupID: String, properties: [String: String] = [:]
+        bootstrapServers: String,
+        groupID: String,
+        properties: [String: String] = [:]
     ) -> KafkaConsumerConfiguration {
         var configuration = KafkaConsumerConfiguration(
             bootstrapServers: bootstrapServers,
@@ -41,7 +43,11 @@ public enum KafkaFixtures {
 
     /// Sends `count` records (key `k<i % keys>`, value `v<i>`) and waits for every acknowledgement.
     public static func produce(
-        _ producer: KafkaProducer, topic: String, count: Int, keys: Int = 100, startingAt start: Int = 0
+        _ producer: KafkaProducer,
+        topic: String,
+        count: Int,
+        keys: Int = 100,
+        startingAt start: Int = 0
     ) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             var inFlight = 0

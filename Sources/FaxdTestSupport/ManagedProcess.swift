@@ -109,7 +109,9 @@ public final class ManagedProcess: Sendable {
         }
         let got = outputLines
         guard got.count >= count else {
-            throw ProcessFailure(description: "process exited with \(process.terminationStatus) before printing \(count) lines; stderr: \(standardError)")
+            throw ProcessFailure(
+                description: "process exited with \(process.terminationStatus) before printing \(count) lines; stderr: \(standardError)"
+            )
         }
         return Array(got.prefix(count))
     }

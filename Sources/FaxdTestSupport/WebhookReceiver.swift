@@ -48,7 +48,8 @@ public struct WebhookReceiver: Sendable {
             let status = recorded.deliveries.withLock { deliveries -> Int in
                 let status = deliveries.count < failFirst ? 500 : 204
                 deliveries.append(
-                    Delivery(path: request.uri.path, headers: headers, body: Array(buffer.readableBytesView), answeredStatus: status))
+                    Delivery(path: request.uri.path, headers: headers, body: Array(buffer.readableBytesView), answeredStatus: status)
+                )
                 return status
             }
             return Response(status: .init(code: status))

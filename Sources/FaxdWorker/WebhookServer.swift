@@ -31,13 +31,23 @@ public final class WebhookServer: Service, Sendable {
         self.logger = logger
         let kafka = configuration.kafka
         producer = try KafkaProducer(
-            configuration: KafkaProducerConfiguration(bootstrapServers: kafka.bootstrapServers, properties: kafka.properties), logger: logger)
+            configuration: KafkaProducerConfiguration(bootstrapServers: kafka.bootstrapServers, properties: kafka.properties),
+            logger: logger
+        )
         let namespace = UUIDv5(configuration.dispatch.idempotencyNamespace) ?? IdempotencyKey.defaultNamespace
         delivery = DeliveryTracking(
-            configuration: configuration, tenants: tenants,
+            configuration: configuration,
+            tenants: tenants,
             publisher: EventPublisher(producer: producer, topics: kafka.topics, logger: logger),
-            events: EventFactory(namespace: namespace, source: .webhook, environment: configuration.mintfax.environment == "live" ? .live : .sandbox),
-            jobLedger: nil, metrics: metrics, logger: logger)
+            events: EventFactory(
+                namespace: namespace,
+                source: .webhook,
+                environment: configuration.mintfax.environment == "live" ? .live : .sandbox
+            ),
+            jobLedger: nil,
+            metrics: metrics,
+            logger: logger
+        )
         guard let ingress = delivery.ingress else {
             throw ConfigurationError(source: "configuration", path: "webhooks.enabled", reason: "the webhook ingress needs its routes")
         }
@@ -53,13 +63,23 @@ public final class WebhookServer: Service, Sendable {
     ///   key of a result topic the cluster does not have (see `ConfiguredTopics`).
     public func run(onListening: @escaping @Sendable (_ listener: String, _ port: Int) -> Void) async throws {
         let listeners = try WorkerHTTPServer.listeners(
-            configuration, admin: .admin(metrics: metrics, consumer: nil, readiness: readiness, ingress: ingress), ingress: ingress, logger: logger)
+            configuration,
+            admin: .admin(metrics: metrics, consumer: nil, readiness: readiness, ingress: ingress),
+            ingress: ingress,
+            logger: logger
+        )
         let kafka = configuration.kafka
-        let admin = try KafkaAdmin(configuration: KafkaClientConfiguration(bootstrapServers: kafka.bootstrapServers, properties: kafka.properties), logger: logger)
+        let admin = try KafkaAdmin(
+            configuration: KafkaClientConfiguration(bootstrapServers: kafka.bootstrapServers, properties: kafka.properties),
+            logger: logger
+        )
         do {
             try await ConfiguredTopics.requireExisting(
                 [("kafka.topics.status", kafka.topics.status), ("kafka.topics.usage", kafka.topics.usage)],
-                admin: admin, bootstrapServers: kafka.bootstrapServers, logger: logger)
+                admin: admin,
+                bootstrapServers: kafka.bootstrapServers,
+                logger: logger
+            )
         } catch {
             await admin.close()
             throw error
@@ -67,7 +87,9 @@ public final class WebhookServer: Service, Sendable {
         await admin.close()
         readiness.set(true)
         logger.info(
-            "Webhook ingress started", metadata: ["http.listen": "\(configuration.webhooks.listen)", "http.admin": "\(configuration.metrics.listen)"])
+            "Webhook ingress started",
+            metadata: ["http.listen": "\(configuration.webhooks.listen)", "http.admin": "\(configuration.metrics.listen)"]
+        )
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         for server in listeners {
             services.append(WorkerPart(server.listenKey) { try await server.run { port in onListening(server.listenKey, port) } }.inGroup)

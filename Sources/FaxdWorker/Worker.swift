@@ -40,25 +40,40 @@ public final class Worker: Service, Sendable {
         self.logger = logger
         let kafka = configuration.kafka
         var consumerConfiguration = KafkaConsumerConfiguration(
-            bootstrapServers: kafka.bootstrapServers, groupID: kafka.groupID, properties: kafka.consumerProperties)
+            bootstrapServers: kafka.bootstrapServers,
+            groupID: kafka.groupID,
+            properties: kafka.consumerProperties
+        )
         consumerConfiguration.groupInstanceID = kafka.groupInstanceID
         consumerConfiguration.revokeTimeout = .seconds(configuration.dispatch.drainTimeoutSeconds + 5)
         consumerConfiguration.maxBufferedRecords = 1_000
         consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger)
         producer = try KafkaProducer(
-            configuration: KafkaProducerConfiguration(bootstrapServers: kafka.bootstrapServers, properties: kafka.properties), logger: logger)
+            configuration: KafkaProducerConfiguration(bootstrapServers: kafka.bootstrapServers, properties: kafka.properties),
+            logger: logger
+        )
         http = try HTTPClient(
             configuration: HTTPClientConfiguration(
                 connectTimeout: .milliseconds(configuration.mintfax.connectTimeoutMS),
                 totalTimeout: .milliseconds(configuration.mintfax.requestTimeoutMS),
-                maxResponseBodyBytes: configuration.dispatch.documents.maxBytes + 1),
-            logger: logger)
+                maxResponseBodyBytes: configuration.dispatch.documents.maxBytes + 1
+            ),
+            logger: logger
+        )
         let namespace = UUIDv5(configuration.dispatch.idempotencyNamespace) ?? IdempotencyKey.defaultNamespace
-        let events = EventFactory(namespace: namespace, source: .worker, environment: configuration.mintfax.environment == "live" ? .live : .sandbox)
+        let events = EventFactory(
+            namespace: namespace,
+            source: .worker,
+            environment: configuration.mintfax.environment == "live" ? .live : .sandbox
+        )
         let publisher = EventPublisher(producer: producer, topics: kafka.topics, metrics: metrics, logger: logger)
         ledger = JobLedgerStore(
-            kafka: KafkaClientConfiguration(bootstrapServers: kafka.bootstrapServers, properties: kafka.consumerProperties), topic: kafka.topics.ledger,
-            publisher: publisher, namespace: namespace, logger: logger)
+            kafka: KafkaClientConfiguration(bootstrapServers: kafka.bootstrapServers, properties: kafka.consumerProperties),
+            topic: kafka.topics.ledger,
+            publisher: publisher,
+            namespace: namespace,
+            logger: logger
+        )
         let mintfax = MintfaxClient(baseURL: configuration.mintfax.baseURL, http: http, logger: logger)
         dispatcher = Dispatcher(
             Dispatcher.Dependencies(
@@ -71,19 +86,47 @@ public final class Worker: Service, Sendable {
                 events: events,
                 configuration: configuration,
                 metrics: metrics,
-                logger: logger))
+                logger: logger
+            )
+        )
         delivery = DeliveryTracking(
-            configuration: configuration, tenants: tenants, publisher: publisher, events: events, jobLedger: ledger, metrics: metrics, logger: logger)
-        admin = try KafkaAdmin(configuration: KafkaClientConfiguration(bootstrapServers: kafka.bootstrapServers, properties: kafka.properties), logger: logger)
+            configuration: configuration,
+            tenants: tenants,
+            publisher: publisher,
+            events: events,
+            jobLedger: ledger,
+            metrics: metrics,
+            logger: logger
+        )
+        admin = try KafkaAdmin(
+            configuration: KafkaClientConfiguration(bootstrapServers: kafka.bootstrapServers, properties: kafka.properties),
+            logger: logger
+        )
         let duties = TenantDuties(consumer: consumer, admin: admin, jobsTopic: kafka.topics.jobs)
         var reconcilerEvents = events
         reconcilerEvents.source = .reconciler
         reconciler = Reconciler(
-            tracker: delivery.tracker, ledger: ledger, dispatcher: dispatcher, mintfax: mintfax, tenants: tenants, events: reconcilerEvents,
-            configuration: configuration.delivery, metrics: metrics, logger: logger)
+            tracker: delivery.tracker,
+            ledger: ledger,
+            dispatcher: dispatcher,
+            mintfax: mintfax,
+            tenants: tenants,
+            events: reconcilerEvents,
+            configuration: configuration.delivery,
+            metrics: metrics,
+            logger: logger
+        )
         balanceWatch = BalanceWatch(
-            tracker: delivery.tracker, dispatcher: dispatcher, duties: duties, mintfax: mintfax, tenants: tenants, events: events,
-            configuration: configuration.balance, metrics: metrics, logger: logger)
+            tracker: delivery.tracker,
+            dispatcher: dispatcher,
+            duties: duties,
+            mintfax: mintfax,
+            tenants: tenants,
+            events: events,
+            configuration: configuration.balance,
+            metrics: metrics,
+            logger: logger
+        )
     }
 
     /// Joins the group and dispatches until a graceful shutdown; then flushes the producer. Meanwhile
@@ -96,20 +139,29 @@ public final class Worker: Service, Sendable {
     ///   dispatcher leaving the group cleanly).
     public func run() async throws {
         let listeners = try WorkerHTTPServer.listeners(
-            configuration, admin: .admin(metrics: metrics, consumer: consumer, readiness: readiness, ingress: delivery.ingress),
-            ingress: delivery.ingress, logger: logger)
+            configuration,
+            admin: .admin(metrics: metrics, consumer: consumer, readiness: readiness, ingress: delivery.ingress),
+            ingress: delivery.ingress,
+            logger: logger
+        )
         let topics = configuration.kafka.topics
         let partitionCounts = try await ConfiguredTopics.requireExisting(
-            [("kafka.topics.jobs", topics.jobs), ("kafka.topics.status", topics.status), ("kafka.topics.usage", topics.usage),
-             ("kafka.topics.dead_letters", topics.deadLetters), ("kafka.topics.ledger", topics.ledger)],
+            [
+                ("kafka.topics.jobs", topics.jobs), ("kafka.topics.status", topics.status), ("kafka.topics.usage", topics.usage),
+                ("kafka.topics.dead_letters", topics.deadLetters), ("kafka.topics.ledger", topics.ledger),
+            ],
             partitionedLike: (jobs: ("kafka.topics.jobs", topics.jobs), ledger: ("kafka.topics.ledger", topics.ledger)),
-            admin: admin, bootstrapServers: configuration.kafka.bootstrapServers, logger: logger)
+            admin: admin,
+            bootstrapServers: configuration.kafka.bootstrapServers,
+            logger: logger
+        )
         if let partitions = partitionCounts[topics.jobs] { await dispatcher.watchPlacement(partitions: partitions) }
         try consumer.subscribe(topics: [configuration.kafka.topics.jobs], listener: dispatcher)
         readiness.set(true)
         logger.info(
             "Worker started",
-            metadata: ["kafka.group_id": "\(configuration.kafka.groupID)", "kafka.topic": "\(configuration.kafka.topics.jobs)"])
+            metadata: ["kafka.group_id": "\(configuration.kafka.groupID)", "kafka.topic": "\(configuration.kafka.topics.jobs)"]
+        )
         // Stopped in reverse: the dispatcher first, the HTTP listeners (liveness) last.
         let services =
             listeners.map { server in WorkerPart(server.listenKey) { try await server.run() }.inGroup } + [
@@ -120,14 +172,19 @@ public final class Worker: Service, Sendable {
                 WorkerPart("tenants watch") { await self.watchTenantsDirectory() }.inGroup,
                 .init(
                     service: DispatchService(dispatcher: dispatcher, leave: { await self.leave() }),
-                    successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
+                    successTerminationBehavior: .gracefullyShutdownGroup,
+                    failureTerminationBehavior: .gracefullyShutdownGroup
+                ),
             ]
         var failure: (any Error)?
         do {
             try await parts.run(services, logger: logger)
         } catch {
             failure = error
-            logger.error("Worker failed; its other parts were stopped (the dispatcher leaving the group first)", metadata: ["error": "\(error)"])
+            logger.error(
+                "Worker failed; its other parts were stopped (the dispatcher leaving the group first)",
+                metadata: ["error": "\(error)"]
+            )
         }
         await admin.close()
         await producer.close(timeout: .seconds(10))

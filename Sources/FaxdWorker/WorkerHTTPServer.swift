@@ -41,21 +41,34 @@ struct WorkerHTTPServer: Sendable {
     /// `webhooks.listen`, which must differ. - Throws: `ConfigurationError` naming the key of an
     /// address that is not `host:port`.
     static func listeners(
-        _ configuration: WorkerConfiguration, admin: Routes, ingress: WebhookIngress?, logger: Logger
+        _ configuration: WorkerConfiguration,
+        admin: Routes,
+        ingress: WebhookIngress?,
+        logger: Logger
     ) throws(ConfigurationError) -> [WorkerHTTPServer] {
         func address(_ key: String, _ value: String) throws(ConfigurationError) -> HostPort {
-            guard let address = HostPort(value) else { throw ConfigurationError(source: "configuration", path: key, reason: "must be host:port") }
+            guard let address = HostPort(value) else {
+                throw ConfigurationError(source: "configuration", path: key, reason: "must be host:port")
+            }
             return address
         }
         var servers = [
-            WorkerHTTPServer(listen: try address("metrics.listen", configuration.metrics.listen), listenKey: "metrics.listen", routes: admin, logger: logger)
+            WorkerHTTPServer(
+                listen: try address("metrics.listen", configuration.metrics.listen),
+                listenKey: "metrics.listen",
+                routes: admin,
+                logger: logger
+            )
         ]
         if let ingress {
             let listen = try address("webhooks.listen", configuration.webhooks.listen)
             if listen == servers[0].listen, listen.port != 0 {
                 throw ConfigurationError(
-                    source: "configuration", path: "webhooks.listen",
-                    reason: "must differ from metrics.listen (\(configuration.metrics.listen)): the webhook ingress faces the internet, /metrics must not")
+                    source: "configuration",
+                    path: "webhooks.listen",
+                    reason:
+                        "must differ from metrics.listen (\(configuration.metrics.listen)): the webhook ingress faces the internet, /metrics must not"
+                )
             }
             servers.append(WorkerHTTPServer(listen: listen, listenKey: "webhooks.listen", routes: .webhooks(ingress), logger: logger))
         }
@@ -98,7 +111,8 @@ struct WorkerHTTPServer: Sendable {
                 listening.set(true)
                 onListening(channel.localAddress?.port ?? 0)
             },
-            logger: serverLogger)
+            logger: serverLogger
+        )
         // Signals are the command's to handle (SIGTERM drains the worker first).
         let services = ServiceGroup(configuration: .init(services: [application], gracefulShutdownSignals: [], logger: serverLogger))
         // Cancelling the group's own task would abort open connections; it runs apart, and the
@@ -110,8 +124,12 @@ struct WorkerHTTPServer: Sendable {
             } onCancel: {
                 Task { await services.triggerGracefulShutdown() }
             }
-        } catch where !listening.isReady {
-            throw ConfigurationError(source: "configuration", path: listenKey, reason: "cannot listen on \(listen.host):\(listen.port) (\(error))")
+        } catch  where !listening.isReady {
+            throw ConfigurationError(
+                source: "configuration",
+                path: listenKey,
+                reason: "cannot listen on \(listen.host):\(listen.port) (\(error))"
+            )
         }
     }
 
@@ -121,8 +139,12 @@ struct WorkerHTTPServer: Sendable {
         do {
             let buffer = try await request.body.collect(upTo: ingress.maxBodyBytes)
             answer = await ingress.handle(
-                tenant: tenant, id: request.headers[webhookID], timestamp: request.headers[webhookTimestamp],
-                signature: request.headers[webhookSignature], body: Array(buffer: buffer))
+                tenant: tenant,
+                id: request.headers[webhookID],
+                timestamp: request.headers[webhookTimestamp],
+                signature: request.headers[webhookSignature],
+                body: Array(buffer: buffer)
+            )
         } catch {
             answer = ingress.oversized()
         }
@@ -130,7 +152,10 @@ struct WorkerHTTPServer: Sendable {
         headers[.contentType] = "text/plain; charset=utf-8"
         if answer.status == 503 { headers[.retryAfter] = "5" }
         return Response(
-            status: .init(code: answer.status), headers: headers, body: .init(byteBuffer: ByteBuffer(string: answer.reason + "\n")))
+            status: .init(code: answer.status),
+            headers: headers,
+            body: .init(byteBuffer: ByteBuffer(string: answer.reason + "\n"))
+        )
     }
 
     private static let webhookID = HTTPField.Name("webhook-id")!

@@ -39,7 +39,8 @@ struct BrokerCommand: AsyncParsableCommand {
         CommandLogging.printLine(cluster.bootstrapServers)
         logger.info(
             "Kafka mock cluster ready",
-            metadata: ["kafka.bootstrap_servers": "\(cluster.bootstrapServers)", "kafka.topics": "\(topics)"])
+            metadata: ["kafka.bootstrap_servers": "\(cluster.bootstrapServers)", "kafka.topics": "\(topics)"]
+        )
         let control = BrokerControl(cluster)
         control.readStandardInput(logger: logger)
         for await signal in await UnixSignalsSequence(trapping: .sigint, .sigterm) {

@@ -30,7 +30,9 @@ struct DevCommand: AsyncParsableCommand {
         guard (1...65_535).contains(adminPort), adminPort != port else {
             throw ValidationError("--admin-port must be between 1 and 65535 and differ from --port, got \(adminPort)")
         }
-        guard timeScale > 0, timeScale <= 60 else { throw ValidationError("--time-scale must be greater than 0 and at most 60, got \(timeScale)") }
+        guard timeScale > 0, timeScale <= 60 else {
+            throw ValidationError("--time-scale must be greater than 0 and at most 60, got \(timeScale)")
+        }
     }
 
     /// The sandbox's magic numbers (mintfax API.md §8.2), one sample job each, and what faxd does.
@@ -58,7 +60,13 @@ struct DevCommand: AsyncParsableCommand {
         try await SandboxApplication.withRunning(configuration: sandboxConfiguration, logger: logger) { sandboxPort in
             let sandboxURL = "http://127.0.0.1:\(sandboxPort)"
 
-            let worker = try Self.makeWorker(bootstrap: cluster.bootstrapServers, sandboxURL: sandboxURL, port: port, adminPort: adminPort, logger: logger)
+            let worker = try Self.makeWorker(
+                bootstrap: cluster.bootstrapServers,
+                sandboxURL: sandboxURL,
+                port: port,
+                adminPort: adminPort,
+                logger: logger
+            )
             CommandLogging.printLine(
                 """
                 faxd dev — everything in this process:
@@ -69,12 +77,16 @@ struct DevCommand: AsyncParsableCommand {
                   faxd enqueue --brokers \(cluster.bootstrapServers) --tenant acme --job mine-1 --to +12125551234 --file README.md --content-type text/plain
                 Ctrl-C stops.
 
-                """)
+                """
+            )
             // The worker ends on Ctrl-C (after draining) or when it fails; the live view goes first.
             do {
                 try await SignalledService.run(
-                    worker, alongside: [LiveView(bootstrap: cluster.bootstrapServers, topics: topics, logger: logger)], tenants: worker.tenants,
-                    logger: logger)
+                    worker,
+                    alongside: [LiveView(bootstrap: cluster.bootstrapServers, topics: topics, logger: logger)],
+                    tenants: worker.tenants,
+                    logger: logger
+                )
             } catch {
                 throw Self.explain(error, port: port, adminPort: adminPort)
             }
@@ -87,7 +99,8 @@ struct DevCommand: AsyncParsableCommand {
         guard let configuration = error as? ConfigurationError else { return error }
         switch configuration.path {
         case "webhooks.listen": return CommandFailure("--port \(port): \(configuration.reason); choose another port with --port")
-        case "metrics.listen": return CommandFailure("--admin-port \(adminPort): \(configuration.reason); choose another port with --admin-port")
+        case "metrics.listen":
+            return CommandFailure("--admin-port \(adminPort): \(configuration.reason); choose another port with --admin-port")
         default: return error
         }
     }
@@ -113,11 +126,21 @@ struct DevCommand: AsyncParsableCommand {
             tenants: TenantsConfiguration(
                 tenants: ["acme", "globex"].map { name in
                     .init(
-                        id: name, apiKey: .environment("DEMO_KEY_" + name.uppercased()),
-                        webhookSecret: SecretReferences([.environment("DEMO_WEBHOOK_SECRET_" + name.uppercased())]))
-                }),
-            environment: secrets, mintfaxEnvironment: "sandbox")
-        return try Worker(configuration: configuration, tenants: tenants, metrics: WorkerMetrics(registry: PrometheusCollectorRegistry()), logger: logger)
+                        id: name,
+                        apiKey: .environment("DEMO_KEY_" + name.uppercased()),
+                        webhookSecret: SecretReferences([.environment("DEMO_WEBHOOK_SECRET_" + name.uppercased())])
+                    )
+                }
+            ),
+            environment: secrets,
+            mintfaxEnvironment: "sandbox"
+        )
+        return try Worker(
+            configuration: configuration,
+            tenants: tenants,
+            metrics: WorkerMetrics(registry: PrometheusCollectorRegistry()),
+            logger: logger
+        )
     }
 
     private static func enqueueSamples(bootstrap: String, topic: String, logger: Logger) async throws {
@@ -175,7 +198,8 @@ struct DevCommand: AsyncParsableCommand {
                     finished.count == samples.count
                 {
                     CommandLogging.printLine(
-                        "\nAll \(samples.count) sample jobs reached their final state in \((ContinuousClock.now - started).formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1)))). Waiting for your jobs (Ctrl-C stops).\n")
+                        "\nAll \(samples.count) sample jobs reached their final state in \((ContinuousClock.now - started).formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1)))). Waiting for your jobs (Ctrl-C stops).\n"
+                    )
                 }
             }
         } catch is CancellationError {}

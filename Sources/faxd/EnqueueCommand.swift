@@ -9,10 +9,12 @@ struct EnqueueCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "enqueue",
         abstract: "Validate and send fax jobs to the jobs topic.",
-        discussion: "Without --job, reads one job JSON per line from standard input. Each job is checked before it is sent; a bad one is reported with its line and skipped."
+        discussion:
+            "Without --job, reads one job JSON per line from standard input. Each job is checked before it is sent; a bad one is reported with its line and skipped."
     )
 
-    @Option(help: "Kafka bootstrap servers.") var brokers: String = ProcessInfo.processInfo.environment["FAXD_KAFKA_BOOTSTRAP_SERVERS"] ?? "localhost:9092"
+    @Option(help: "Kafka bootstrap servers.") var brokers: String =
+        ProcessInfo.processInfo.environment["FAXD_KAFKA_BOOTSTRAP_SERVERS"] ?? "localhost:9092"
     @Option(help: "The jobs topic.") var topic: String = TopicNames().jobs
     @Option(help: "The tenant id.") var tenant: String?
     @Option(help: "The job id (unique per tenant).") var job: String?
@@ -59,7 +61,8 @@ struct EnqueueCommand: AsyncParsableCommand {
                 let report = try await producer.send(KafkaOutgoingMessage(topic: topic, key: Array(parsed.tenantID.utf8), value: value))
                 sent += 1
                 CommandLogging.printLine(
-                    "\(parsed.tenantID)/\(parsed.jobID) → \(report.topic)[\(report.partition)]@\(report.offset) key=\(parsed.idempotencyKey())")
+                    "\(parsed.tenantID)/\(parsed.jobID) → \(report.topic)[\(report.partition)]@\(report.offset) key=\(parsed.idempotencyKey())"
+                )
             }
         }
         await producer.close()

@@ -26,7 +26,11 @@ struct JSONLogHandler: LogHandler {
     func log(event: LogEvent) {
         let (level, message, explicit) = (event.level, event.message, event.metadata)
         var object: [String: Any] = [
-            "ts": ISO8601DateFormatter.string(from: Date(), timeZone: .gmt, formatOptions: [.withInternetDateTime, .withFractionalSeconds]),
+            "ts": ISO8601DateFormatter.string(
+                from: Date(),
+                timeZone: .gmt,
+                formatOptions: [.withInternetDateTime, .withFractionalSeconds]
+            ),
             "level": level.rawValue, "logger": label, "message": message.description,
         ]
         var merged = metadata
@@ -34,7 +38,9 @@ struct JSONLogHandler: LogHandler {
         if let explicit { merged.merge(explicit) { $1 } }
         if let error = event.error { merged["error"] = "\(error)" }
         for (key, value) in merged where object[key] == nil { object[key] = Self.plain(value) }
-        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else {
+            return
+        }
         Self.lock.withLock { _ in FileHandle.standardError.write(data + Data("\n".utf8)) }
     }
 

@@ -17,7 +17,7 @@ enum PublishTarget {
         }
         do {
             _ = try await admin.partitionCount(topic: topic)
-        } catch where error.code == .unknownTopicOrPartition {
+        } catch  where error.code == .unknownTopicOrPartition {
             await admin.close()
             throw CommandFailure("topic \(topic) does not exist at \(brokers) (faxd creates no topics)")
         } catch {

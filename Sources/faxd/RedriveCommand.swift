@@ -24,7 +24,8 @@ struct RedriveCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "Kafka bootstrap servers.") var brokers: String = ProcessInfo.processInfo.environment["FAXD_KAFKA_BOOTSTRAP_SERVERS"] ?? "localhost:9092"
+    @Option(help: "Kafka bootstrap servers.") var brokers: String =
+        ProcessInfo.processInfo.environment["FAXD_KAFKA_BOOTSTRAP_SERVERS"] ?? "localhost:9092"
     @Option(help: "The dead-letter topic to read.") var dlqTopic: String = TopicNames().deadLetters
     @Option(help: "The jobs topic to publish to.") var topic: String = TopicNames().jobs
     @Option(name: .customLong("tenant"), help: "Only this tenant's dead letters (the record key; repeatable).") var tenants: [String] = []
@@ -32,7 +33,8 @@ struct RedriveCommand: AsyncParsableCommand {
     var errorCodes: [String] = []
     @Option(help: "Only dead letters written at or after this time (RFC 3339, e.g. 2026-11-27T08:00:00Z).") var since: String?
     @Option(help: "Only dead letters written before this time (RFC 3339).") var until: String?
-    @Flag(help: "Also re-drive rejected jobs (malformed, mintfax 422, 409 key reuse), which would be rejected again.") var includeRejected = false
+    @Flag(help: "Also re-drive rejected jobs (malformed, mintfax 422, 409 key reuse), which would be rejected again.") var includeRejected =
+        false
     @Option(help: "Give up when the dead-letter topic delivers nothing for this many seconds before its end.") var readTimeout: Int = 30
     @Flag(help: "Show what would be re-driven; publish nothing.") var dryRun = false
 
@@ -54,12 +56,20 @@ struct RedriveCommand: AsyncParsableCommand {
         // A failure is one line on stderr; FAXD_LOG_LEVEL shows librdkafka's own messages too.
         if ProcessInfo.processInfo.environment["FAXD_LOG_LEVEL"] == nil { logger.logLevel = .critical }
         let selection = DeadLetterSelection(
-            tenants: Set(tenants), errorCodes: Set(errorCodes), since: since.flatMap(RFC3339Timestamp.parse),
-            until: until.flatMap(RFC3339Timestamp.parse), includeRejected: includeRejected)
+            tenants: Set(tenants),
+            errorCodes: Set(errorCodes),
+            since: since.flatMap(RFC3339Timestamp.parse),
+            until: until.flatMap(RFC3339Timestamp.parse),
+            includeRejected: includeRejected
+        )
         let reader: KafkaTopicSnapshotReader
         do {
             reader = try await KafkaTopicSnapshotReader(
-                topic: dlqTopic, configuration: .init(bootstrapServers: brokers), idleTimeout: .seconds(readTimeout), logger: logger)
+                topic: dlqTopic,
+                configuration: .init(bootstrapServers: brokers),
+                idleTimeout: .seconds(readTimeout),
+                logger: logger
+            )
         } catch {
             throw CommandFailure("cannot read the partitions of \(dlqTopic) at \(brokers): \(error)")
         }
@@ -96,12 +106,17 @@ struct RedriveCommand: AsyncParsableCommand {
         }
         printSummary(read)
         if dryRun {
-            CommandLogging.printLine("dry run: \(read.selectedCount) of \(read.readCount) dead letters on \(dlqTopic) would be re-published to \(topic); nothing published")
+            CommandLogging.printLine(
+                "dry run: \(read.selectedCount) of \(read.readCount) dead letters on \(dlqTopic) would be re-published to \(topic); nothing published"
+            )
         } else if let failure {
-            throw CommandFailure("published \(published) of \(read.selectedCount) dead letters to \(topic); the others failed: \(failure); \(safe)")
+            throw CommandFailure(
+                "published \(published) of \(read.selectedCount) dead letters to \(topic); the others failed: \(failure); \(safe)"
+            )
         } else {
             CommandLogging.printLine(
-                "published \(published) of \(read.readCount) dead letters from \(dlqTopic) to \(topic) (same job ids and idempotency keys: no fax is sent twice)")
+                "published \(published) of \(read.readCount) dead letters from \(dlqTopic) to \(topic) (same job ids and idempotency keys: no fax is sent twice)"
+            )
         }
     }
 
@@ -112,18 +127,22 @@ struct RedriveCommand: AsyncParsableCommand {
         let codeWidth = max("error code".count, rows.map(\.key.errorCode.count).max() ?? 0) + 2
         func line(_ tenant: String, _ code: String, _ count: String) {
             CommandLogging.printLine(
-                tenant.padding(toLength: tenantWidth, withPad: " ", startingAt: 0) + code.padding(toLength: codeWidth, withPad: " ", startingAt: 0) + count)
+                tenant.padding(toLength: tenantWidth, withPad: " ", startingAt: 0)
+                    + code.padding(toLength: codeWidth, withPad: " ", startingAt: 0) + count
+            )
         }
         line("tenant", "error code", "dead letters")
         for (row, count) in rows { line(row.tenant, row.errorCode, String(count)) }
         line("total", "", String(read.selectedCount))
         if read.skippedTruncated > 0 {
             CommandLogging.printLine(
-                "skipped \(read.skippedTruncated) dead letters kept only as a reference (faxd.truncated): the original is on the jobs topic at faxd.origin.offset")
+                "skipped \(read.skippedTruncated) dead letters kept only as a reference (faxd.truncated): the original is on the jobs topic at faxd.origin.offset"
+            )
         }
         if read.skippedRejected > 0 {
             CommandLogging.printLine(
-                "skipped \(read.skippedRejected) rejected jobs, which would be rejected again (--include-rejected re-drives them too)")
+                "skipped \(read.skippedRejected) rejected jobs, which would be rejected again (--include-rejected re-drives them too)"
+            )
         }
     }
 
@@ -171,8 +190,11 @@ struct RedriveCommand: AsyncParsableCommand {
     /// `faxd.redriven-from` naming the dead letter (`topic/partition/offset`).
     static func redriven(_ record: KafkaRecord, to topic: String) -> KafkaOutgoingMessage {
         KafkaOutgoingMessage(
-            topic: topic, key: record.key, value: record.value,
+            topic: topic,
+            key: record.key,
+            value: record.value,
             headers: record.headers.filter { !$0.name.hasPrefix("faxd.") }
-                + [KafkaHeader(name: "faxd.redriven-from", string: "\(record.topic)/\(record.partition)/\(record.offset)")])
+                + [KafkaHeader(name: "faxd.redriven-from", string: "\(record.topic)/\(record.partition)/\(record.offset)")]
+        )
     }
 }

@@ -28,15 +28,18 @@ struct ReplayCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "Kafka bootstrap servers.") var brokers: String = ProcessInfo.processInfo.environment["FAXD_KAFKA_BOOTSTRAP_SERVERS"] ?? "localhost:9092"
-    @Option(help: "The workers' consumer group.") var group: String = ProcessInfo.processInfo.environment["FAXD_KAFKA_GROUP_ID"] ?? "faxd-workers"
+    @Option(help: "Kafka bootstrap servers.") var brokers: String =
+        ProcessInfo.processInfo.environment["FAXD_KAFKA_BOOTSTRAP_SERVERS"] ?? "localhost:9092"
+    @Option(help: "The workers' consumer group.") var group: String =
+        ProcessInfo.processInfo.environment["FAXD_KAFKA_GROUP_ID"] ?? "faxd-workers"
     @Option(help: "The jobs topic.") var topic: String = TopicNames().jobs
     @Flag(help: "Go back to the first record kept.") var toBeginning = false
     @Option(help: "Go back to the first record at or after this time (RFC 3339, e.g. 2026-11-27T08:00:00Z).") var toTime: String?
     @Option(name: .customLong("tenant"), help: "Re-publish this tenant's jobs instead of moving the group (the record key; repeatable).")
     var tenants: [String] = []
     @Option(help: "With --tenant: only jobs written before this time (RFC 3339).") var until: String?
-    @Option(help: "With --tenant: give up when the jobs topic delivers nothing for this many seconds before its end.") var readTimeout: Int = 30
+    @Option(help: "With --tenant: give up when the jobs topic delivers nothing for this many seconds before its end.") var readTimeout:
+        Int = 30
     @Flag(help: "Show what would change; change nothing.") var dryRun = false
 
     func validate() throws {
@@ -64,7 +67,11 @@ struct ReplayCommand: AsyncParsableCommand {
     }
 
     /// The first offset of each partition of `watermarks` from which the replay reads.
-    private func startOffsets(_ watermarks: [KafkaTopicPartition: KafkaWatermarks], admin: KafkaAdmin, logger: Logger) async throws -> [KafkaTopicPartition: Int64] {
+    private func startOffsets(
+        _ watermarks: [KafkaTopicPartition: KafkaWatermarks],
+        admin: KafkaAdmin,
+        logger: Logger
+    ) async throws -> [KafkaTopicPartition: Int64] {
         guard let time = toTime.flatMap(RFC3339Timestamp.parse) else { return watermarks.mapValues(\.low) }
         return try await KafkaTimeSearch(configuration: .init(bootstrapServers: brokers), logger: logger)
             .firstOffsets(atOrAfter: Int64((time.timeIntervalSince1970 * 1000).rounded(.down)), in: watermarks, asking: admin)
@@ -95,20 +102,29 @@ struct ReplayCommand: AsyncParsableCommand {
         let plan = watermarks.sorted { $0.key.partition < $1.key.partition }.map { partition, marks in
             // A partition the search left out reads again from its first record: more, never less.
             ReplayPlan(
-                partition: partition.partition, committed: (committed[partition] ?? nil) ?? marks.low, start: starts[partition] ?? marks.low,
-                end: marks.high)
+                partition: partition.partition,
+                committed: (committed[partition] ?? nil) ?? marks.low,
+                start: starts[partition] ?? marks.low,
+                end: marks.high
+            )
         }
         ReplayPlan.printTable(plan)
         let again = plan.reduce(0) { $0 + $1.readAgain }
         let ahead = plan.reduce(0) { $0 + $1.ahead }
         if dryRun {
-            if let members, members > 0 { CommandLogging.printLine("group \(group) has \(members) members: replay would be refused until they stop") }
-            CommandLogging.printLine("dry run: \(again) records would be read again by group \(group), \(ahead) are still ahead of it; nothing changed")
+            if let members, members > 0 {
+                CommandLogging.printLine("group \(group) has \(members) members: replay would be refused until they stop")
+            }
+            CommandLogging.printLine(
+                "dry run: \(again) records would be read again by group \(group), \(ahead) are still ahead of it; nothing changed"
+            )
             return
         }
         let targets = Dictionary(uniqueKeysWithValues: plan.map { (KafkaTopicPartition(topic: topic, partition: $0.partition), $0.target) })
         try await commit(targets, admin: admin)
-        CommandLogging.printLine("group \(group) moved: \(again) records will be read again, \(ahead) are still ahead (same idempotency keys, no second fax)")
+        CommandLogging.printLine(
+            "group \(group) moved: \(again) records will be read again, \(ahead) are still ahead (same idempotency keys, no second fax)"
+        )
     }
 
     /// Commits `targets` for the group. On a cluster that cannot describe groups, the member that
@@ -123,7 +139,8 @@ struct ReplayCommand: AsyncParsableCommand {
 
     private static func liveGroup(_ group: String, members: Int?) -> CommandFailure {
         CommandFailure(
-            "group \(group) has \(members.map { "\($0) active members" } ?? "active members"): stop every faxd worker of the group (SIGTERM; on Kubernetes scale it to 0), then run replay again; nothing changed")
+            "group \(group) has \(members.map { "\($0) active members" } ?? "active members"): stop every faxd worker of the group (SIGTERM; on Kubernetes scale it to 0), then run replay again; nothing changed"
+        )
     }
 
     // MARK: Tenant replay
@@ -133,7 +150,11 @@ struct ReplayCommand: AsyncParsableCommand {
         let reader: KafkaTopicSnapshotReader
         do {
             let whole = try await KafkaTopicSnapshotReader(
-                topic: topic, configuration: .init(bootstrapServers: brokers), idleTimeout: .seconds(readTimeout), logger: logger)
+                topic: topic,
+                configuration: .init(bootstrapServers: brokers),
+                idleTimeout: .seconds(readTimeout),
+                logger: logger
+            )
             let admin = try KafkaAdmin(configuration: .init(bootstrapServers: brokers), logger: logger)
             let starts: [KafkaTopicPartition: Int64]
             do {
@@ -168,14 +189,20 @@ struct ReplayCommand: AsyncParsableCommand {
         let total = selected.values.reduce(0, +)
         let safe = "running replay again is safe (same idempotency keys, checked by the job ledger)"
         if let stopped {
-            throw CommandFailure("stopped reading \(topic): \(stopped); \(dryRun ? "nothing published" : "published \(published) jobs before that; \(safe)")")
+            throw CommandFailure(
+                "stopped reading \(topic): \(stopped); \(dryRun ? "nothing published" : "published \(published) jobs before that; \(safe)")"
+            )
         }
         if dryRun {
-            CommandLogging.printLine("dry run: \(total) jobs of \(tenants.count) tenants would be re-published to \(topic); nothing published")
+            CommandLogging.printLine(
+                "dry run: \(total) jobs of \(tenants.count) tenants would be re-published to \(topic); nothing published"
+            )
         } else if let failure {
             throw CommandFailure("published \(published) of \(total) jobs to \(topic); the others failed: \(failure); \(safe)")
         } else {
-            CommandLogging.printLine("published \(published) jobs of \(tenants.count) tenants to \(topic) (same job ids and idempotency keys: no fax is sent twice)")
+            CommandLogging.printLine(
+                "published \(published) jobs of \(tenants.count) tenants to \(topic) (same job ids and idempotency keys: no fax is sent twice)"
+            )
         }
     }
 
@@ -183,9 +210,13 @@ struct ReplayCommand: AsyncParsableCommand {
     /// unchanged, without `faxd.` headers, with `faxd.replayed-from` naming the record replayed.
     static func replayed(_ record: KafkaRecord) -> KafkaOutgoingMessage {
         KafkaOutgoingMessage(
-            topic: record.topic, partition: record.partition, key: record.key, value: record.value,
+            topic: record.topic,
+            partition: record.partition,
+            key: record.key,
+            value: record.value,
             headers: record.headers.filter { !$0.name.hasPrefix("faxd.") }
-                + [KafkaHeader(name: "faxd.replayed-from", string: "\(record.topic)/\(record.partition)/\(record.offset)")])
+                + [KafkaHeader(name: "faxd.replayed-from", string: "\(record.topic)/\(record.partition)/\(record.offset)")]
+        )
     }
 }
 
@@ -208,7 +239,9 @@ struct ReplayPlan: Equatable {
     static func printTable(_ plans: [ReplayPlan]) {
         let columns = ["partition", "committed", "time offset", "new offset", "read again", "still ahead"]
         func line(_ cells: [String]) {
-            let padded = zip(cells.dropLast(), columns).map { $0.padding(toLength: max($1.count + 2, $0.count + 1), withPad: " ", startingAt: 0) }
+            let padded = zip(cells.dropLast(), columns).map {
+                $0.padding(toLength: max($1.count + 2, $0.count + 1), withPad: " ", startingAt: 0)
+            }
             CommandLogging.printLine(padded.joined() + (cells.last ?? ""))
         }
         line(columns)

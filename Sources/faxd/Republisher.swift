@@ -28,7 +28,7 @@ struct Republisher {
                 try producer.produce(message) { [reportSink] in reportSink.yield($0) }
                 produced += 1
                 return
-            } catch where error.code == .queueFull {
+            } catch  where error.code == .queueFull {
                 try await Task.sleep(for: .milliseconds(1))
             }
         }

@@ -60,10 +60,12 @@ struct SandboxCommand: AsyncParsableCommand {
             }
             logger.info(
                 "mintfax sandbox ready",
-                metadata: ["sandbox.url": "\(url)", "sandbox.environments": "\(environments.map(\.name).joined(separator: ","))"])
+                metadata: ["sandbox.url": "\(url)", "sandbox.environments": "\(environments.map(\.name).joined(separator: ","))"]
+            )
         }
         let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: ServiceGroupConfiguration(services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        )
         do {
             try await group.run()
         } catch {

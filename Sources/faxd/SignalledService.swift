@@ -18,8 +18,12 @@ enum SignalledService {
                 return (directory.isEmpty ? "." : directory) + "/" + path
             }
             let tenants = try TenantDirectory(
-                path: relative(configuration.tenants.path), directory: configuration.tenants.directory.map(relative), environment: environment,
-                mintfaxEnvironment: configuration.mintfax.environment, logger: Logger(label: "faxd.tenants"))
+                path: relative(configuration.tenants.path),
+                directory: configuration.tenants.directory.map(relative),
+                environment: environment,
+                mintfaxEnvironment: configuration.mintfax.environment,
+                logger: Logger(label: "faxd.tenants")
+            )
             return (configuration, tenants)
         } catch {
             throw CommandFailure("\(error)")
@@ -34,10 +38,24 @@ enum SignalledService {
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: [
-                    .init(service: service, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
-                    .init(service: TenantsReload(tenants: tenants, logger: logger), successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup),
-                ] + alongside.map { .init(service: $0, successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup) },
-                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                    .init(
+                        service: service,
+                        successTerminationBehavior: .gracefullyShutdownGroup,
+                        failureTerminationBehavior: .gracefullyShutdownGroup
+                    ),
+                    .init(
+                        service: TenantsReload(tenants: tenants, logger: logger),
+                        successTerminationBehavior: .ignore,
+                        failureTerminationBehavior: .gracefullyShutdownGroup
+                    ),
+                ]
+                    + alongside.map {
+                        .init(service: $0, successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup)
+                    },
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
         try await group.run()
     }
 

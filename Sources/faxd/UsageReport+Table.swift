@@ -12,7 +12,10 @@ extension UsageReport {
     /// 14 records read: 12 counted, 1 duplicate dropped, 0 before --since, 0 of an unknown type, 1 skipped (not a usage event)
     /// ```
     func tableLines() -> [String] {
-        let header = ["tenant", "environment", "held", "open holds", "captured", "pages captured", "released", "pages released", "latest balance (cents)"]
+        let header = [
+            "tenant", "environment", "held", "open holds", "captured", "pages captured", "released", "pages released",
+            "latest balance (cents)",
+        ]
         let numeric = Set(2...7)
         func numbers(_ counts: Counts) -> [String] {
             [counts.held, counts.openHolds, counts.captured, counts.pagesCaptured, counts.released, counts.pagesReleased].map(String.init)

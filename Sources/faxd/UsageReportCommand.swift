@@ -25,7 +25,8 @@ struct UsageReportCommand: AsyncParsableCommand {
         case table, json
     }
 
-    @Option(help: "Kafka bootstrap servers.") var brokers: String = ProcessInfo.processInfo.environment["FAXD_KAFKA_BOOTSTRAP_SERVERS"] ?? "localhost:9092"
+    @Option(help: "Kafka bootstrap servers.") var brokers: String =
+        ProcessInfo.processInfo.environment["FAXD_KAFKA_BOOTSTRAP_SERVERS"] ?? "localhost:9092"
     @Option(help: "The usage topic.") var topic: String = TopicNames().usage
     @Option(help: "Leave out events that occurred before this time (RFC 3339, e.g. 2026-11-27T08:00:00Z).") var since: String?
     @Option(help: "Output format: table or json.") var format: Format = .table

@@ -25,7 +25,11 @@ struct WebhooksCommand: AsyncParsableCommand {
         let server: WebhookServer
         do {
             server = try WebhookServer(
-                configuration: configuration, tenants: tenants, metrics: WorkerMetrics(registry: PrometheusCollectorRegistry()), logger: logger)
+                configuration: configuration,
+                tenants: tenants,
+                metrics: WorkerMetrics(registry: PrometheusCollectorRegistry()),
+                logger: logger
+            )
         } catch {
             throw CommandFailure("\(error)")
         }

@@ -24,7 +24,11 @@ struct WorkerCommand: AsyncParsableCommand {
         let worker: Worker
         do {
             worker = try Worker(
-                configuration: configuration, tenants: tenants, metrics: WorkerMetrics(registry: PrometheusCollectorRegistry()), logger: logger)
+                configuration: configuration,
+                tenants: tenants,
+                metrics: WorkerMetrics(registry: PrometheusCollectorRegistry()),
+                logger: logger
+            )
         } catch {
             throw CommandFailure("\(error)")
         }

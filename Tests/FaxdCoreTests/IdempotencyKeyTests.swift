@@ -32,10 +32,15 @@ import Testing
         #expect(submitted != key.eventID(type: "fax.submitted", discriminator: "2"))
         #expect(submitted != key.eventID(type: "fax.queued", discriminator: "1"))
         // Same result as Python's uuid.uuid5(ns, f"{key}:fax.submitted:1").
-        #expect(submitted == UUIDv5(namespace: IdempotencyKey.defaultNamespace, name: "c020cab0-5fa5-575d-8617-acd6fc49e2c0:fax.submitted:1"))
+        #expect(
+            submitted == UUIDv5(namespace: IdempotencyKey.defaultNamespace, name: "c020cab0-5fa5-575d-8617-acd6fc49e2c0:fax.submitted:1")
+        )
     }
 
-    @Test(arguments: ["", "not-a-uuid", "c020cab0-5fa5-575d-8617-acd6fc49e2c", "c020cab0x5fa5-575d-8617-acd6fc49e2c0", "g020cab0-5fa5-575d-8617-acd6fc49e2c0"])
+    @Test(arguments: [
+        "", "not-a-uuid", "c020cab0-5fa5-575d-8617-acd6fc49e2c", "c020cab0x5fa5-575d-8617-acd6fc49e2c0",
+        "g020cab0-5fa5-575d-8617-acd6fc49e2c0",
+    ])
     func malformedUUIDsAreRejected(text: String) {
         #expect(UUIDv5(text) == nil)
     }

@@ -16,15 +16,21 @@ import Testing
         // On a partition of its own key's (t3: no other tenant's keys hash there), so that no partition
         // holds more than the mock cluster keeps.
         let big = KafkaOutgoingMessage(
-            topic: "fax.jobs", partition: Murmur2Partitioner.partition(key: Array("t3".utf8), partitions: 3), key: Array("t3".utf8),
-            value: Array(repeating: UInt8(ascii: "x"), count: 999_950))
+            topic: "fax.jobs",
+            partition: Murmur2Partitioner.partition(key: Array("t3".utf8), partitions: 3),
+            key: Array("t3".utf8),
+            value: Array(repeating: UInt8(ascii: "x"), count: 999_950)
+        )
         var messages = [big]
         for (index, job) in jobs.enumerated() {
             let line = PipelineHarness.job(tenant: job.tenant, id: job.id).split(separator: "\t", maxSplits: 1)
             messages.append(KafkaOutgoingMessage(topic: "fax.jobs", key: Array(line[0].utf8), value: Array(line[1].utf8)))
             messages += fuzzed[(index * 10_000 / jobs.count)..<((index + 1) * 10_000 / jobs.count)]
         }
-        let producer = try KafkaProducer(configuration: .init(bootstrapServers: harness.bootstrap), logger: KafkaFixtures.logger("test.e2e.producer"))
+        let producer = try KafkaProducer(
+            configuration: .init(bootstrapServers: harness.bootstrap),
+            logger: KafkaFixtures.logger("test.e2e.producer")
+        )
         try await withThrowingTaskGroup(of: Void.self) { group in
             for message in messages { group.addTask { _ = try await producer.send(message) } }
             try await group.waitForAll()
@@ -35,7 +41,10 @@ import Testing
         let tally = try await harness.tallyUntilSubmitted(jobs)
         #expect(tally.submitted.isSuperset(of: Set(jobs.map { "\($0.tenant)/\($0.id)" })), "an ordinary job was not faxed")
         // Every record finished: the group committed the end of every partition.
-        let admin = try KafkaAdmin(configuration: .init(bootstrapServers: harness.bootstrap), logger: KafkaFixtures.logger("test.e2e.admin"))
+        let admin = try KafkaAdmin(
+            configuration: .init(bootstrapServers: harness.bootstrap),
+            logger: KafkaFixtures.logger("test.e2e.admin")
+        )
         let marks = try await admin.watermarks(ofTopic: "fax.jobs")
         #expect(marks.values.allSatisfy { $0.low == 0 }, "the mock cluster dropped records of a partition too full: \(marks)")
         let ends = marks.mapValues(\.high)
@@ -59,7 +68,10 @@ import Testing
         let harness = try await PipelineHarness(partitions: 1)
         let worker = try await harness.startWorker(tenants: 2, tenantExtras: ["t2": "max_in_flight: 0"])
         #expect(try await worker.waitForExit() != 0)
-        #expect(worker.standardError.contains("tenants.yaml: tenants.1.max_in_flight: must be at least 1, got 0"), "\(worker.standardError)")
+        #expect(
+            worker.standardError.contains("tenants.yaml: tenants.1.max_in_flight: must be at least 1, got 0"),
+            "\(worker.standardError)"
+        )
         await harness.stop()
     }
 }
@@ -70,7 +82,8 @@ import Testing
 enum FuzzedRecord {
     static func make(_ index: Int, random: inout SeededRandomNumberGenerator) -> KafkaOutgoingMessage {
         let tenant = "t\(Int.random(in: 1...6, using: &random))"
-        let valid = #"{"job_id":"fuzz-\#(index)","tenant_id":"\#(tenant)","to":"+12125550100","document":{"url":"https://x.example/a.pdf"}}"#
+        let valid =
+            #"{"job_id":"fuzz-\#(index)","tenant_id":"\#(tenant)","to":"+12125550100","document":{"url":"https://x.example/a.pdf"}}"#
         let value: [UInt8]
         switch Int.random(in: 0..<9, using: &random) {
         case 0: value = (0..<Int.random(in: 0...300, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }

@@ -8,7 +8,11 @@ import Testing
 extension BrokerProcessTests {
     /// Every record of `fax.jobs`, parsed as the worker parses it, with its key.
     private func jobsOnTheTopic(_ bootstrap: String) async throws -> [(key: String?, job: Job)] {
-        let reader = try await KafkaTopicSnapshotReader(topic: "fax.jobs", configuration: .init(bootstrapServers: bootstrap), logger: logger)
+        let reader = try await KafkaTopicSnapshotReader(
+            topic: "fax.jobs",
+            configuration: .init(bootstrapServers: bootstrap),
+            logger: logger
+        )
         var jobs: [(key: String?, job: Job)] = []
         try await reader.read { record in
             let job = try Job.parse(value: record.value, key: record.key).get()
@@ -30,7 +34,8 @@ extension BrokerProcessTests {
         // One job from flags, its document inline.
         let one = try ManagedProcess(
             ManagedProcess.faxdExecutable,
-            ["enqueue", "--brokers", bootstrap, "--tenant", "acme", "--job", "inv-1", "--to", "+12125551234", "--file", pdf.path])
+            ["enqueue", "--brokers", bootstrap, "--tenant", "acme", "--job", "inv-1", "--to", "+12125551234", "--file", pdf.path]
+        )
         #expect(try await one.waitForExit() == 0, "\(one.standardError)")
         let key = IdempotencyKey(tenantID: "acme", jobID: "inv-1")
         #expect(one.outputLines.count == 1)

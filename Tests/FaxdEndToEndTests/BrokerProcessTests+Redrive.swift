@@ -20,7 +20,9 @@ extension BrokerProcessTests {
 
         func message(topic: String, offset: Int) -> KafkaOutgoingMessage {
             KafkaOutgoingMessage(
-                topic: topic, key: tenant.map { Array($0.utf8) }, value: value,
+                topic: topic,
+                key: tenant.map { Array($0.utf8) },
+                value: value,
                 headers: (foreignHeader.map { [$0] } ?? []) + [
                     KafkaHeader(name: "faxd.origin.topic", string: "fax.jobs"),
                     KafkaHeader(name: "faxd.origin.partition", string: "0"),
@@ -28,7 +30,8 @@ extension BrokerProcessTests {
                     KafkaHeader(name: "faxd.error.code", string: errorCode),
                     KafkaHeader(name: "faxd.error.message", string: "Parked for the test."),
                     KafkaHeader(name: "faxd.attempts", string: "1"),
-                ] + (truncated ? [KafkaHeader(name: "faxd.truncated", string: "MSG_SIZE_TOO_LARGE")] : []))
+                ] + (truncated ? [KafkaHeader(name: "faxd.truncated", string: "MSG_SIZE_TOO_LARGE")] : [])
+            )
         }
     }
 
@@ -107,8 +110,13 @@ extension BrokerProcessTests {
         #expect(run == expectedRun)
         #expect(try await recordCount("fax.jobs", partitions: 3, admin) == 3)
 
-        let consumer = try KafkaConsumer(configuration: .init(bootstrapServers: bootstrap, groupID: UniqueName.make("check")), logger: logger)
-        try consumer.assign(Dictionary(uniqueKeysWithValues: (0..<3).map { (KafkaTopicPartition(topic: "fax.jobs", partition: Int32($0)), Int64(0)) }))
+        let consumer = try KafkaConsumer(
+            configuration: .init(bootstrapServers: bootstrap, groupID: UniqueName.make("check")),
+            logger: logger
+        )
+        try consumer.assign(
+            Dictionary(uniqueKeysWithValues: (0..<3).map { (KafkaTopicPartition(topic: "fax.jobs", partition: Int32($0)), Int64(0)) })
+        )
         var redriven: [KafkaRecord] = []
         for try await record in consumer.records {
             redriven.append(record)
@@ -121,9 +129,11 @@ extension BrokerProcessTests {
             let record = try #require(redriven.first { $0.value == deadLetter.value })
             let dlq = try #require(whereWritten[deadLetter.jobID])
             #expect(record.key == deadLetter.tenant.map { Array($0.utf8) })
-            #expect(record.headers == (deadLetter.foreignHeader.map { [$0] } ?? []) + [
-                KafkaHeader(name: "faxd.redriven-from", string: "fax.jobs.dlq/\(dlq.partition)/\(dlq.offset)")
-            ])
+            #expect(
+                record.headers == (deadLetter.foreignHeader.map { [$0] } ?? []) + [
+                    KafkaHeader(name: "faxd.redriven-from", string: "fax.jobs.dlq/\(dlq.partition)/\(dlq.offset)")
+                ]
+            )
         }
         // The dead letters stay where they were.
         #expect(try await recordCount("fax.jobs.dlq", partitions: 3, admin) == Int64(Self.deadLetters.count))
@@ -138,6 +148,9 @@ extension BrokerProcessTests {
         #expect(process.outputLines.isEmpty)
         let lines = process.standardError.split(separator: "\n")
         #expect(lines.count == 1, "stderr: \(process.standardError)")
-        #expect(lines.first?.hasPrefix("Error: cannot read the partitions of fax.jobs.dlq at \(brokers): ") == true, "stderr: \(process.standardError)")
+        #expect(
+            lines.first?.hasPrefix("Error: cannot read the partitions of fax.jobs.dlq at \(brokers): ") == true,
+            "stderr: \(process.standardError)"
+        )
     }
 }

@@ -22,9 +22,14 @@ extension BrokerProcessTests {
                 let tenant = tenants[index % tenants.count]
                 _ = try await producer.send(
                     KafkaOutgoingMessage(
-                        topic: "fax.jobs", partition: partition, key: Array(tenant.utf8), value: Array("\(tenant)-\(partition)-\(index)".utf8),
+                        topic: "fax.jobs",
+                        partition: partition,
+                        key: Array(tenant.utf8),
+                        value: Array("\(tenant)-\(partition)-\(index)".utf8),
                         headers: [KafkaHeader(name: "traceparent", string: "00-\(partition)-\(index)")],
-                        timestampMilliseconds: Self.firstWrite + Int64(index) * 60_000))
+                        timestampMilliseconds: Self.firstWrite + Int64(index) * 60_000
+                    )
+                )
             }
         }
         await producer.close()
@@ -56,7 +61,8 @@ extension BrokerProcessTests {
                 "0 3 5 3 0 7",
                 "1 8 5 5 3 2",
                 "dry run: 3 records would be read again by group \(group), 9 are still ahead of it; nothing changed",
-            ])
+            ]
+        )
         #expect(try await admin.committedOffsets(group: group, partitions: partitions) == [partitions[0]: 3, partitions[1]: 8])
 
         let moved = try await replay(bootstrap, ["--group", group, "--to-time", Self.minute(5)])
@@ -70,7 +76,10 @@ extension BrokerProcessTests {
 
         let beforeAll = try await replay(bootstrap, ["--group", group, "--to-time", Self.minute(-60)])
         #expect(beforeAll.status == 0, "\(beforeAll.error)")
-        #expect(beforeAll.lines.last == "group \(group) moved: 8 records will be read again, 12 are still ahead (same idempotency keys, no second fax)")
+        #expect(
+            beforeAll.lines.last
+                == "group \(group) moved: 8 records will be read again, 12 are still ahead (same idempotency keys, no second fax)"
+        )
         #expect(try await admin.committedOffsets(group: group, partitions: partitions) == [partitions[0]: 0, partitions[1]: 0])
         await admin.close()
         #expect(try await broker.stop() == 0)
@@ -82,7 +91,10 @@ extension BrokerProcessTests {
         try await writeJobs(bootstrap, partitions: 2, perPartition: 4, tenants: ["acme"])
         let group = UniqueName.make("workers")
         let partitions = (0..<2).map { KafkaTopicPartition(topic: "fax.jobs", partition: Int32($0)) }
-        let worker = try KafkaConsumer(configuration: KafkaFixtures.consumerConfiguration(bootstrapServers: bootstrap, groupID: group), logger: logger)
+        let worker = try KafkaConsumer(
+            configuration: KafkaFixtures.consumerConfiguration(bootstrapServers: bootstrap, groupID: group),
+            logger: logger
+        )
         try worker.subscribe(topics: ["fax.jobs"])
         try await Eventually.wait(for: "the worker to hold both partitions") { Set(try worker.assignment()) == Set(partitions) }
         try await worker.commit([partitions[0]: 4, partitions[1]: 4])
@@ -106,21 +118,39 @@ extension BrokerProcessTests {
         let dryRun = try await replay(bootstrap, ["--tenant", "acme", "--tenant", "initech", "--dry-run"] + range)
         #expect(dryRun.status == 0, "\(dryRun.error)")
         // Minutes 3..8 of each partition: acme writes at 3 and 6, initech at 5 and 8.
-        #expect(dryRun.lines == ["acme 4 jobs", "initech 4 jobs", "dry run: 8 jobs of 2 tenants would be re-published to fax.jobs; nothing published"])
+        #expect(
+            dryRun.lines == [
+                "acme 4 jobs", "initech 4 jobs", "dry run: 8 jobs of 2 tenants would be re-published to fax.jobs; nothing published",
+            ]
+        )
 
         let published = try await replay(bootstrap, ["--tenant", "acme", "--tenant", "initech"] + range)
         #expect(published.status == 0, "\(published.error)")
-        let reader = try await KafkaTopicSnapshotReader(topic: "fax.jobs", configuration: .init(bootstrapServers: bootstrap), logger: logger)
+        let reader = try await KafkaTopicSnapshotReader(
+            topic: "fax.jobs",
+            configuration: .init(bootstrapServers: bootstrap),
+            logger: logger
+        )
         var replayed: [String] = []
         try await reader.starting(at: reader.watermarks.mapValues { _ in 12 }).read { record in
             let origin = record.header("faxd.replayed-from").map { String(decoding: $0, as: UTF8.self) }
             let value = String(decoding: record.value, as: UTF8.self)
-            #expect(value.hasPrefix(String(decoding: record.key ?? [], as: UTF8.self) + "-\(record.partition)-"), "moved to another partition: \(value)")
+            #expect(
+                value.hasPrefix(String(decoding: record.key ?? [], as: UTF8.self) + "-\(record.partition)-"),
+                "moved to another partition: \(value)"
+            )
             #expect(origin.map { $0.hasPrefix("fax.jobs/\(record.partition)/") } == true)
             #expect(record.header("traceparent") != nil, "the producer's header was dropped")
             replayed.append(value)
         }
-        #expect(Set(replayed) == Set((0..<2).flatMap { partition in [3, 5, 6, 8].map { index in "\(index % 3 == 0 ? "acme" : "initech")-\(partition)-\(index)" } }))
+        #expect(
+            Set(replayed)
+                == Set(
+                    (0..<2).flatMap { partition in
+                        [3, 5, 6, 8].map { index in "\(index % 3 == 0 ? "acme" : "initech")-\(partition)-\(index)" }
+                    }
+                )
+        )
         #expect(replayed.count == 8)
         #expect(try await broker.stop() == 0)
     }

@@ -20,7 +20,8 @@ import Testing
 
         let consumer = try KafkaConsumer(
             configuration: KafkaFixtures.consumerConfiguration(bootstrapServers: bootstrap, groupID: UniqueName.make("g")),
-            logger: logger)
+            logger: logger
+        )
         try consumer.subscribe(topics: [topic])
         var seen: [String: String] = [:]
         for try await record in consumer.records {
@@ -88,12 +89,19 @@ import Testing
         try await admin.alterCommittedOffsets(group: group, offsets: ends)  // the workers were done
 
         let dryRun = try ManagedProcess(
-            ManagedProcess.faxdExecutable, ["replay", "--brokers", bootstrap, "--group", group, "--to-beginning", "--dry-run"])
+            ManagedProcess.faxdExecutable,
+            ["replay", "--brokers", bootstrap, "--group", group, "--to-beginning", "--dry-run"]
+        )
         #expect(try await dryRun.waitForExit() == 0, "\(dryRun.standardError)")
-        #expect(dryRun.outputLines.last == "dry run: 10 records would be read again by group \(group), 0 are still ahead of it; nothing changed")
+        #expect(
+            dryRun.outputLines.last == "dry run: 10 records would be read again by group \(group), 0 are still ahead of it; nothing changed"
+        )
         #expect(try await admin.committedOffsets(group: group, partitions: partitions) == ends.mapValues { $0 })
 
-        let replay = try ManagedProcess(ManagedProcess.faxdExecutable, ["replay", "--brokers", bootstrap, "--group", group, "--to-beginning"])
+        let replay = try ManagedProcess(
+            ManagedProcess.faxdExecutable,
+            ["replay", "--brokers", bootstrap, "--group", group, "--to-beginning"]
+        )
         #expect(try await replay.waitForExit() == 0, "\(replay.standardError)")
         #expect(try await admin.committedOffsets(group: group, partitions: partitions) == [partitions[0]: 0, partitions[1]: 0])
         await admin.close()
@@ -110,13 +118,21 @@ import Testing
             (["redrive", "--topic", "fax.jbos", "--dry-run"], "fax.jbos"),
             (["redrive", "--dlq-topic", "fax.jobs.dl", "--dry-run"], "fax.jobs.dl"),
             (["usage", "report", "--topic", "fax.usag"], "fax.usag"),
-            (["enqueue", "--topic", "fax.jobz", "--tenant", "acme", "--job", "j1", "--to", "+12125551234", "--url", "https://example.com/a.pdf"], "fax.jobz"),
+            (
+                [
+                    "enqueue", "--topic", "fax.jobz", "--tenant", "acme", "--job", "j1", "--to", "+12125551234", "--url",
+                    "https://example.com/a.pdf",
+                ], "fax.jobz"
+            ),
         ]
         for run in runs {
             let process = try ManagedProcess(ManagedProcess.faxdExecutable, run.arguments + ["--brokers", bootstrap])
             #expect(try await process.waitForExit() != 0, "\(run.arguments)")
             let lines = process.standardError.split(separator: "\n")
-            #expect(lines.count == 1 && lines[0].contains("topic \(run.missing) does not exist"), "\(run.arguments): \(process.standardError)")
+            #expect(
+                lines.count == 1 && lines[0].contains("topic \(run.missing) does not exist"),
+                "\(run.arguments): \(process.standardError)"
+            )
         }
         let admin = try KafkaAdmin(configuration: .init(bootstrapServers: bootstrap), logger: logger)
         for missing in runs.map(\.missing) {

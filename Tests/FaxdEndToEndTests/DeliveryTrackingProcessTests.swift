@@ -24,10 +24,25 @@ import Testing
         Scenario(number: "+15005550001", lifecycle: ["fax.queued", "fax.sending", "fax.delivered"], usage: "usage.capture", pages: 1),
         Scenario(number: "+15005550002", lifecycle: ["fax.queued"] + sending3 + ["fax.failed"], usage: "usage.release", error: "busy"),
         Scenario(number: "+15005550003", lifecycle: ["fax.queued"] + sending3 + ["fax.failed"], usage: "usage.release", error: "no_answer"),
-        Scenario(number: "+15005550004", lifecycle: ["fax.queued", "fax.sending", "fax.sending", "fax.delivered"], usage: "usage.capture", pages: 1),
-        Scenario(number: "+15005550005", lifecycle: ["fax.queued"] + sending3 + ["fax.failed"], usage: "usage.release", error: "line_quality"),
+        Scenario(
+            number: "+15005550004",
+            lifecycle: ["fax.queued", "fax.sending", "fax.sending", "fax.delivered"],
+            usage: "usage.capture",
+            pages: 1
+        ),
+        Scenario(
+            number: "+15005550005",
+            lifecycle: ["fax.queued"] + sending3 + ["fax.failed"],
+            usage: "usage.release",
+            error: "line_quality"
+        ),
         Scenario(number: "+15005550007", lifecycle: ["fax.queued", "fax.sending", "fax.delivered"], usage: "usage.capture", pages: 3),
-        Scenario(number: "+15005550008", lifecycle: ["fax.queued", "fax.sending", "fax.failed"], usage: "usage.release", error: "invalid_number"),
+        Scenario(
+            number: "+15005550008",
+            lifecycle: ["fax.queued", "fax.sending", "fax.failed"],
+            usage: "usage.release",
+            error: "invalid_number"
+        ),
     ]
     static let finalTypes: Set<String> = ["fax.delivered", "fax.failed", "fax.rejected", "fax.dead_lettered", "fax.expired"]
 
@@ -69,7 +84,8 @@ import Testing
         let port = freeLocalPort()
         // t2's balance rejection opens its key's circuit: a key of its own, so the others' jobs go on.
         try await harness.startWorker(
-            otherKey: ["t2"], tenantExtras: ["t4": "balance_threshold_cents: 200000000"],
+            otherKey: ["t2"],
+            tenantExtras: ["t4": "balance_threshold_cents: 200000000"],
             extraConfiguration: """
                 webhooks:
                   enabled: false
@@ -79,7 +95,8 @@ import Testing
                   reconcile_interval_seconds: 1
                 balance:
                   interval_seconds: 1
-                """)
+                """
+        )
         var webhooks = try await harness.startWebhooks(port: port)
 
         // Every carrier scenario twice (tenants t1 and t3), the balance rejection alone on t2 (its

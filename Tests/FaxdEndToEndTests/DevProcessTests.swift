@@ -9,10 +9,14 @@ import Testing
 
     @Test("every sample job reaches exactly one final state within a minute, then Ctrl-C stops faxd dev cleanly")
     func samplesReachTheirFinalStates() async throws {
-        let dev = try ManagedProcess(ManagedProcess.faxdExecutable, ["dev", "--port", String(freeLocalPort()), "--admin-port", String(freeLocalPort())])
+        let dev = try ManagedProcess(
+            ManagedProcess.faxdExecutable,
+            ["dev", "--port", String(freeLocalPort()), "--admin-port", String(freeLocalPort())]
+        )
         var summary: String?
         do {
-            try await Eventually.wait(for: "the line saying every sample job is final", timeout: .seconds(60), interval: .milliseconds(200)) {
+            try await Eventually.wait(for: "the line saying every sample job is final", timeout: .seconds(60), interval: .milliseconds(200))
+            {
                 summary = dev.outputLines.first { $0.contains("sample jobs reached their final state") }
                 return summary != nil || !dev.isRunning
             }
@@ -23,7 +27,10 @@ import Testing
         let lines = dev.outputLines
         let exitCode = try await dev.stop(signal: SIGINT, timeout: .seconds(30))
 
-        let announced = try #require(summary.flatMap { $0.split(separator: " ").dropFirst().first.flatMap { Int($0) } }, "stderr: \(dev.standardError.suffix(2_000))")
+        let announced = try #require(
+            summary.flatMap { $0.split(separator: " ").dropFirst().first.flatMap { Int($0) } },
+            "stderr: \(dev.standardError.suffix(2_000))"
+        )
         // "acme/sample-7  fax.delivered  fax_…": the job, then the event type.
         let events = lines.compactMap { line -> (job: String, type: String)? in
             let fields = line.split(separator: " ", omittingEmptySubsequences: true)

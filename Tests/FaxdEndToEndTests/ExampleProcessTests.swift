@@ -35,7 +35,10 @@ import Testing
         let binary = FileManager.default.temporaryDirectory.appendingPathComponent("faxd-example-c-\(UUID().uuidString)")
         let flags = try await run(URL(fileURLWithPath: "/usr/bin/pkg-config"), ["--cflags", "--libs", "rdkafka", "libcrypto"])
         let source = examples.appendingPathComponent("c/fax_job.c").path
-        try await run(URL(fileURLWithPath: "/usr/bin/cc"), ["-O2", "-Wall", "-Werror", "-o", binary.path, source] + flags.split(separator: " ").map(String.init))
+        try await run(
+            URL(fileURLWithPath: "/usr/bin/cc"),
+            ["-O2", "-Wall", "-Werror", "-o", binary.path, source] + flags.split(separator: " ").map(String.init)
+        )
         return binary
     }
 
@@ -44,16 +47,25 @@ import Testing
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("faxd-example-go-\(UUID().uuidString)")
         let binary = scratch.appendingPathComponent("fax_job")
         try await run(
-            URL(fileURLWithPath: "/usr/bin/go"), ["build", "-o", binary.path, examples.appendingPathComponent("go/main.go").path],
+            URL(fileURLWithPath: "/usr/bin/go"),
+            ["build", "-o", binary.path, examples.appendingPathComponent("go/main.go").path],
             environment: ["GO111MODULE": "off", "GOPATH": "/usr/share/gocode", "GOCACHE": scratch.appendingPathComponent("cache").path],
-            timeout: .seconds(300))
+            timeout: .seconds(300)
+        )
         return binary
     }
 
     /// Runs a command to its end. - Returns: its stdout, trimmed. - Throws: when it exits non-zero.
     @discardableResult
-    static func run(_ executable: URL, _ arguments: [String], environment: [String: String] = [:], timeout: Duration = .seconds(60)) async throws -> String {
-        try await ManagedProcess(executable, arguments, environment: environment).finished(timeout: timeout).trimmingCharacters(in: .whitespacesAndNewlines)
+    static func run(
+        _ executable: URL,
+        _ arguments: [String],
+        environment: [String: String] = [:],
+        timeout: Duration = .seconds(60)
+    ) async throws -> String {
+        try await ManagedProcess(executable, arguments, environment: environment).finished(timeout: timeout).trimmingCharacters(
+            in: .whitespacesAndNewlines
+        )
     }
 
     @Test(.enabled(if: hasVenv, "make test-venv first"), arguments: runnable)
@@ -65,12 +77,14 @@ import Testing
             environment: [
                 "FAXD_WEBHOOKS_LISTEN": "127.0.0.1:\(port)", "FAXD_DISPATCH_DOCUMENTS_ALLOW_HTTP": "true",
                 "FAXD_DISPATCH_DOCUMENTS_ALLOWED_HOSTS": "127.0.0.1",
-            ])
+            ]
+        )
         try await TestHTTPServer.withServer { documents in
             let prefix = "example-\(example.name)"
             let (executable, arguments) = try await example.command([])
             let output = try await ManagedProcess(
-                executable, arguments,
+                executable,
+                arguments,
                 environment: [
                     "KAFKA_BOOTSTRAP": harness.bootstrap, "FAXD_TENANT": "t1", "FAXD_JOB_PREFIX": prefix,
                     "FAXD_DOCUMENT_URL": documents.url("/hello"), "FAXD_TIMEOUT": "90",
@@ -91,11 +105,15 @@ import Testing
     func everyExamplesClientPlacesEachOf100TenantsWhereFaxdDoes() async throws {
         let partitions = 7
         let harness = try await PipelineHarness(partitions: partitions, extraTopics: Self.runnable.map { "placement-\($0.name)" })
-        let expected = (0..<100).map { "tenant-\($0) \(Murmur2Partitioner.partition(key: Array("tenant-\($0)".utf8), partitions: partitions))" }
+        let expected = (0..<100).map {
+            "tenant-\($0) \(Murmur2Partitioner.partition(key: Array("tenant-\($0)".utf8), partitions: partitions))"
+        }
         for example in Self.runnable {
             let (executable, arguments) = try await example.command(["place"])
             let output = try await ManagedProcess(
-                executable, arguments, environment: ["KAFKA_BOOTSTRAP": harness.bootstrap, "FAXD_PLACEMENT_TOPIC": "placement-\(example.name)"]
+                executable,
+                arguments,
+                environment: ["KAFKA_BOOTSTRAP": harness.bootstrap, "FAXD_PLACEMENT_TOPIC": "placement-\(example.name)"]
             ).finished(timeout: .seconds(60))
             let placed = output.split(separator: "\n").map(String.init).filter { $0.hasPrefix("tenant-") }
             #expect(placed == expected, "\(example.name) placed tenants elsewhere: \(Set(placed).subtracting(expected).sorted().prefix(5))")
@@ -110,7 +128,9 @@ import Testing
         let harness = try await PipelineHarness(partitions: 3)
         let port = freeLocalPort()
         try await harness.startWorker(
-            extraConfiguration: "webhooks:\n  public_base_url: http://127.0.0.1:\(port)", environment: ["FAXD_WEBHOOKS_LISTEN": "127.0.0.1:\(port)"])
+            extraConfiguration: "webhooks:\n  public_base_url: http://127.0.0.1:\(port)",
+            environment: ["FAXD_WEBHOOKS_LISTEN": "127.0.0.1:\(port)"]
+        )
         // t1: two one-page faxes, a three-page one, one whose every attempt is busy; t2: one page.
         let jobs = [("t1", "+15005550001"), ("t1", "+15005550001"), ("t1", "+15005550007"), ("t1", "+15005550002"), ("t2", "+15005550001")]
         try await harness.produce(jobs.enumerated().map { PipelineHarness.job(tenant: $1.0, id: "bill-\($0)", to: $1.1) })
@@ -121,8 +141,14 @@ import Testing
         defer { try? FileManager.default.removeItem(at: database) }
         func bill(group: String) async throws -> [String] {
             let output = try await Self.run(
-                Self.python, [Self.examples.appendingPathComponent("billing/usage_ledger.py").path, "--database", database.path, "--group", group, "--until-end"],
-                environment: ["KAFKA_BOOTSTRAP": harness.bootstrap], timeout: .seconds(90))
+                Self.python,
+                [
+                    Self.examples.appendingPathComponent("billing/usage_ledger.py").path, "--database", database.path, "--group", group,
+                    "--until-end",
+                ],
+                environment: ["KAFKA_BOOTSTRAP": harness.bootstrap],
+                timeout: .seconds(90)
+            )
             return output.split(separator: "\n").map(String.init)
         }
         let totals = [
@@ -144,12 +170,21 @@ import Testing
     func theKeyVectorsHoldInJavaAndNode(_ language: String) async throws {
         let output =
             language == "java"
-            ? try await Self.run(URL(fileURLWithPath: "/usr/bin/java"), [Self.examples.appendingPathComponent("java/IdempotencyKey.java").path])
-            : try await Self.run(URL(fileURLWithPath: "/usr/bin/node"), [Self.examples.appendingPathComponent("node/idempotency-key.mjs").path])
+            ? try await Self.run(
+                URL(fileURLWithPath: "/usr/bin/java"),
+                [Self.examples.appendingPathComponent("java/IdempotencyKey.java").path]
+            )
+            : try await Self.run(
+                URL(fileURLWithPath: "/usr/bin/node"),
+                [Self.examples.appendingPathComponent("node/idempotency-key.mjs").path]
+            )
         #expect(output == "key vectors ok (5)")
         if language == "node" {
             // The producer itself cannot run without kafkajs; Node can still parse it.
-            try await Self.run(URL(fileURLWithPath: "/usr/bin/node"), ["--check", Self.examples.appendingPathComponent("node/fax-job.mjs").path])
+            try await Self.run(
+                URL(fileURLWithPath: "/usr/bin/node"),
+                ["--check", Self.examples.appendingPathComponent("node/fax-job.mjs").path]
+            )
         }
     }
 }

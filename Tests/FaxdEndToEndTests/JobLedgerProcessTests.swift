@@ -50,7 +50,9 @@ import Testing
         let resubmitted = all.filter { $0.type == .submitted }.dropFirst(Self.jobCount)
         #expect(Set(resubmitted.map(\.eventID)) == Set(original.map(\.eventID)), "the replay's events have the original ids")
         #expect(
-            Dictionary(uniqueKeysWithValues: resubmitted.map { ($0.jobID, $0.faxID) }) == Dictionary(uniqueKeysWithValues: original.map { ($0.jobID, $0.faxID) }))
+            Dictionary(uniqueKeysWithValues: resubmitted.map { ($0.jobID, $0.faxID) })
+                == Dictionary(uniqueKeysWithValues: original.map { ($0.jobID, $0.faxID) })
+        )
         #expect(!all.contains { $0.type == .duplicate }, "a replay of the same records is not a duplicate")
         await harness.stop()
     }
@@ -74,7 +76,9 @@ import Testing
         let answered = try await harness.sandboxSubmissions().filter { $0.status != nil }
         #expect(answered.isEmpty, "no answer had reached the worker when it was killed: \(answered)")
         // mintfax finishes the requests the worker no longer waits for.
-        try await Eventually.wait(for: "mintfax to create every fax", timeout: .seconds(60)) { (try? await harness.sandboxFaxes().count) == jobs.count }
+        try await Eventually.wait(for: "mintfax to create every fax", timeout: .seconds(60)) {
+            (try? await harness.sandboxFaxes().count) == jobs.count
+        }
         let created = Dictionary(uniqueKeysWithValues: try await harness.sandboxFaxes().map { ($0.key, $0) })
 
         try await harness.sandboxControl("faults")
@@ -97,7 +101,11 @@ import Testing
     @Test func aRedriveAndAReSentJobIdAreNotSentAgainAndSayWhy() async throws {
         let harness = try await PipelineHarness(partitions: 1, sandboxFaults: "faults:\n  latency: {min_ms: 2500, max_ms: 2500}")
         try await harness.startWorker(
-            tenants: 1, requestTimeoutMS: 500, extraConfiguration: "", environment: ["FAXD_DISPATCH_LATE_REPLAY_AFTER_HOURS": "0", "FAXD_DISPATCH_RETRY_BUDGET_SECONDS": "1"])
+            tenants: 1,
+            requestTimeoutMS: 500,
+            extraConfiguration: "",
+            environment: ["FAXD_DISPATCH_LATE_REPLAY_AFTER_HOURS": "0", "FAXD_DISPATCH_RETRY_BUDGET_SECONDS": "1"]
+        )
         try await harness.produce([PipelineHarness.job(tenant: "t1", id: "timed-out")])
         _ = try await harness.statusEvents { $0.contains { $0.jobID == "timed-out" && $0.type == .deadLettered } }
         try await Eventually.wait(for: "mintfax to create the fax after the timeout", timeout: .seconds(30)) {
@@ -136,16 +144,20 @@ import Testing
         try await harness.produce(jobs.map { PipelineHarness.job(tenant: $0.tenant, id: $0.id, to: $0.to) })
         // No webhook URL: mintfax has nowhere to send webhooks, as when every one is lost.
         try await harness.startWorker(
-            tenants: 2, tenantExtras: ["t1": "retention: zero_footprint", "t2": "retention: zero_footprint"],
+            tenants: 2,
+            tenantExtras: ["t1": "retention: zero_footprint", "t2": "retention: zero_footprint"],
             extraConfiguration: """
                 webhooks:
                   enabled: false
                 delivery:
                   reconcile_after_seconds: 600
                   reconcile_interval_seconds: 1
-                """)
+                """
+        )
         let finals: Set<StatusEvent.Kind> = [.delivered, .failed]
-        let events = try await harness.statusEvents { events in Set(events.filter { finals.contains($0.type) }.map(\.jobID)).count == jobs.count }
+        let events = try await harness.statusEvents { events in
+            Set(events.filter { finals.contains($0.type) }.map(\.jobID)).count == jobs.count
+        }
         #expect(Set(events.filter { finals.contains($0.type) }.map(\.jobID)) == Set(jobs.map(\.id)))
         #expect(events.filter { finals.contains($0.type) }.allSatisfy { $0.source == .reconciler })
 

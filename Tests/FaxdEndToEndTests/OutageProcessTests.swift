@@ -14,7 +14,8 @@ import Testing
                 faults:
                   server_error_rate: 1
                   server_error_statuses: [503]
-                """)
+                """
+        )
         let jobs = (0..<200).map { (tenant: "t\($0 % 5 + 1)", id: "outage-\($0)") }
         try await harness.produce(jobs.map { PipelineHarness.job(tenant: $0.tenant, id: $0.id) })
         let worker = try await harness.startWorker(environment: ["FAXD_DISPATCH_RETRY_BUDGET_SECONDS": "30"])
@@ -76,7 +77,10 @@ import Testing
     @Test func aThrottledTenantFillsOnlyItsShareAndAnotherTenantsJobsGoThrough() async throws {
         let harness = try await PipelineHarness(partitions: 2)
         // t1: one job a minute after a burst of 10, 3,000 of them on partition 0; then t2: 50 on partition 1.
-        let producer = try KafkaProducer(configuration: .init(bootstrapServers: harness.bootstrap), logger: KafkaFixtures.logger("test.e2e.producer"))
+        let producer = try KafkaProducer(
+            configuration: .init(bootstrapServers: harness.bootstrap),
+            logger: KafkaFixtures.logger("test.e2e.producer")
+        )
         func message(_ tenant: String, _ id: String, partition: Int32) -> KafkaOutgoingMessage {
             let line = PipelineHarness.job(tenant: tenant, id: id).split(separator: "\t", maxSplits: 1)
             return KafkaOutgoingMessage(topic: "fax.jobs", partition: partition, key: Array(line[0].utf8), value: Array(line[1].utf8))
@@ -88,7 +92,8 @@ import Testing
         }
         let worker = try await harness.startWorker(
             tenantExtras: ["t1": "rate_limit_per_minute: 1"],
-            environment: ["FAXD_DISPATCH_MAX_BUFFERED_JOBS": "1000", "FAXD_DISPATCH_MAX_BUFFERED_JOBS_PER_TENANT": "200"])
+            environment: ["FAXD_DISPATCH_MAX_BUFFERED_JOBS": "1000", "FAXD_DISPATCH_MAX_BUFFERED_JOBS_PER_TENANT": "200"]
+        )
         // t1's burst is sent: from now on its read-ahead only fills, a job a minute.
         _ = try await harness.statusEvents { events in events.filter { $0.type == .submitted }.count >= 10 }
         let others = (0..<50).map { (tenant: "t2", id: "quick-\($0)") }
@@ -96,7 +101,10 @@ import Testing
         await producer.close()
 
         let tally = try await harness.tallyUntilSubmitted(others, timeout: .seconds(120))
-        #expect(tally.submitted.isSuperset(of: Set(others.map { "\($0.tenant)/\($0.id)" })), "the throttled tenant held up another tenant's jobs")
+        #expect(
+            tally.submitted.isSuperset(of: Set(others.map { "\($0.tenant)/\($0.id)" })),
+            "the throttled tenant held up another tenant's jobs"
+        )
         #expect(tally.submitted.filter { $0.hasPrefix("t1/") }.count <= 12, "t1 went faster than its limit")
         #expect(try await worker.stop() == 0)
         await harness.stop()

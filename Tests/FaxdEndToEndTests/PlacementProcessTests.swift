@@ -9,7 +9,10 @@ import Testing
 @Suite struct PlacementProcessTests {
     @Test func aTenantOnAPartitionItsKeyDoesNotHashToIsCountedAndItsJobStillDone() async throws {
         let harness = try await PipelineHarness(partitions: 4)
-        let producer = try KafkaProducer(configuration: .init(bootstrapServers: harness.bootstrap), logger: KafkaFixtures.logger("test.e2e.producer"))
+        let producer = try KafkaProducer(
+            configuration: .init(bootstrapServers: harness.bootstrap),
+            logger: KafkaFixtures.logger("test.e2e.producer")
+        )
         func message(_ tenant: String, _ id: String, partition: Int32? = nil) -> KafkaOutgoingMessage {
             let line = PipelineHarness.job(tenant: tenant, id: id).split(separator: "\t", maxSplits: 1)
             return KafkaOutgoingMessage(topic: "fax.jobs", partition: partition, key: Array(line[0].utf8), value: Array(line[1].utf8))
@@ -43,10 +46,14 @@ import Testing
         try await harness.produce(jobs.map { PipelineHarness.job(tenant: $0.tenant, id: $0.id) }, partitioner: nil)
         let misplaced = Set(
             try await harness.readAll("fax.jobs").filter { $0.partition != Murmur2Partitioner.partition(key: $0.key ?? [], partitions: 4) }
-                .map { String(decoding: $0.key ?? [], as: UTF8.self) })
+                .map { String(decoding: $0.key ?? [], as: UTF8.self) }
+        )
         #expect(misplaced.count >= 5, "CRC32 and murmur2 agreed on too many of 20 tenants for the test to mean anything")
         let port = freeLocalPort()
-        let worker = try await harness.startWorker(tenants: 20, environment: ["FAXD_METRICS_LISTEN": "127.0.0.1:\(port)", "FAXD_LOG_LEVEL": "warning"])
+        let worker = try await harness.startWorker(
+            tenants: 20,
+            environment: ["FAXD_METRICS_LISTEN": "127.0.0.1:\(port)", "FAXD_LOG_LEVEL": "warning"]
+        )
 
         let tally = try await harness.tallyUntilSubmitted(jobs)
         #expect(tally.submitted.count == jobs.count)
@@ -57,7 +64,10 @@ import Testing
         let warned = worker.standardError.split(separator: "\n").filter { $0.contains("does not hash to") }.compactMap { line in
             line.firstRange(of: #/"tenant.id":"([^"]+)"/#).map { String(line[$0].dropFirst(13).dropLast()) }
         }
-        #expect(warned.count == misplaced.count && Set(warned) == misplaced, "warned about \(warned.sorted()), misplaced \(misplaced.sorted())")
+        #expect(
+            warned.count == misplaced.count && Set(warned) == misplaced,
+            "warned about \(warned.sorted()), misplaced \(misplaced.sorted())"
+        )
         #expect(try await worker.stop() == 0)
         await harness.stop()
     }

@@ -15,7 +15,10 @@ import Testing
     /// A harness whose sandbox takes 200 ms a request, `count` jobs of 40 tenants on its jobs topic
     /// (every partition holds several, no tenant's cap is the bound), and a reader counting their
     /// submissions on the status topic.
-    static func backlog(_ count: Int, named name: String) async throws -> (
+    static func backlog(
+        _ count: Int,
+        named name: String
+    ) async throws -> (
         harness: PipelineHarness, jobs: [(tenant: String, id: String)], submitted: SubmittedJobs, reading: Task<Void, any Error>
     ) {
         let harness = try await PipelineHarness(partitions: partitions, sandboxFaults: "faults:\n  latency: {min_ms: 200, max_ms: 200}")
@@ -32,7 +35,10 @@ import Testing
         let requests = try await harness.sandboxSubmissions()
         let keys = requests.compactMap(\.key)
         #expect(Set(jobs.map { IdempotencyKey(tenantID: $0.tenant, jobID: $0.id).description }) == Set(keys), "a job was lost")
-        #expect(keys.count == jobs.count, "\(keys.count - Set(keys).count) requests repeated a job's key: a hand-over let two workers run it")
+        #expect(
+            keys.count == jobs.count,
+            "\(keys.count - Set(keys).count) requests repeated a job's key: a hand-over let two workers run it"
+        )
         #expect(requests.allSatisfy { !$0.replayed && $0.status == 201 })
     }
 
@@ -68,7 +74,8 @@ import Testing
         let ratio = four / one
         print(
             "scaling: 1 worker \(Int(one)) jobs/s, 4 workers \(Int(four)) jobs/s (× \(String(format: "%.2f", ratio))); "
-                + "\(duringRestart) jobs sent during the rolling restart; \(clock.description)")
+                + "\(duringRestart) jobs sent during the rolling restart; \(clock.description)"
+        )
 
         try await Self.expectOneRequestPerJob(harness, jobs)
         #expect(duringRestart > 0, "the rolling restart happened after the work was done")
@@ -99,7 +106,9 @@ import Testing
         let assignmentsAfter = other.standardError.components(separatedBy: "Kafka partitions assigned").count
         try await submitted.wait(atLeast: jobs.count, timeout: .seconds(180))
         _ = try await reading.value
-        print("static membership: the other member saw \(assignmentsAfter - assignmentsBefore) assignments while worker-a restarted (Kafka: none; the mock cluster ignores group.instance.id)")
+        print(
+            "static membership: the other member saw \(assignmentsAfter - assignmentsBefore) assignments while worker-a restarted (Kafka: none; the mock cluster ignores group.instance.id)"
+        )
 
         try await Self.expectOneRequestPerJob(harness, jobs)
         for code in try await pool.stopAll() { #expect(code == 0) }
@@ -117,9 +126,13 @@ import Testing
         let first = try await harness.startWorker(tenants: 4, maxInFlight: 4, environment: ["FAXD_METRICS_LISTEN": "127.0.0.1:\(port)"])
         let client = try HTTPClient()
         defer { client.shutdown() }
-        func get(_ path: String) async -> Int { (try? await client.execute(HTTPRequest(method: .GET, url: "http://127.0.0.1:\(port)\(path)")).status) ?? 0 }
+        func get(_ path: String) async -> Int {
+            (try? await client.execute(HTTPRequest(method: .GET, url: "http://127.0.0.1:\(port)\(path)")).status) ?? 0
+        }
         try await Eventually.wait(for: "4 jobs in flight", timeout: .seconds(60), interval: .milliseconds(100)) {
-            guard let body = try? await client.execute(HTTPRequest(method: .GET, url: "http://127.0.0.1:\(port)/metrics")).body else { return false }
+            guard let body = try? await client.execute(HTTPRequest(method: .GET, url: "http://127.0.0.1:\(port)/metrics")).body else {
+                return false
+            }
             return String(decoding: body, as: UTF8.self).contains("faxd_jobs_in_flight_count 4")
         }
         kill(first.pid, SIGTERM)
@@ -159,7 +172,8 @@ final class SubmittedJobs: Sendable {
 
     /// Adds `record`'s job if it is a `fax.submitted`. - Returns: the count.
     func add(_ record: KafkaRecord) -> Int {
-        guard let event = try? JSONDecoder().decode(StatusEvent.self, from: Data(record.value)), event.type.rawValue == "fax.submitted" else { return count }
+        guard let event = try? JSONDecoder().decode(StatusEvent.self, from: Data(record.value)), event.type.rawValue == "fax.submitted"
+        else { return count }
         return jobs.withLock { jobs in
             jobs.insert("\(event.tenantID)/\(event.jobID)")
             return jobs.count
@@ -172,14 +186,17 @@ final class SubmittedJobs: Sendable {
     func follow(bootstrap: String, until total: Int) async throws {
         let consumer = try KafkaConsumer(
             configuration: KafkaFixtures.consumerConfiguration(bootstrapServers: bootstrap, groupID: UniqueName.make("reader")),
-            logger: KafkaFixtures.logger("test.e2e.reader"))
+            logger: KafkaFixtures.logger("test.e2e.reader")
+        )
         try consumer.subscribe(topics: ["fax.status"])
         for try await record in consumer.records where add(record) >= total { break }
         try await consumer.close()
     }
 
     func wait(atLeast count: Int, timeout: Duration = .seconds(120)) async throws {
-        try await Eventually.wait(for: "\(count) jobs submitted (\(self.count) so far)", timeout: timeout, interval: .milliseconds(50)) { self.count >= count }
+        try await Eventually.wait(for: "\(count) jobs submitted (\(self.count) so far)", timeout: timeout, interval: .milliseconds(50)) {
+            self.count >= count
+        }
     }
 
     /// Jobs per second while the next `jobs` are submitted.
@@ -220,10 +237,14 @@ private final class WorkerPool {
     func stop(_ count: Int) async throws {
         let leaving = running.suffix(count)
         running.removeLast(count)
-        for code in try await withThrowingTaskGroup(of: Int32.self, returning: [Int32].self, body: { group in
-            for worker in leaving { group.addTask { try await worker.process.stop() } }
-            return try await group.reduce(into: []) { $0.append($1) }
-        }) {
+        for code in try await withThrowingTaskGroup(
+            of: Int32.self,
+            returning: [Int32].self,
+            body: { group in
+                for worker in leaving { group.addTask { try await worker.process.stop() } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+        ) {
             #expect(code == 0, "a worker did not drain and exit cleanly")
         }
     }
@@ -251,11 +272,19 @@ private final class WorkerPool {
         defer { client.shutdown() }
         let ports = running.map(\.port)
         let fair = ScalingProcessTests.partitions / ports.count
-        try await Eventually.wait(for: "\(ports.count) workers sharing \(ScalingProcessTests.partitions) partitions", timeout: .seconds(120), interval: .milliseconds(250)) {
+        try await Eventually.wait(
+            for: "\(ports.count) workers sharing \(ScalingProcessTests.partitions) partitions",
+            timeout: .seconds(120),
+            interval: .milliseconds(250)
+        ) {
             var owned: [Int] = []
             for port in ports {
-                guard let response = try? await client.execute(HTTPRequest(method: .GET, url: "http://127.0.0.1:\(port)/metrics")) else { return false }
-                let line = String(decoding: response.body, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix("faxd_partitions_assigned_count ") }
+                guard let response = try? await client.execute(HTTPRequest(method: .GET, url: "http://127.0.0.1:\(port)/metrics")) else {
+                    return false
+                }
+                let line = String(decoding: response.body, as: UTF8.self).split(separator: "\n").first {
+                    $0.hasPrefix("faxd_partitions_assigned_count ")
+                }
                 guard let value = line?.split(separator: " ").last.flatMap({ Double($0) }) else { return false }
                 owned.append(Int(value))
             }

@@ -12,20 +12,27 @@ import Testing
         try FileManager.default.createDirectory(atPath: tenantsDirectory, withIntermediateDirectories: true)
         let port = freeLocalPort()
         let worker = try await harness.startWorker(
-            tenants: 2, extraConfiguration: "tenants:\n  path: tenants.yaml\n  directory: tenants.d\n  watch_interval_seconds: 1\n",
-            environment: ["FAXD_METRICS_LISTEN": "127.0.0.1:\(port)"])
+            tenants: 2,
+            extraConfiguration: "tenants:\n  path: tenants.yaml\n  directory: tenants.d\n  watch_interval_seconds: 1\n",
+            environment: ["FAXD_METRICS_LISTEN": "127.0.0.1:\(port)"]
+        )
         let client = try HTTPClient()
         defer { client.shutdown() }
         func listed() async throws -> String? {
             let body = try await client.execute(HTTPRequest(method: .GET, url: "http://127.0.0.1:\(port)/metrics")).body
-            return String(decoding: body, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix("faxd_tenants_listed_count ") }.map(String.init)
+            return String(decoding: body, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix("faxd_tenants_listed_count ") }.map(
+                String.init
+            )
         }
         try await Eventually.wait(for: "the worker's metrics") { (try? await listed()) == "faxd_tenants_listed_count 2.0" }
 
         let added = ContinuousClock.now
         for index in 0..<1_000 {
             try "id: d\(index)\napi_key: { env: E2E_MINTFAX_KEY }\nmax_in_flight: 2\n".write(
-                toFile: tenantsDirectory + "/d\(index).yaml", atomically: true, encoding: .utf8)
+                toFile: tenantsDirectory + "/d\(index).yaml",
+                atomically: true,
+                encoding: .utf8
+            )
         }
         try "id: broken\napi_key: mfx_test_inline\n".write(toFile: tenantsDirectory + "/broken.yaml", atomically: true, encoding: .utf8)
         try await Eventually.wait(for: "the new tenants", timeout: .seconds(30), interval: .milliseconds(100)) {
@@ -35,9 +42,11 @@ import Testing
         #expect(onboarding < .seconds(10), "1,000 tenant files applied in \(onboarding)")
 
         let sent = stride(from: 0, to: 1_000, by: 20).map { (tenant: "d\($0)", id: "first") }
-        try await harness.produce((sent + [(tenant: "ghost", id: "unlisted"), (tenant: "broken", id: "skipped")]).map {
-            PipelineHarness.job(tenant: $0.tenant, id: $0.id)
-        })
+        try await harness.produce(
+            (sent + [(tenant: "ghost", id: "unlisted"), (tenant: "broken", id: "skipped")]).map {
+                PipelineHarness.job(tenant: $0.tenant, id: $0.id)
+            }
+        )
         let events = try await harness.statusEvents { events in
             let submitted = Set(events.filter { $0.type == .submitted }.map(\.tenantID))
             let parked = events.filter { $0.type == .deadLettered }.map(\.tenantID)
@@ -57,7 +66,8 @@ import Testing
         let harness = try await PipelineHarness(partitions: 3)
         // One request at a time: the first 401 opens the shared key's circuit before any other shared job starts.
         let worker = try await harness.startWorker(
-            tenants: 1, maxInFlight: 1,
+            tenants: 1,
+            maxInFlight: 1,
             sharedWorkspace: """
                   - id: s0
                     shared: true
@@ -65,7 +75,8 @@ import Testing
                   api_key: { env: E2E_REVOKED_KEY }
                   members: ["s*"]
 
-                """)
+                """
+        )
         let shared = (0..<5).flatMap { tenant in (0..<4).map { (tenant: "s\(tenant)", id: "j\($0)") } }
         let own = (0..<5).map { (tenant: "t1", id: "own-\($0)") }
         try await harness.produce((shared + own).map { PipelineHarness.job(tenant: $0.tenant, id: $0.id) })
@@ -95,12 +106,17 @@ import Testing
             tenants: 1,
             sharedWorkspace: "shared_workspace:\n  api_key: { env: E2E_MINTFAX_KEY }\n  members: [\"*\"]\n",
             extraConfiguration: "tenants:\n  path: tenants.yaml\n  directory: tenants.d\n  watch_interval_seconds: 1\n",
-            environment: ["FAXD_METRICS_LISTEN": "127.0.0.1:\(port)"])
+            environment: ["FAXD_METRICS_LISTEN": "127.0.0.1:\(port)"]
+        )
         let client = try HTTPClient()
         defer { client.shutdown() }
         func listed() async -> String? {
-            guard let body = try? await client.execute(HTTPRequest(method: .GET, url: "http://127.0.0.1:\(port)/metrics")).body else { return nil }
-            return String(decoding: body, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix("faxd_tenants_listed_count ") }.map(String.init)
+            guard let body = try? await client.execute(HTTPRequest(method: .GET, url: "http://127.0.0.1:\(port)/metrics")).body else {
+                return nil
+            }
+            return String(decoding: body, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix("faxd_tenants_listed_count ") }.map(
+                String.init
+            )
         }
         try await Eventually.wait(for: "the PHI tenant listed") { await listed() == "faxd_tenants_listed_count 2.0" }
         try await harness.produce([PipelineHarness.job(tenant: "clinic", id: "before")])
@@ -113,11 +129,21 @@ import Testing
             events.contains { $0.tenantID == "clinic" && $0.jobID == "after" && $0.type == .deadLettered }
                 && events.contains { $0.tenantID == "walk-in" && $0.type == .submitted }
         }
-        #expect(events.first { $0.tenantID == "clinic" && $0.jobID == "after" && $0.type == .deadLettered }?.error?.code == "unknown_tenant")
+        #expect(
+            events.first { $0.tenantID == "clinic" && $0.jobID == "after" && $0.type == .deadLettered }?.error?.code == "unknown_tenant"
+        )
         #expect(!events.contains { $0.tenantID == "clinic" && $0.jobID == "after" && $0.type == .submitted })
         let keys = Set(try await harness.sandboxSubmissions().compactMap(\.key))
-        #expect(!keys.contains(IdempotencyKey(tenantID: "clinic", jobID: "after").description), "the removed PHI tenant's job reached mintfax")
-        #expect(keys == [IdempotencyKey(tenantID: "clinic", jobID: "before").description, IdempotencyKey(tenantID: "walk-in", jobID: "after").description])
+        #expect(
+            !keys.contains(IdempotencyKey(tenantID: "clinic", jobID: "after").description),
+            "the removed PHI tenant's job reached mintfax"
+        )
+        #expect(
+            keys == [
+                IdempotencyKey(tenantID: "clinic", jobID: "before").description,
+                IdempotencyKey(tenantID: "walk-in", jobID: "after").description,
+            ]
+        )
         #expect(try await worker.stop() == 0)
         await harness.stop()
     }
@@ -162,7 +188,9 @@ import Testing
             busiest = max(busiest, last - first + 1)
         }
         let refused = requests.filter { $0.status == 429 }.count
-        print("shared key: \(requests.count) requests for \(jobs.count) jobs in \(Int(times.last ?? 0)) s; busiest minute \(busiest) (limit 120); \(refused) answered 429")
+        print(
+            "shared key: \(requests.count) requests for \(jobs.count) jobs in \(Int(times.last ?? 0)) s; busiest minute \(busiest) (limit 120); \(refused) answered 429"
+        )
         #expect(requests.filter { $0.status == 201 }.count == jobs.count)
         #expect(busiest <= 132, "the pool sent \(busiest) requests in a minute against a limit of 120")
         #expect(refused <= 12, "\(refused) requests were refused for the rate limit")

@@ -161,7 +161,10 @@ import Testing
         #expect(report.totals == ["held": 7, "open_holds": 2, "captured": 3, "pages_captured": 10, "released": 2, "pages_released": 1])
         #expect(report.tenants.map { "\($0.tenant_id)/\($0.environment)" } == ["acme/sandbox", "globex/live", "initech/sandbox"])
         let acme = try #require(report.tenants.first)
-        #expect([acme.held, acme.open_holds, acme.captured, acme.pages_captured, acme.released, acme.pages_released] == [Int]([4, 1, 2, 5, 1, 0]))
+        #expect(
+            [acme.held, acme.open_holds, acme.captured, acme.pages_captured, acme.released, acme.pages_released]
+                == [Int]([4, 1, 2, 5, 1, 0])
+        )
         #expect(acme.balance == .init(available: 5_000, held: 300, occurred_at: "2026-11-27T10:10:00Z"))
         #expect(report.tenants[1].balance == nil)
         // Sorted keys: the top-level keys come in alphabetical order.

@@ -41,20 +41,28 @@ import Testing
     @Test func theWebhookListenerServesNoMetricsAndTheAdminListenerNoWebhooks() async throws {
         let harness = try await PipelineHarness(partitions: 1)
         let (admin, ingress) = (freeLocalPort(), freeLocalPort())
-        let worker = try await harness.startWorker(environment: ["FAXD_METRICS_LISTEN": "127.0.0.1:\(admin)", "FAXD_WEBHOOKS_LISTEN": "127.0.0.1:\(ingress)"])
+        let worker = try await harness.startWorker(environment: [
+            "FAXD_METRICS_LISTEN": "127.0.0.1:\(admin)", "FAXD_WEBHOOKS_LISTEN": "127.0.0.1:\(ingress)",
+        ])
         let client = try HTTPClient()
         defer { client.shutdown() }
         func status(_ method: HTTPMethod, _ port: Int, _ path: String) async -> Int {
-            (try? await client.execute(HTTPRequest(method: method, url: "http://127.0.0.1:\(port)\(path)", body: method == .POST ? Array("{}".utf8) : nil)))?.status ?? 0
+            (try? await client.execute(
+                HTTPRequest(method: method, url: "http://127.0.0.1:\(port)\(path)", body: method == .POST ? Array("{}".utf8) : nil)
+            ))?.status ?? 0
         }
         try await Eventually.wait(for: "the admin listener") { await status(.GET, admin, "/healthz") == 200 }
         try await Eventually.wait(for: "the webhook listener") { await status(.POST, ingress, "/webhooks/mintfax/t1") == 401 }
         #expect(await status(.GET, admin, "/metrics") == 200)
-        for path in ["/metrics", "/healthz", "/readyz"] { #expect(await status(.GET, ingress, path) == 404, "\(path) on the webhook listener") }
+        for path in ["/metrics", "/healthz", "/readyz"] {
+            #expect(await status(.GET, ingress, path) == 404, "\(path) on the webhook listener")
+        }
         #expect(await status(.POST, admin, "/webhooks/mintfax/t1") == 404, "webhooks on the admin listener")
         #expect(try await worker.stop() == 0)
 
-        let same = try await harness.startWorker(environment: ["FAXD_METRICS_LISTEN": "127.0.0.1:\(admin)", "FAXD_WEBHOOKS_LISTEN": "127.0.0.1:\(admin)"])
+        let same = try await harness.startWorker(environment: [
+            "FAXD_METRICS_LISTEN": "127.0.0.1:\(admin)", "FAXD_WEBHOOKS_LISTEN": "127.0.0.1:\(admin)",
+        ])
         #expect(try await same.waitForExit() != 0)
         let last = same.standardError.split(separator: "\n").last.map(String.init) ?? ""
         #expect(last.contains("webhooks.listen") && last.contains("must differ from metrics.listen"), "\(last)")
@@ -71,13 +79,18 @@ import Testing
         #expect(
             worker.standardError.split(separator: "\n").last
                 == "Error: configuration: kafka.topics.dead_letters: topic fax.jobs.dql does not exist at \(harness.bootstrap) (faxd creates no topics)",
-            "\(worker.standardError)")
+            "\(worker.standardError)"
+        )
 
         let webhooks = try ManagedProcess(
-            ManagedProcess.faxdExecutable, ["webhooks", "--config", harness.directory.appendingPathComponent("faxd.yaml").path],
-            environment: ["E2E_MINTFAX_KEY": PipelineHarness.apiKey, "E2E_REVOKED_KEY": PipelineHarness.revokedKey,
-                          "E2E_WEBHOOK_SECRET": PipelineHarness.webhookSecret, "FAXD_LOG_LEVEL": "error",
-                          "FAXD_METRICS_LISTEN": "127.0.0.1:0", "FAXD_KAFKA_TOPICS_USAGE": "fax.usag"])
+            ManagedProcess.faxdExecutable,
+            ["webhooks", "--config", harness.directory.appendingPathComponent("faxd.yaml").path],
+            environment: [
+                "E2E_MINTFAX_KEY": PipelineHarness.apiKey, "E2E_REVOKED_KEY": PipelineHarness.revokedKey,
+                "E2E_WEBHOOK_SECRET": PipelineHarness.webhookSecret, "FAXD_LOG_LEVEL": "error",
+                "FAXD_METRICS_LISTEN": "127.0.0.1:0", "FAXD_KAFKA_TOPICS_USAGE": "fax.usag",
+            ]
+        )
         #expect(try await webhooks.waitForExit(timeout: .seconds(60)) != 0)
         let last = webhooks.standardError.split(separator: "\n").last.map(String.init) ?? ""
         #expect(last.hasPrefix("Error: configuration: kafka.topics.usage: topic fax.usag does not exist"), "\(webhooks.standardError)")
@@ -165,11 +178,14 @@ import Testing
         // A new group reads the record again; with a window of 0 hours every earlier request counts as late.
         let key = IdempotencyKey(tenantID: "t1", jobID: "old").description
         let late = try await harness.startWorker(
-            tenants: 1, environment: ["FAXD_DISPATCH_LATE_REPLAY_AFTER_HOURS": "0", "FAXD_KAFKA_GROUP_ID": UniqueName.make("late")])
+            tenants: 1,
+            environment: ["FAXD_DISPATCH_LATE_REPLAY_AFTER_HOURS": "0", "FAXD_KAFKA_GROUP_ID": UniqueName.make("late")]
+        )
         // The worker re-emits fax.submitted for the fax it found: the same event, the same fax id.
         let seen = Mutex(0)
         let records = try await harness.read("fax.status", timeout: .seconds(60)) { record in
-            guard let event = try? JSONDecoder().decode(StatusEvent.self, from: Data(record.value)), event.jobID == "old", event.type == .submitted
+            guard let event = try? JSONDecoder().decode(StatusEvent.self, from: Data(record.value)), event.jobID == "old",
+                event.type == .submitted
             else { return false }
             return seen.withLock { count in
                 count += 1
@@ -236,20 +252,27 @@ import Testing
         // Replay: the group back to the beginning, a worker again: no new fax, the same event ids.
         let firstRunIDs = Self.submittedEventIDs(status)
         #expect(firstRunIDs.count == jobs.count)
-        let admin = try KafkaAdmin(configuration: .init(bootstrapServers: harness.bootstrap), logger: KafkaFixtures.logger("test.e2e.admin"))
+        let admin = try KafkaAdmin(
+            configuration: .init(bootstrapServers: harness.bootstrap),
+            logger: KafkaFixtures.logger("test.e2e.admin")
+        )
         let partitions = (0..<6).map { KafkaTopicPartition(topic: "fax.jobs", partition: Int32($0)) }
         try await admin.alterCommittedOffsets(group: harness.groupID, offsets: Dictionary(uniqueKeysWithValues: partitions.map { ($0, 0) }))
         await admin.close()
         let replayer = try await harness.startWorker()
         let submittedEvents = Mutex(0)
         let replayed = try await harness.read("fax.status") { record in
-            guard let event = try? JSONDecoder().decode(StatusEvent.self, from: Data(record.value)), event.type == .submitted else { return false }
+            guard let event = try? JSONDecoder().decode(StatusEvent.self, from: Data(record.value)), event.type == .submitted else {
+                return false
+            }
             return submittedEvents.withLock { count in
                 count += 1
                 return count >= 2 * jobs.count
             }
         }
-        let allSubmitted = replayed.compactMap { try? JSONDecoder().decode(StatusEvent.self, from: Data($0.value)) }.filter { $0.type == .submitted }
+        let allSubmitted = replayed.compactMap { try? JSONDecoder().decode(StatusEvent.self, from: Data($0.value)) }.filter {
+            $0.type == .submitted
+        }
         #expect(allSubmitted.count == 2 * jobs.count, "the replay did not report every job again")
         #expect(Set(allSubmitted.map(\.eventID.description)) == firstRunIDs, "the replay emitted other event ids")
         #expect(try await harness.sandboxFaxes().count == jobs.count, "the replay created faxes")
@@ -268,7 +291,8 @@ import Testing
                   drop_connection_rate: 0.1
                   rate_limit_storms:
                     - {environment: e2e, seconds: 3}
-                """)
+                """
+        )
         let jobs = Self.validJobs(600)
         let parked = (0..<20).map { (tenant: "t6", id: "parked-\($0)") }
         try await harness.produce((jobs + parked).map { PipelineHarness.job(tenant: $0.tenant, id: $0.id) })
@@ -320,7 +344,8 @@ import Testing
             sandboxFaults: """
                 faults:
                   latency: {min_ms: 20, max_ms: 20}
-                """)
+                """
+        )
         let backlog = (0..<10_000).map { (tenant: "t1", id: "a-\($0)") }
         let small = (0..<20).map { (tenant: "t2", id: "b-\($0)") }
         try await harness.produce((backlog + small).map { PipelineHarness.job(tenant: $0.tenant, id: $0.id) })
@@ -328,7 +353,9 @@ import Testing
 
         let order = Mutex<[String]>([])
         _ = try await harness.read("fax.status", timeout: .seconds(120)) { record in
-            guard let event = try? JSONDecoder().decode(StatusEvent.self, from: Data(record.value)), event.type == .submitted else { return false }
+            guard let event = try? JSONDecoder().decode(StatusEvent.self, from: Data(record.value)), event.type == .submitted else {
+                return false
+            }
             return order.withLock { order in
                 order.append(event.tenantID)
                 return order.filter { $0 == "t2" }.count == small.count
@@ -337,7 +364,9 @@ import Testing
         let submitted = order.withLock { $0 }
         let firstB = try #require(submitted.firstIndex(of: "t2"))
         let interleaved = submitted[firstB...].filter { $0 == "t1" }.count
-        print("fairness: \(firstB) of A's jobs went while the worker read towards B; then \(interleaved) of A's while B's \(small.count) ran")
+        print(
+            "fairness: \(firstB) of A's jobs went while the worker read towards B; then \(interleaved) of A's while B's \(small.count) ran"
+        )
         #expect(submitted.filter { $0 == "t2" }.count == small.count, "B's jobs did not all finish")
         // Alone, B needs its 20 submissions; in turns with A about 20 of A's beside them, plus the
         // slots A already held (max_in_flight 8) — 18 to 20 on a quiet machine. Each job makes two
@@ -351,7 +380,11 @@ import Testing
     }
 
     static func submittedEventIDs(_ records: [KafkaRecord]) -> Set<String> {
-        Set(records.compactMap { try? JSONDecoder().decode(StatusEvent.self, from: Data($0.value)) }.filter { $0.type == .submitted }.map(\.eventID.description))
+        Set(
+            records.compactMap { try? JSONDecoder().decode(StatusEvent.self, from: Data($0.value)) }.filter { $0.type == .submitted }.map(
+                \.eventID.description
+            )
+        )
     }
 
     @Test func aWorkerKilledMidwayLosesNoJobAndSendsNoFaxTwice() async throws {

@@ -22,7 +22,10 @@ import Testing
 
     /// `make fuzz` runs every target and nothing else.
     @Test func theMakefileFuzzesEveryTarget() throws {
-        let makefile = try String(contentsOf: Self.corpus.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Makefile"), encoding: .utf8)
+        let makefile = try String(
+            contentsOf: Self.corpus.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Makefile"),
+            encoding: .utf8
+        )
         let line = try #require(makefile.split(separator: "\n").first { $0.hasPrefix("FUZZ_TARGETS := ") })
         #expect(line.dropFirst("FUZZ_TARGETS := ".count).split(separator: " ").map(String.init) == FuzzTarget.allCases.map(\.rawValue))
     }

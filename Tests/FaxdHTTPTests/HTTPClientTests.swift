@@ -112,7 +112,9 @@ struct HTTPClientTests {
         }
     }
 
-    @Test("beyond the connection limit a request waits: its timeout runs while it waits, cancelling it answers at once, a freed slot starts it")
+    @Test(
+        "beyond the connection limit a request waits: its timeout runs while it waits, cancelling it answers at once, a freed slot starts it"
+    )
     func waitingForAConnection() async throws {
         try await TestHTTPServer.withServer { server in
             let client = try HTTPClient(configuration: HTTPClientConfiguration(maxConnectionsPerHost: 1))

@@ -1,7 +1,7 @@
 import FaxdKafka
 import FaxdTestSupport
-import Synchronization
 import Logging
+import Synchronization
 import Testing
 
 /// Consumer groups on the mock cluster: hand-overs lose nothing and stored offsets survive them.
@@ -112,12 +112,16 @@ import Testing
         let producer = try KafkaProducer(configuration: .init(bootstrapServers: cluster.bootstrapServers), logger: logger)
         let consumer = try KafkaConsumer(
             configuration: KafkaFixtures.consumerConfiguration(bootstrapServers: cluster.bootstrapServers, groupID: UniqueName.make("g")),
-            logger: logger)
+            logger: logger
+        )
         try consumer.subscribe(topics: [topic])
         let seen = Mutex<Set<String>>([])
         let reader = Task {
             for try await record in consumer.records {
-                let count = seen.withLock { $0.insert(String(decoding: record.value, as: UTF8.self)); return $0.count }
+                let count = seen.withLock {
+                    $0.insert(String(decoding: record.value, as: UTF8.self))
+                    return $0.count
+                }
                 if count == 1_000 { return }
             }
         }
@@ -167,8 +171,12 @@ import Testing
         captured.logLevel = .debug
         let consumer = try KafkaConsumer(
             configuration: KafkaFixtures.consumerConfiguration(
-                bootstrapServers: cluster.bootstrapServers, groupID: UniqueName.make("g"), properties: ["debug": "cgrp"]),
-            logger: captured)
+                bootstrapServers: cluster.bootstrapServers,
+                groupID: UniqueName.make("g"),
+                properties: ["debug": "cgrp"]
+            ),
+            logger: captured
+        )
         try consumer.subscribe(topics: [topic])
         try await Eventually.wait(for: "a JoinGroup answered and a SyncGroup refused") {
             lines.contains("JoinGroup response") && lines.contains("SyncGroup")
@@ -190,7 +198,11 @@ import Testing
             #expect(error?.code == .unknownTopicOrPartition)
         }
         let readerError = await #expect(throws: KafkaError.self) {
-            try await KafkaTopicSnapshotReader(topic: typo, configuration: .init(bootstrapServers: cluster.bootstrapServers), logger: logger)
+            try await KafkaTopicSnapshotReader(
+                topic: typo,
+                configuration: .init(bootstrapServers: cluster.bootstrapServers),
+                logger: logger
+            )
         }
         #expect(readerError?.code == .unknownTopicOrPartition)
         await admin.close()

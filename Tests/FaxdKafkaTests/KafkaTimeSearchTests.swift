@@ -15,11 +15,25 @@ import Testing
         let producer = try KafkaProducer(configuration: .init(bootstrapServers: cluster.bootstrapServers), logger: logger)
         for index in 0..<100 {
             _ = try await producer.send(
-                KafkaOutgoingMessage(topic: topic, partition: 0, key: nil, value: Array("a\(index)".utf8), timestampMilliseconds: Self.t0 + Int64(index) * 1000))
+                KafkaOutgoingMessage(
+                    topic: topic,
+                    partition: 0,
+                    key: nil,
+                    value: Array("a\(index)".utf8),
+                    timestampMilliseconds: Self.t0 + Int64(index) * 1000
+                )
+            )
         }
         for index in 0..<7 {
             _ = try await producer.send(
-                KafkaOutgoingMessage(topic: topic, partition: 1, key: nil, value: Array("b\(index)".utf8), timestampMilliseconds: Self.t0 + 50_000 + Int64(index)))
+                KafkaOutgoingMessage(
+                    topic: topic,
+                    partition: 1,
+                    key: nil,
+                    value: Array("b\(index)".utf8),
+                    timestampMilliseconds: Self.t0 + 50_000 + Int64(index)
+                )
+            )
         }
         await producer.close()
         return (cluster, topic)
@@ -38,14 +52,20 @@ import Testing
         let admin = try KafkaAdmin(configuration: configuration, logger: logger)
         let watermarks = try await admin.watermarks(ofTopic: topic)
         await admin.close()
-        let offsets = try await KafkaTimeSearch(configuration: configuration, logger: logger).firstOffsets(atOrAfter: Self.t0 + after, in: watermarks)
+        let offsets = try await KafkaTimeSearch(configuration: configuration, logger: logger).firstOffsets(
+            atOrAfter: Self.t0 + after,
+            in: watermarks
+        )
         #expect((0..<3).map { offsets[KafkaTopicPartition(topic: topic, partition: Int32($0))] } == expected)
         await cluster.shutdown()
     }
 
     @Test func aRecordCarriesTheTimestampItWasProducedWith() async throws {
         let (cluster, topic) = try await clusterWithTimes()
-        let consumer = try KafkaConsumer(configuration: KafkaFixtures.consumerConfiguration(bootstrapServers: cluster.bootstrapServers, groupID: UniqueName.make("g")), logger: logger)
+        let consumer = try KafkaConsumer(
+            configuration: KafkaFixtures.consumerConfiguration(bootstrapServers: cluster.bootstrapServers, groupID: UniqueName.make("g")),
+            logger: logger
+        )
         try consumer.assign([KafkaTopicPartition(topic: topic, partition: 0): 42])
         var iterator = consumer.records.makeAsyncIterator()
         let record = try #require(try await iterator.next())

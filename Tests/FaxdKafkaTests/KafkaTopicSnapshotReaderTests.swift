@@ -17,7 +17,11 @@ import Testing
         let cluster = try cluster(topic, partitions: 3)
         let producer = try KafkaProducer(configuration: .init(bootstrapServers: cluster.bootstrapServers), logger: logger)
         try await KafkaFixtures.produce(producer, topic: topic, count: 60, keys: 7)
-        let reader = try await KafkaTopicSnapshotReader(topic: topic, configuration: .init(bootstrapServers: cluster.bootstrapServers), logger: logger)
+        let reader = try await KafkaTopicSnapshotReader(
+            topic: topic,
+            configuration: .init(bootstrapServers: cluster.bootstrapServers),
+            logger: logger
+        )
         #expect(reader.watermarks.count == 3)
         #expect(reader.watermarks.values.map { $0.high - $0.low }.reduce(0, +) == 60)
         // Written after the reader noted the ends: not read.
@@ -48,7 +52,11 @@ import Testing
         let topic = UniqueName.make("snapshot-empty")
         let cluster = try cluster(topic, partitions: 2)
         let reader = try await KafkaTopicSnapshotReader(
-            topic: topic, configuration: .init(bootstrapServers: cluster.bootstrapServers), idleTimeout: .seconds(60), logger: logger)
+            topic: topic,
+            configuration: .init(bootstrapServers: cluster.bootstrapServers),
+            idleTimeout: .seconds(60),
+            logger: logger
+        )
         #expect(reader.watermarks.count == 2 && reader.watermarks.values.allSatisfy { $0.low == $0.high })
         let started = ContinuousClock.now
         var read = 0
@@ -64,7 +72,11 @@ import Testing
         let cluster = try cluster(topic, partitions: 1)
         let producer = try KafkaProducer(configuration: .init(bootstrapServers: cluster.bootstrapServers), logger: logger)
         try await KafkaFixtures.produce(producer, topic: topic, count: 10)
-        let reader = try await KafkaTopicSnapshotReader(topic: topic, configuration: .init(bootstrapServers: cluster.bootstrapServers), logger: logger)
+        let reader = try await KafkaTopicSnapshotReader(
+            topic: topic,
+            configuration: .init(bootstrapServers: cluster.bootstrapServers),
+            logger: logger
+        )
         var offsets: [Int64] = []
         await #expect(throws: Enough.self) {
             try await reader.read { record in
@@ -87,7 +99,11 @@ import Testing
         // and the body outlasts it.
         let idleTimeout = Duration.seconds(5)
         let reader = try await KafkaTopicSnapshotReader(
-            topic: topic, configuration: .init(bootstrapServers: cluster.bootstrapServers), idleTimeout: idleTimeout, logger: logger)
+            topic: topic,
+            configuration: .init(bootstrapServers: cluster.bootstrapServers),
+            idleTimeout: idleTimeout,
+            logger: logger
+        )
         var read = 0
         try await reader.read { _ in
             read += 1
@@ -108,7 +124,11 @@ import Testing
         }
         await producer.close()
         let reader = try await KafkaTopicSnapshotReader(
-            topic: topic, configuration: .init(bootstrapServers: cluster.bootstrapServers), idleTimeout: .seconds(1), logger: logger)
+            topic: topic,
+            configuration: .init(bootstrapServers: cluster.bootstrapServers),
+            idleTimeout: .seconds(1),
+            logger: logger
+        )
         try cluster.setBrokerDown(cluster.brokerIDs[0])
 
         var read = 0
@@ -116,7 +136,9 @@ import Testing
         #expect(read == 0)
         #expect(error?.code == .timedOut)
         #expect(
-            error?.reason == "no record from \(topic) for 1.0 seconds; still waiting for \(topic)[0] offsets 0 to 2, \(topic)[1] offsets 0 to 2")
+            error?.reason
+                == "no record from \(topic) for 1.0 seconds; still waiting for \(topic)[0] offsets 0 to 2, \(topic)[1] offsets 0 to 2"
+        )
         #expect(error?.reason.contains("\n") == false)
         try cluster.setBrokerUp(cluster.brokerIDs[0])
         await cluster.shutdown()

@@ -1,7 +1,7 @@
 import FaxdCore
 import FaxdKafka
-import Glibc
 import FaxdTestSupport
+import Glibc
 import Synchronization
 import Testing
 
@@ -30,11 +30,14 @@ import Testing
         let topic = UniqueName.make("lag")
         try cluster.createTopic(topic, partitions: 1)
         let producer = try KafkaProducer(configuration: .init(bootstrapServers: cluster.bootstrapServers), logger: logger)
-        for index in 0..<50 { _ = try await producer.send(KafkaOutgoingMessage(topic: topic, partition: 0, key: nil, value: Array("\(index)".utf8))) }
+        for index in 0..<50 {
+            _ = try await producer.send(KafkaOutgoingMessage(topic: topic, partition: 0, key: nil, value: Array("\(index)".utf8)))
+        }
         await producer.close()
         let consumer = try KafkaConsumer(
             configuration: KafkaFixtures.consumerConfiguration(bootstrapServers: cluster.bootstrapServers, groupID: UniqueName.make("g")),
-            logger: logger)
+            logger: logger
+        )
         try consumer.subscribe(topics: [topic])
         var read = 0
         for try await _ in consumer.records {
@@ -59,14 +62,18 @@ import Testing
         var reports: [String: KafkaDeliveryReport] = [:]
         for i in 0..<30 {
             let message = KafkaOutgoingMessage(
-                topic: topic, key: Array("tenant-\(i % 5)".utf8), value: Array("job-\(i)".utf8),
-                headers: [KafkaHeader(name: "origin", string: "test-\(i)"), KafkaHeader(name: "empty", value: nil)])
+                topic: topic,
+                key: Array("tenant-\(i % 5)".utf8),
+                value: Array("job-\(i)".utf8),
+                headers: [KafkaHeader(name: "origin", string: "test-\(i)"), KafkaHeader(name: "empty", value: nil)]
+            )
             reports["job-\(i)"] = try await producer.send(message)
         }
 
         let consumer = try KafkaConsumer(
             configuration: KafkaFixtures.consumerConfiguration(bootstrapServers: cluster.bootstrapServers, groupID: UniqueName.make("g")),
-            logger: logger)
+            logger: logger
+        )
         try consumer.subscribe(topics: [topic])
         var seen: [String: KafkaRecord] = [:]
         for try await record in consumer.records {
@@ -103,7 +110,9 @@ import Testing
         await producer.close()
         let group = UniqueName.make("g")
         let consumer = try KafkaConsumer(
-            configuration: KafkaConsumerConfiguration(bootstrapServers: cluster.bootstrapServers, groupID: group), logger: logger)
+            configuration: KafkaConsumerConfiguration(bootstrapServers: cluster.bootstrapServers, groupID: group),
+            logger: logger
+        )
         let (p0, p1) = (KafkaTopicPartition(topic: topic, partition: 0), KafkaTopicPartition(topic: topic, partition: 1))
         try consumer.assign([p0: 7, p1: 0])
         #expect(Set(try consumer.assignment()) == [p0, p1])
@@ -141,7 +150,9 @@ import Testing
     @Test func aBadPropertyIsNamedInTheError() throws {
         #expect {
             _ = try KafkaProducer(
-                configuration: .init(bootstrapServers: "127.0.0.1:1", properties: ["no.such.property": "1"]), logger: logger)
+                configuration: .init(bootstrapServers: "127.0.0.1:1", properties: ["no.such.property": "1"]),
+                logger: logger
+            )
         } throws: { error in
             guard let error = error as? KafkaError else { return false }
             return error.code == .invalidConfiguration && error.reason.contains("no.such.property")
@@ -155,7 +166,8 @@ import Testing
         let producer = try KafkaProducer(configuration: .init(bootstrapServers: cluster.bootstrapServers), logger: logger)
         let consumer = try KafkaConsumer(
             configuration: KafkaFixtures.consumerConfiguration(bootstrapServers: cluster.bootstrapServers, groupID: UniqueName.make("g")),
-            logger: logger)
+            logger: logger
+        )
         let assigned = AssignmentRecorder()
         try consumer.subscribe(topics: [topic], listener: assigned)
         try await Eventually.wait(for: "assignment") { assigned.current.count == 2 }
@@ -191,7 +203,8 @@ import Testing
         try await KafkaFixtures.produce(producer, topic: topic, count: 10)
         let consumer = try KafkaConsumer(
             configuration: KafkaFixtures.consumerConfiguration(bootstrapServers: cluster.bootstrapServers, groupID: UniqueName.make("g")),
-            logger: logger)
+            logger: logger
+        )
         try consumer.subscribe(topics: [topic])
         var iterator = consumer.records.makeAsyncIterator()
         var last: KafkaRecord?
@@ -212,7 +225,8 @@ import Testing
     @Test func closeIsBoundedWhenNoBrokerAnswers() async throws {
         let consumer = try KafkaConsumer(
             configuration: KafkaFixtures.consumerConfiguration(bootstrapServers: "127.0.0.1:1", groupID: UniqueName.make("g")),
-            logger: logger)
+            logger: logger
+        )
         try consumer.subscribe(topics: ["nowhere"])
         let clock = ContinuousClock()
         let started = clock.now

@@ -18,7 +18,9 @@ import Testing
 
     @Test func signerReproducesTheSpecificationExample() throws {
         let secret = try #require(WebhookSecret(Self.specSecret))
-        #expect(WebhookSigner(secret: secret).sign(id: Self.specID, timestamp: Self.specTimestamp, body: Self.specBody) == Self.specSignature)
+        #expect(
+            WebhookSigner(secret: secret).sign(id: Self.specID, timestamp: Self.specTimestamp, body: Self.specBody) == Self.specSignature
+        )
     }
 
     @Test func verifierAcceptsTheSpecificationExample() throws {
@@ -34,18 +36,20 @@ import Testing
             .verify(id: Self.specID, timestamp: String(Self.specTimestamp), signature: Self.specSignature, body: Self.specBody)
     }
 
-    @Test(arguments: [
-        (nil, "1614265330", specSignature, WebhookVerificationError.Code.missingHeaders),
-        (specID, nil, specSignature, .missingHeaders),
-        (specID, "1614265330", "", .missingHeaders),
-        (specID, "soon", specSignature, .malformedSignature),
-        (specID, "1614265330", "v2,abc", .malformedSignature),
-        (specID, "1614265330", "v1,!!!", .malformedSignature),
-        (specID, "1614265330", "v1,g1hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=", .noMatchingSignature),
-        ("msg_other", "1614265330", specSignature, .noMatchingSignature),
-        (specID, "1614264929", specSignature, .timestampTooOld),
-        (specID, "1614265731", specSignature, .timestampTooNew),
-    ] as [(String?, String?, String?, WebhookVerificationError.Code)])
+    @Test(
+        arguments: [
+            (nil, "1614265330", specSignature, WebhookVerificationError.Code.missingHeaders),
+            (specID, nil, specSignature, .missingHeaders),
+            (specID, "1614265330", "", .missingHeaders),
+            (specID, "soon", specSignature, .malformedSignature),
+            (specID, "1614265330", "v2,abc", .malformedSignature),
+            (specID, "1614265330", "v1,!!!", .malformedSignature),
+            (specID, "1614265330", "v1,g1hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=", .noMatchingSignature),
+            ("msg_other", "1614265330", specSignature, .noMatchingSignature),
+            (specID, "1614264929", specSignature, .timestampTooOld),
+            (specID, "1614265731", specSignature, .timestampTooNew),
+        ] as [(String?, String?, String?, WebhookVerificationError.Code)]
+    )
     func rejectionsCarryTheirCode(id: String?, timestamp: String?, signature: String?, code: WebhookVerificationError.Code) throws {
         let verifier = try verifier()
         #expect(throws: WebhookVerificationError.self) {
@@ -69,7 +73,12 @@ import Testing
     @Test func timestampsWithinFiveMinutesEitherWayAreAccepted() throws {
         for offset in [-300, 300] {
             let now = Date(timeIntervalSince1970: Double(Self.specTimestamp + offset))
-            try verifier(now: { now }).verify(id: Self.specID, timestamp: String(Self.specTimestamp), signature: Self.specSignature, body: Self.specBody)
+            try verifier(now: { now }).verify(
+                id: Self.specID,
+                timestamp: String(Self.specTimestamp),
+                signature: Self.specSignature,
+                body: Self.specBody
+            )
         }
     }
 

@@ -63,7 +63,10 @@ import Testing
     @Test func aRateLimitStormHitsOneKeyWhileAnotherWorks() async throws {
         try await SandboxHarness.with { sandbox in
             let applied = try await sandbox.post(
-                "/_sandbox/faults", key: nil, json: ["rate_limit_storms": [["environment": "globex", "seconds": 30]]])
+                "/_sandbox/faults",
+                key: nil,
+                json: ["rate_limit_storms": [["environment": "globex", "seconds": 30]]]
+            )
             #expect(applied.status == 200, "\(applied.bodyString)")
             let stormed = try await sandbox.submit(key: SandboxHarness.globexKey, to: "+15005550001")
             #expect(stormed.status == 429)
@@ -84,7 +87,11 @@ import Testing
 
     @Test func invalidFaultsAreRejectedAndTheOldOnesStay() async throws {
         try await SandboxHarness.with { sandbox in
-            let unknown = try await sandbox.post("/_sandbox/faults", key: nil, json: ["rate_limit_storms": [["environment": "nobody", "seconds": 5]]])
+            let unknown = try await sandbox.post(
+                "/_sandbox/faults",
+                key: nil,
+                json: ["rate_limit_storms": [["environment": "nobody", "seconds": 5]]]
+            )
             #expect(unknown.status == 422)
             #expect(try await sandbox.post("/_sandbox/faults", key: nil, json: ["server_error_rate": 2]).status == 422)
             #expect(try await sandbox.submit(to: "+15005550001").status == 201)

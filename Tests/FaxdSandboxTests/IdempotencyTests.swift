@@ -28,7 +28,12 @@ import Testing
             #expect(Set(submissions.compactMap { $0["body_hash"] as? String }).count == 1)
             #expect(submissions.allSatisfy { $0["key_last4"] as? String == "0001" && $0["environment"] as? String == "acme" })
             // The key's environment holds it: another environment may use the same key.
-            let other = try await sandbox.submit(key: SandboxHarness.globexKey, to: "+15005550001", fields: tags, idempotencyKey: "key-replay")
+            let other = try await sandbox.submit(
+                key: SandboxHarness.globexKey,
+                to: "+15005550001",
+                fields: tags,
+                idempotencyKey: "key-replay"
+            )
             #expect(other.status == 201 && other.headers["Idempotent-Replayed"] == nil)
         }
     }

@@ -28,22 +28,106 @@ import Testing
     }
 
     static let scenarios: [Scenario] = [
-        Scenario(to: "+15005550001", finalStatus: "delivered", rejection: nil, attempts: 1, pages: 1, errorCode: nil, attemptErrors: [nil], charged: 6),
-        Scenario(to: "+15005550002", finalStatus: "failed", rejection: nil, attempts: 3, pages: 1, errorCode: "busy", attemptErrors: ["busy", "busy", "busy"], charged: 0),
         Scenario(
-            to: "+15005550003", finalStatus: "failed", rejection: nil, attempts: 3, pages: 1, errorCode: "no_answer",
-            attemptErrors: ["no_answer", "no_answer", "no_answer"], charged: 0),
-        Scenario(to: "+15005550004", finalStatus: "delivered", rejection: nil, attempts: 2, pages: 1, errorCode: nil, attemptErrors: ["no_answer", nil], charged: 6),
+            to: "+15005550001",
+            finalStatus: "delivered",
+            rejection: nil,
+            attempts: 1,
+            pages: 1,
+            errorCode: nil,
+            attemptErrors: [nil],
+            charged: 6
+        ),
         Scenario(
-            to: "+15005550005", finalStatus: "failed", rejection: nil, attempts: 3, pages: 1, errorCode: "line_quality",
-            attemptErrors: ["line_quality", "line_quality", "line_quality"], charged: 0),
-        Scenario(to: "+15005550006", finalStatus: nil, rejection: (402, "insufficient_balance"), attempts: 0, pages: nil, errorCode: nil, attemptErrors: [], charged: 0),
-        Scenario(to: "+15005550007", finalStatus: "delivered", rejection: nil, attempts: 1, pages: 3, errorCode: nil, attemptErrors: [nil], charged: 18),
+            to: "+15005550002",
+            finalStatus: "failed",
+            rejection: nil,
+            attempts: 3,
+            pages: 1,
+            errorCode: "busy",
+            attemptErrors: ["busy", "busy", "busy"],
+            charged: 0
+        ),
         Scenario(
-            to: "+15005550008", finalStatus: "failed", rejection: nil, attempts: 1, pages: 1, errorCode: "invalid_number", attemptErrors: ["invalid_number"],
-            charged: 0),
-        Scenario(to: "+15005550099", finalStatus: nil, rejection: (422, "validation_failed"), attempts: 0, pages: nil, errorCode: nil, attemptErrors: [], charged: 0),
-        Scenario(to: "+12125551234", finalStatus: "delivered", rejection: nil, attempts: 1, pages: 1, errorCode: nil, attemptErrors: [nil], charged: 6),
+            to: "+15005550003",
+            finalStatus: "failed",
+            rejection: nil,
+            attempts: 3,
+            pages: 1,
+            errorCode: "no_answer",
+            attemptErrors: ["no_answer", "no_answer", "no_answer"],
+            charged: 0
+        ),
+        Scenario(
+            to: "+15005550004",
+            finalStatus: "delivered",
+            rejection: nil,
+            attempts: 2,
+            pages: 1,
+            errorCode: nil,
+            attemptErrors: ["no_answer", nil],
+            charged: 6
+        ),
+        Scenario(
+            to: "+15005550005",
+            finalStatus: "failed",
+            rejection: nil,
+            attempts: 3,
+            pages: 1,
+            errorCode: "line_quality",
+            attemptErrors: ["line_quality", "line_quality", "line_quality"],
+            charged: 0
+        ),
+        Scenario(
+            to: "+15005550006",
+            finalStatus: nil,
+            rejection: (402, "insufficient_balance"),
+            attempts: 0,
+            pages: nil,
+            errorCode: nil,
+            attemptErrors: [],
+            charged: 0
+        ),
+        Scenario(
+            to: "+15005550007",
+            finalStatus: "delivered",
+            rejection: nil,
+            attempts: 1,
+            pages: 3,
+            errorCode: nil,
+            attemptErrors: [nil],
+            charged: 18
+        ),
+        Scenario(
+            to: "+15005550008",
+            finalStatus: "failed",
+            rejection: nil,
+            attempts: 1,
+            pages: 1,
+            errorCode: "invalid_number",
+            attemptErrors: ["invalid_number"],
+            charged: 0
+        ),
+        Scenario(
+            to: "+15005550099",
+            finalStatus: nil,
+            rejection: (422, "validation_failed"),
+            attempts: 0,
+            pages: nil,
+            errorCode: nil,
+            attemptErrors: [],
+            charged: 0
+        ),
+        Scenario(
+            to: "+12125551234",
+            finalStatus: "delivered",
+            rejection: nil,
+            attempts: 1,
+            pages: 1,
+            errorCode: nil,
+            attemptErrors: [nil],
+            charged: 6
+        ),
     ]
 
     @Test(arguments: scenarios)
@@ -93,10 +177,16 @@ import Testing
                 #expect(fax["completed_at"] is String && fax["submitted_at"] is String)
 
                 let expected = scenario.events
-                try await Eventually.wait(for: "\(expected.values.reduce(0, +)) webhook events", timeout: .seconds(20), interval: .milliseconds(10)) {
+                try await Eventually.wait(
+                    for: "\(expected.values.reduce(0, +)) webhook events",
+                    timeout: .seconds(20),
+                    interval: .milliseconds(10)
+                ) {
                     receiver.deliveries.count >= expected.values.reduce(0, +)
                 }
-                let envelopes = try receiver.deliveries.map { try JSONSerialization.jsonObject(with: Data($0.body)) as? [String: Any] ?? [:] }
+                let envelopes = try receiver.deliveries.map {
+                    try JSONSerialization.jsonObject(with: Data($0.body)) as? [String: Any] ?? [:]
+                }
                 var counts: [String: Int] = [:]
                 for envelope in envelopes { counts[envelope["type"] as? String ?? "?", default: 0] += 1 }
                 #expect(counts == expected)

@@ -39,8 +39,16 @@ import Testing
 
     @Test func theFaxStateMachineFollowsItsScenario() throws {
         var fax = FaxRecord(
-            id: "fax_1", sequence: 0, to: "+15005550004", document: FaxDocument(filename: "a.pdf", contentType: "application/pdf", byteCount: 1, sha256: ""),
-            options: FaxOptions(), idempotencyKey: nil, resentFrom: nil, holdCents: 6, createdAt: start)
+            id: "fax_1",
+            sequence: 0,
+            to: "+15005550004",
+            document: FaxDocument(filename: "a.pdf", contentType: "application/pdf", byteCount: 1, sha256: ""),
+            options: FaxOptions(),
+            idempotencyKey: nil,
+            resentFrom: nil,
+            holdCents: 6,
+            createdAt: start
+        )
         let startedTooEarly = fax.startAttempt(at: start)
         let finishedTooEarly = fax.finishAttempt(at: start)
         #expect(startedTooEarly == false && finishedTooEarly == nil)
@@ -61,15 +69,25 @@ import Testing
         #expect(afterTheEnd == false)
     }
 
-    @Test(arguments: [
-        ("+15005550002", FaxRecord.AttemptResult.failed, 2, "busy"),
-        ("+15005550008", .failed, 1, "invalid_number"),
-        ("+15005550007", .delivered(pages: 3), 1, nil),
-    ] as [(String, FaxRecord.AttemptResult, Int, String?)])
+    @Test(
+        arguments: [
+            ("+15005550002", FaxRecord.AttemptResult.failed, 2, "busy"),
+            ("+15005550008", .failed, 1, "invalid_number"),
+            ("+15005550007", .delivered(pages: 3), 1, nil),
+        ] as [(String, FaxRecord.AttemptResult, Int, String?)]
+    )
     func scenariosEndAsDocumented(to: String, result: FaxRecord.AttemptResult, attempts: Int, errorCode: String?) {
         var fax = FaxRecord(
-            id: "fax_1", sequence: 0, to: to, document: FaxDocument(filename: "a.pdf", contentType: "application/pdf", byteCount: 1, sha256: ""),
-            options: FaxOptions(maxAttempts: 2), idempotencyKey: nil, resentFrom: nil, holdCents: 6, createdAt: start)
+            id: "fax_1",
+            sequence: 0,
+            to: to,
+            document: FaxDocument(filename: "a.pdf", contentType: "application/pdf", byteCount: 1, sha256: ""),
+            options: FaxOptions(maxAttempts: 2),
+            idempotencyKey: nil,
+            resentFrom: nil,
+            holdCents: 6,
+            createdAt: start
+        )
         _ = fax.markSubmitted(at: start)
         var last: FaxRecord.AttemptResult?
         while fax.startAttempt(at: start) { last = fax.finishAttempt(at: start) }
@@ -114,11 +132,17 @@ import Testing
         #expect(a != IdempotencyFingerprint.multipart(method: "POST", path: "/v1/faxes", parts: [to, changed]))
         #expect(
             IdempotencyFingerprint.json(method: "POST", path: "/r", body: Array(#"{"a":1,"b":2}"#.utf8))
-                == IdempotencyFingerprint.json(method: "POST", path: "/r", body: Array(#"{ "b": 2, "a": 1 }"#.utf8)))
+                == IdempotencyFingerprint.json(method: "POST", path: "/r", body: Array(#"{ "b": 2, "a": 1 }"#.utf8))
+        )
     }
 
     @Test func theFaultGeneratorIsReproducible() {
-        let faults = FaultConfiguration(seed: 42, latency: .init(minMilliseconds: 5, maxMilliseconds: 50), serverErrorRate: 0.3, dropConnectionRate: 0.1)
+        let faults = FaultConfiguration(
+            seed: 42,
+            latency: .init(minMilliseconds: 5, maxMilliseconds: 50),
+            serverErrorRate: 0.3,
+            dropConnectionRate: 0.1
+        )
         var first = FaultInjector(configuration: faults, now: start)
         var second = FaultInjector(configuration: faults, now: start)
         let a = (0..<50).map { _ in (first.submissionFault(), first.latency()) }
@@ -147,12 +171,18 @@ import Testing
         ("fax_webhook_url: sometimes", "fax_webhook_url must be override or supplement"),
         ("environments: []", "environments must list at least one environment"),
         ("environments:\n  - name: a\n    api_key: mfx_live_aaaaaaaaaaaaaaaaaaaaaaaa\n", "environments[0].api_key is a mfx_live_ key"),
-        ("environments:\n  - name: a\n    api_key: mfx_test_aaaaaaaaaaaaaaaaaaaaaaaa\n    webhook_secret: nope\n", "environments[0].webhook_secret"),
+        (
+            "environments:\n  - name: a\n    api_key: mfx_test_aaaaaaaaaaaaaaaaaaaaaaaa\n    webhook_secret: nope\n",
+            "environments[0].webhook_secret"
+        ),
         (
             "environments:\n  - name: a\n    api_key: mfx_test_aaaaaaaaaaaaaaaaaaaaaaaa\n  - name: a\n    api_key: mfx_test_bbbbbbbbbbbbbbbbbbbbbbbb\n",
             "environments[1].name 'a' is used twice"
         ),
-        ("environments:\n  - name: a\n    api_key: mfx_test_aaaaaaaaaaaaaaaaaaaaaaaa\n    balance_cents: lots\n", "environments[0].balance_cents must be an integer"),
+        (
+            "environments:\n  - name: a\n    api_key: mfx_test_aaaaaaaaaaaaaaaaaaaaaaaa\n    balance_cents: lots\n",
+            "environments[0].balance_cents must be an integer"
+        ),
         ("faults:\n  latency: {min_ms: 10, max_ms: 5}\n", "faults.latency"),
         ("[unclosed", "not valid YAML"),
     ])

@@ -16,7 +16,8 @@ struct SandboxHarness: Sendable {
 
     /// The demo configuration at test speed (a lifecycle step takes a millisecond), with rate
     /// limits high enough for polling.
-    static func configuration(timeScale: Double = 0.001, _ change: (inout SandboxConfiguration) -> Void = { _ in }) -> SandboxConfiguration {
+    static func configuration(timeScale: Double = 0.001, _ change: (inout SandboxConfiguration) -> Void = { _ in }) -> SandboxConfiguration
+    {
         var configuration = SandboxConfiguration(port: 0, timeScale: timeScale, unauthenticatedRateLimitPerMinute: 100_000)
         for index in configuration.environments.indices { configuration.environments[index].rateLimitPerMinute = 100_000 }
         change(&configuration)
@@ -25,7 +26,8 @@ struct SandboxHarness: Sendable {
 
     /// Runs `body` against a fresh sandbox, then stops it.
     static func with<T: Sendable>(
-        _ configuration: SandboxConfiguration = configuration(), clock: SandboxClock = .system,
+        _ configuration: SandboxConfiguration = configuration(),
+        clock: SandboxClock = .system,
         _ body: (SandboxHarness) async throws -> T
     ) async throws -> T {
         var logger = Logger(label: "test.sandbox")
@@ -41,8 +43,13 @@ struct SandboxHarness: Sendable {
 
     /// `POST /v1/faxes` with `to`, a PDF `file` and any further text fields.
     func submit(
-        key: String? = acmeKey, to: String?, fields: [(String, String)] = [], file: [UInt8]? = pdf, filename: String = "fax.pdf",
-        contentType: String = "application/pdf", idempotencyKey: String? = nil
+        key: String? = acmeKey,
+        to: String?,
+        fields: [(String, String)] = [],
+        file: [UInt8]? = pdf,
+        filename: String = "fax.pdf",
+        contentType: String = "application/pdf",
+        idempotencyKey: String? = nil
     ) async throws -> HTTPResponse {
         var form = MultipartFormData(maximumSize: 32 * 1024 * 1024)
         if let to { form.addField(name: "to", value: to) }

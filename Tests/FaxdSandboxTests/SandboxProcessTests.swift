@@ -20,7 +20,8 @@ import Testing
         let client = try HTTPClient()
         defer { client.shutdown() }
         let response = try await client.execute(
-            HTTPRequest(url: first + "/v1/environment/balance", headers: ["Authorization": "Bearer \(acme[1])"]))
+            HTTPRequest(url: first + "/v1/environment/balance", headers: ["Authorization": "Bearer \(acme[1])"])
+        )
         #expect(response.status == 200)
         #expect(response.bodyString.contains("\"available\":5000"))
         #expect(try await sandbox.stop() == 0)
@@ -45,7 +46,8 @@ import Testing
         let client = try HTTPClient()
         defer { client.shutdown() }
         let response = try await client.execute(
-            HTTPRequest(url: lines[0] + "/v1/environment/balance", headers: ["Authorization": "Bearer mfx_test_solo00000000000000000001"]))
+            HTTPRequest(url: lines[0] + "/v1/environment/balance", headers: ["Authorization": "Bearer mfx_test_solo00000000000000000001"])
+        )
         #expect(response.bodyString.contains("\"available\":1234"))
         #expect(try await sandbox.stop(signal: SIGINT) == 0)
     }

@@ -16,8 +16,13 @@ import Testing
         let field: String
 
         init(
-            _ name: String, to: String? = "+15005550001", fields: [(String, String)] = [], file: [UInt8]? = SandboxHarness.pdf,
-            filename: String = "fax.pdf", contentType: String = "application/pdf", field: String
+            _ name: String,
+            to: String? = "+15005550001",
+            fields: [(String, String)] = [],
+            file: [UInt8]? = SandboxHarness.pdf,
+            filename: String = "fax.pdf",
+            contentType: String = "application/pdf",
+            field: String
         ) {
             self.name = name
             self.to = to
@@ -46,7 +51,11 @@ import Testing
         Case("optimize_for speed", fields: [("optimize_for", "speed")], field: "optimize_for"),
         Case("csid of 21 characters", fields: [("csid", String(repeating: "C", count: 21))], field: "csid"),
         Case("webhook_url not http", fields: [("webhook_url", "ftp://example.com/hook")], field: "webhook_url"),
-        Case("webhook_url of 2049 characters", fields: [("webhook_url", "https://example.com/" + String(repeating: "a", count: 2029))], field: "webhook_url"),
+        Case(
+            "webhook_url of 2049 characters",
+            fields: [("webhook_url", "https://example.com/" + String(repeating: "a", count: 2029))],
+            field: "webhook_url"
+        ),
         Case("eleven tags", fields: (0...10).map { ("tag[k\($0)]", "v") }, field: "tags"),
         Case("tags not an object", fields: [("tags", "[\"a\"]")], field: "tags"),
     ]
@@ -55,7 +64,12 @@ import Testing
     func invalidSubmissionsNameTheField(_ testCase: Case) async throws {
         try await SandboxHarness.with { sandbox in
             let response = try await sandbox.submit(
-                to: testCase.to, fields: testCase.fields, file: testCase.file, filename: testCase.filename, contentType: testCase.contentType)
+                to: testCase.to,
+                fields: testCase.fields,
+                file: testCase.file,
+                filename: testCase.filename,
+                contentType: testCase.contentType
+            )
             #expect(response.status == 422)
             let object = try SandboxHarness.object(response)
             #expect(object["error"] as? String == "validation_failed")
@@ -77,14 +91,19 @@ import Testing
                     ("max_attempts", "2"), ("csid", "ACME BILLING"), ("page_size", "a4"), ("resolution", "fine"), ("optimize_for", "photo"),
                     ("webhook_url", "https://example.com/hooks/1"), ("tags", #"{"order_id":"A-1042","x":"json"}"#), ("tag[x]", "part"),
                 ],
-                file: Array("hello".utf8), filename: "note.txt", contentType: "text/plain")
+                file: Array("hello".utf8),
+                filename: "note.txt",
+                contentType: "text/plain"
+            )
             #expect(response.status == 201, "\(response.bodyString)")
             let created = try SandboxHarness.object(response)
             #expect(created["tags"] as? [String: String] == ["order_id": "A-1042", "x": "part"])
             let fax = try await sandbox.fax(try #require(created["id"] as? String))
             #expect(fax["max_attempts"] as? Int == 2)
             #expect(fax["csid"] as? String == "ACME BILLING")
-            #expect(fax["page_size"] as? String == "a4" && fax["resolution"] as? String == "fine" && fax["optimize_for"] as? String == "photo")
+            #expect(
+                fax["page_size"] as? String == "a4" && fax["resolution"] as? String == "fine" && fax["optimize_for"] as? String == "photo"
+            )
             #expect(fax["webhook_url"] as? String == "https://example.com/hooks/1")
             // The type is recognised by the extension when the content type is generic.
             let byExtension = try await sandbox.submit(to: "+15005550001", filename: "scan.TIFF", contentType: "application/octet-stream")
@@ -110,9 +129,16 @@ import Testing
         var configuration = SandboxHarness.configuration()
         configuration.environments.append(
             EnvironmentConfiguration(
-                name: "prod", apiKey: "mfx_live_prodprod0000000000000001", live: true, webhookSecret: WebhookSecretFixture.secret))
+                name: "prod",
+                apiKey: "mfx_live_prodprod0000000000000001",
+                live: true,
+                webhookSecret: WebhookSecretFixture.secret
+            )
+        )
         try await SandboxHarness.with(configuration) { sandbox in
-            let balance = try SandboxHarness.object(try await sandbox.get("/v1/environment/balance", key: "mfx_live_prodprod0000000000000001"))
+            let balance = try SandboxHarness.object(
+                try await sandbox.get("/v1/environment/balance", key: "mfx_live_prodprod0000000000000001")
+            )
             #expect(balance["type"] as? String == "live")
             #expect(try await sandbox.submit(key: "mfx_live_prodprod0000000000000001", to: "+15005550001").status == 201)
         }

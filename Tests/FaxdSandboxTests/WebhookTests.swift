@@ -11,8 +11,11 @@ import Testing
 
     static func verify(_ delivery: WebhookReceiver.Delivery, secret: WebhookSecret, now: Date = Date()) throws {
         try WebhookVerifier(secrets: [secret], now: { now }).verify(
-            id: delivery.headers["webhook-id"], timestamp: delivery.headers["webhook-timestamp"],
-            signature: delivery.headers["webhook-signature"], body: delivery.body)
+            id: delivery.headers["webhook-id"],
+            timestamp: delivery.headers["webhook-timestamp"],
+            signature: delivery.headers["webhook-signature"],
+            body: delivery.body
+        )
     }
 
     static func envelope(_ delivery: WebhookReceiver.Delivery) throws -> [String: Any] {
@@ -52,7 +55,9 @@ import Testing
         try await WebhookReceiver.withReceiver { receiver in
             try await SandboxHarness.with { sandbox in
                 let response = try await sandbox.post(
-                    "/v1/webhooks", json: ["url": receiver.url("/registered"), "events": ["fax.failed"], "description": "failures only"])
+                    "/v1/webhooks",
+                    json: ["url": receiver.url("/registered"), "events": ["fax.failed"], "description": "failures only"]
+                )
                 #expect(response.status == 201, "\(response.bodyString)")
                 let object = try SandboxHarness.object(response)
                 let data = try #require(object["data"] as? [String: Any])
@@ -96,7 +101,9 @@ import Testing
             try await SandboxHarness.with(configuration) { sandbox in
                 _ = try await sandbox.submit(to: "+15005550001", fields: [("webhook_url", receiver.url("/per-fax"))])
                 let expected = mode == .override ? 3 : 6
-                try await Eventually.wait(for: "\(expected) deliveries", interval: .milliseconds(10)) { receiver.deliveries.count >= expected }
+                try await Eventually.wait(for: "\(expected) deliveries", interval: .milliseconds(10)) {
+                    receiver.deliveries.count >= expected
+                }
                 let deliveries = receiver.deliveries
                 #expect(deliveries.filter { $0.path == "/per-fax" }.count == 3)
                 #expect(deliveries.filter { $0.path == "/registered" }.count == (mode == .override ? 0 : 3))
@@ -145,7 +152,9 @@ import Testing
     @Test func deliveriesToAnUnreachableURLAreRecordedAsTransportFailures() async throws {
         let port = closedLocalPort()
         let configuration = SandboxHarness.configuration(timeScale: 0.0001) {
-            $0.environments[0].webhookEndpoints = [WebhookEndpointConfiguration(url: "http://127.0.0.1:\(port)/gone", events: ["fax.queued"])]
+            $0.environments[0].webhookEndpoints = [
+                WebhookEndpointConfiguration(url: "http://127.0.0.1:\(port)/gone", events: ["fax.queued"])
+            ]
         }
         try await SandboxHarness.with(configuration) { sandbox in
             _ = try await sandbox.submit(to: "+15005550001")

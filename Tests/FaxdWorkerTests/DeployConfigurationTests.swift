@@ -25,13 +25,18 @@ import Yams
         let directory = Self.deploy.appendingPathComponent("compose")
         for worker in ["worker-1", "worker-2", "worker-3"] {
             let environment = try Self.composeEnvironment(worker)
-            let configuration = try WorkerConfiguration.load(path: directory.appendingPathComponent("faxd.yaml").path, environment: environment)
+            let configuration = try WorkerConfiguration.load(
+                path: directory.appendingPathComponent("faxd.yaml").path,
+                environment: environment
+            )
             #expect(configuration.kafka.groupInstanceID == worker)
             #expect(configuration.kafka.bootstrapServers == "kafka:9092")
             #expect(!configuration.webhooks.enabled)
             let tenants = try TenantDirectory(
-                path: directory.appendingPathComponent(configuration.tenants.path).path, environment: environment,
-                mintfaxEnvironment: configuration.mintfax.environment)
+                path: directory.appendingPathComponent(configuration.tenants.path).path,
+                environment: environment,
+                mintfaxEnvironment: configuration.mintfax.environment
+            )
             #expect(Set(tenants.listedTenantIDs) == ["acme", "globex"])
         }
     }
@@ -50,22 +55,37 @@ import Yams
         let configMap = try #require(try Yams.load(yaml: text) as? [String: Any])
         let data = try #require(configMap["data"] as? [String: String])
         let configuration = try WorkerConfiguration.parse(
-            yaml: try #require(data["faxd.yaml"]), source: "configmap faxd.yaml", environment: ["FAXD_KAFKA_GROUP_INSTANCE_ID": "faxd-worker-0"])
+            yaml: try #require(data["faxd.yaml"]),
+            source: "configmap faxd.yaml",
+            environment: ["FAXD_KAFKA_GROUP_INSTANCE_ID": "faxd-worker-0"]
+        )
         #expect(configuration.kafka.groupInstanceID == "faxd-worker-0")
         #expect(configuration.mintfax.environment == "live")
         // The Secret volume, mounted at /run/secrets/faxd in the pod, is a scratch directory here.
         let mount = FileManager.default.temporaryDirectory.appendingPathComponent("faxd-deploy-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: mount, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: mount) }
-        try "mfx_live_globex000000000000000001\n".write(to: mount.appendingPathComponent("globex-api-key"), atomically: true, encoding: .utf8)
-        try "whsec_Z2xvYmV4LWRlcGxveS10ZXN0LXNlY3JldA\n".write(to: mount.appendingPathComponent("globex-webhook-secret"), atomically: true, encoding: .utf8)
+        try "mfx_live_globex000000000000000001\n".write(
+            to: mount.appendingPathComponent("globex-api-key"),
+            atomically: true,
+            encoding: .utf8
+        )
+        try "whsec_Z2xvYmV4LWRlcGxveS10ZXN0LXNlY3JldA\n".write(
+            to: mount.appendingPathComponent("globex-webhook-secret"),
+            atomically: true,
+            encoding: .utf8
+        )
         let tenantsFile = mount.appendingPathComponent("tenants.yaml")
         try try #require(data["tenants.yaml"]).replacingOccurrences(of: "/run/secrets/faxd", with: mount.path)
             .write(to: tenantsFile, atomically: true, encoding: .utf8)
         let tenants = try TenantDirectory(
             path: tenantsFile.path,
-            environment: ["MINTFAX_KEY_ACME": "mfx_live_acme00000000000000000001", "MINTFAX_WEBHOOK_SECRET_ACME": "whsec_YWNtZS1kZXBsb3ktdGVzdC1zZWNyZXQ"],
-            mintfaxEnvironment: configuration.mintfax.environment)
+            environment: [
+                "MINTFAX_KEY_ACME": "mfx_live_acme00000000000000000001",
+                "MINTFAX_WEBHOOK_SECRET_ACME": "whsec_YWNtZS1kZXBsb3ktdGVzdC1zZWNyZXQ",
+            ],
+            mintfaxEnvironment: configuration.mintfax.environment
+        )
         #expect(Set(tenants.listedTenantIDs) == ["acme", "globex"])
     }
 }

@@ -1,10 +1,11 @@
 import FaxdCore
 import FaxdKafka
 import FaxdTestSupport
-@testable import FaxdWorker
 import Foundation
 import Prometheus
 import Testing
+
+@testable import FaxdWorker
 
 /// The job ledger's store against librdkafka's mock cluster: restored when partitions are assigned,
 /// consulted only once restored, finished by final events (issue #10).
@@ -18,8 +19,15 @@ import Testing
 
     private static func entry(_ job: JobReference, _ state: JobLedgerEntry.State, faxID: String? = nil) -> JobLedgerEntry {
         JobLedgerEntry(
-            job: job, idempotencyKey: job.idempotencyKey().uuid, state: state, faxID: faxID, firstAttemptAt: t0,
-            submittedAt: faxID == nil ? nil : t0, attempt: faxID == nil ? nil : 1, origin: .init(partition: 1, offset: 0))
+            job: job,
+            idempotencyKey: job.idempotencyKey().uuid,
+            state: state,
+            faxID: faxID,
+            firstAttemptAt: t0,
+            submittedAt: faxID == nil ? nil : t0,
+            attempt: faxID == nil ? nil : 1,
+            origin: .init(partition: 1, offset: 0)
+        )
     }
 
     /// A cluster whose 2-partition ledger holds, on partition 1, a submitted job and an attempted one.
@@ -33,21 +41,34 @@ import Testing
         let producer = try KafkaProducer(configuration: .init(bootstrapServers: cluster.bootstrapServers), logger: logger)
         for entry in [Self.entry(Self.submitted, .submitted, faxID: "fax_sent"), Self.entry(Self.attempted, .attempting)] {
             _ = try await producer.send(
-                KafkaOutgoingMessage(topic: topics.ledger, partition: 1, key: Array(JobLedgerEntry.recordKey(entry.job).utf8), value: entry.jsonBytes()))
+                KafkaOutgoingMessage(
+                    topic: topics.ledger,
+                    partition: 1,
+                    key: Array(JobLedgerEntry.recordKey(entry.job).utf8),
+                    value: entry.jsonBytes()
+                )
+            )
         }
         return (cluster, topics, producer)
     }
 
     private func makeStore(_ cluster: MockKafkaCluster, _ topics: TopicNames, _ producer: KafkaProducer) -> JobLedgerStore {
         JobLedgerStore(
-            kafka: .init(bootstrapServers: cluster.bootstrapServers), topic: topics.ledger,
-            publisher: EventPublisher(producer: producer, topics: topics, logger: logger), namespace: IdempotencyKey.defaultNamespace, logger: logger)
+            kafka: .init(bootstrapServers: cluster.bootstrapServers),
+            topic: topics.ledger,
+            publisher: EventPublisher(producer: producer, topics: topics, logger: logger),
+            namespace: IdempotencyKey.defaultNamespace,
+            logger: logger
+        )
     }
 
     @Test func aJobIsDecidedOnlyFromItsRestoredPartition() async throws {
         let (cluster, topics, producer) = try await cluster()
         let store = makeStore(cluster, topics, producer)
-        #expect(await store.begin(Self.submitted, partition: 1, now: { Date() }, keyWindow: Self.window) == nil, "not assigned: no decision")
+        #expect(
+            await store.begin(Self.submitted, partition: 1, now: { Date() }, keyWindow: Self.window) == nil,
+            "not assigned: no decision"
+        )
         await store.assigned([1])
         let sent = await store.begin(Self.submitted, partition: 1, now: { Date() }, keyWindow: Self.window)
         #expect(sent == .alreadySubmitted(Self.entry(Self.submitted, .submitted, faxID: "fax_sent")))
@@ -58,7 +79,10 @@ import Testing
         }
         #expect(tried.state == .attempting)
         await store.end(Self.attempted)
-        #expect(await store.begin(JobReference(tenantID: "acme", jobID: "new"), partition: 1, now: { Date() }, keyWindow: Self.window) == .submit)
+        #expect(
+            await store.begin(JobReference(tenantID: "acme", jobID: "new"), partition: 1, now: { Date() }, keyWindow: Self.window)
+                == .submit
+        )
         #expect(await store.isRestored)
         await producer.close()
         await cluster.shutdown()
@@ -86,15 +110,27 @@ import Testing
         await store.end(Self.submitted)
         #expect(await store.overdue(now: Date(), after: { _ in 0 }, lookupInterval: 60).map(\.entry.faxID) == ["fax_sent"])
 
-        let delivered = EventFactory(source: .webhook, environment: .sandbox).delivered(Self.submitted, faxID: "fax_sent", pages: 3, attempt: 1, occurredAt: Date())
+        let delivered = EventFactory(source: .webhook, environment: .sandbox).delivered(
+            Self.submitted,
+            faxID: "fax_sent",
+            pages: 3,
+            attempt: 1,
+            occurredAt: Date()
+        )
         let elsewhere = EventFactory(source: .webhook, environment: .sandbox).delivered(
-            JobReference(tenantID: "acme", jobID: "not-ours"), faxID: "fax_other", pages: 1, attempt: 1, occurredAt: Date())
+            JobReference(tenantID: "acme", jobID: "not-ours"),
+            faxID: "fax_other",
+            pages: 1,
+            attempt: 1,
+            occurredAt: Date()
+        )
         await store.observe([delivered, elsewhere])
         #expect(await store.overdue(now: Date(), after: { _ in 0 }, lookupInterval: 60).isEmpty)
 
         let next = makeStore(cluster, topics, producer)
         await next.assigned([1])
-        guard case .alreadySubmitted(let entry) = await next.begin(Self.submitted, partition: 1, now: { Date() }, keyWindow: Self.window) else {
+        guard case .alreadySubmitted(let entry) = await next.begin(Self.submitted, partition: 1, now: { Date() }, keyWindow: Self.window)
+        else {
             Issue.record("the next owner does not see the fax")
             return
         }
@@ -111,7 +147,9 @@ import Testing
         let logger = KafkaFixtures.logger("test.worker.ledger-topic")
         let cluster = try MockKafkaCluster(brokers: 1, logger: logger)
         var topics = TopicNames()
-        for keyPath in [\TopicNames.jobs, \.status, \.usage, \.deadLetters, \.ledger] { topics[keyPath: keyPath] = UniqueName.make("topic") }
+        for keyPath in [\TopicNames.jobs, \.status, \.usage, \.deadLetters, \.ledger] {
+            topics[keyPath: keyPath] = UniqueName.make("topic")
+        }
         for topic in [topics.jobs, topics.status, topics.usage, topics.deadLetters] { try cluster.createTopic(topic, partitions: 3) }
         try cluster.createTopic(topics.ledger, partitions: 1)
         var configuration = WorkerConfiguration()
@@ -121,10 +159,18 @@ import Testing
         configuration.metrics.listen = "127.0.0.1:0"
         configuration.webhooks.listen = "127.0.0.1:0"
         let tenants = try TenantDirectory(tenants: TenantsConfiguration(), environment: [:], mintfaxEnvironment: "sandbox")
-        let worker = try Worker(configuration: configuration, tenants: tenants, metrics: WorkerMetrics(registry: PrometheusCollectorRegistry()), logger: logger)
+        let worker = try Worker(
+            configuration: configuration,
+            tenants: tenants,
+            metrics: WorkerMetrics(registry: PrometheusCollectorRegistry()),
+            logger: logger
+        )
         let error = await #expect(throws: ConfigurationError.self) { try await worker.run() }
         #expect(error?.path == "kafka.topics.ledger")
-        #expect(error?.reason == "topic \(topics.ledger) has 1 partitions and kafka.topics.jobs \(topics.jobs) has 3: the ledger needs as many as the jobs topic")
+        #expect(
+            error?.reason
+                == "topic \(topics.ledger) has 1 partitions and kafka.topics.jobs \(topics.jobs) has 3: the ledger needs as many as the jobs topic"
+        )
         await cluster.shutdown()
     }
 }

@@ -6,7 +6,8 @@ import Testing
 /// tenants never on a shared key, and the tenants directory read file by file.
 @Suite struct TenantDirectoryTests {
     private static let environment = [
-        "SHARED": "mfx_test_shared000000000000000001", "ACME": "mfx_test_acme00000000000000000001", "CLINIC": "mfx_test_clinic0000000000000001",
+        "SHARED": "mfx_test_shared000000000000000001", "ACME": "mfx_test_acme00000000000000000001",
+        "CLINIC": "mfx_test_clinic0000000000000001",
     ]
 
     /// A scratch folder with `tenants.yaml` holding `yaml`, removed after `body`.
@@ -48,7 +49,10 @@ import Testing
             #expect(!shared.keyFingerprint.contains("shared000"), "a fingerprint never shows the key")
             let keys = tenants.keys
             #expect(keys[shared.keyFingerprint] == TenantDirectory.Key(ratePerMinute: 120, tenants: ["smallco"], takesUnlisted: true))
-            #expect(keys[try #require(tenants.tenant("acme")).keyFingerprint] == TenantDirectory.Key(ratePerMinute: 30, tenants: ["acme"], takesUnlisted: false))
+            #expect(
+                keys[try #require(tenants.tenant("acme")).keyFingerprint]
+                    == TenantDirectory.Key(ratePerMinute: 30, tenants: ["acme"], takesUnlisted: false)
+            )
         }
     }
 
@@ -66,13 +70,25 @@ import Testing
     }
 
     @Test(arguments: [
-        ("shared_workspace:\n  api_key: { env: S }\ntenants:\n  - id: c\n    shared: true\n    phi: true\n", "tenants.0.shared: a tenant with phi: true"),
-        ("shared_workspace:\n  api_key: { env: S }\ntenants:\n  - id: c\n    shared: true\n    retention: zero_footprint\n", "retention: zero_footprint"),
+        (
+            "shared_workspace:\n  api_key: { env: S }\ntenants:\n  - id: c\n    shared: true\n    phi: true\n",
+            "tenants.0.shared: a tenant with phi: true"
+        ),
+        (
+            "shared_workspace:\n  api_key: { env: S }\ntenants:\n  - id: c\n    shared: true\n    retention: zero_footprint\n",
+            "retention: zero_footprint"
+        ),
         ("tenants:\n  - id: c\n    shared: true\n", "tenants.0.shared: there is no shared_workspace"),
-        ("shared_workspace:\n  api_key: { env: S }\ntenants:\n  - id: c\n    shared: true\n    api_key: { env: C }\n", "remove its api_key"),
+        (
+            "shared_workspace:\n  api_key: { env: S }\ntenants:\n  - id: c\n    shared: true\n    api_key: { env: C }\n",
+            "remove its api_key"
+        ),
         ("tenants:\n  - id: c\n", "tenants.0.api_key: missing (or `shared: true`"),
         ("tenants: []\nshared_workspace:\n  api_key: { env: S }\n  members: ['bad id']\n", "shared_workspace.members.0"),
-        ("tenants: []\nshared_workspace:\n  api_key: { env: S }\n  rate_limit_per_minute: 0\n", "shared_workspace.rate_limit_per_minute: must be at least 1"),
+        (
+            "tenants: []\nshared_workspace:\n  api_key: { env: S }\n  rate_limit_per_minute: 0\n",
+            "shared_workspace.rate_limit_per_minute: must be at least 1"
+        ),
     ])
     func aBadMembershipIsNamed(yaml: String, expected: String) {
         #expect {
@@ -86,13 +102,24 @@ import Testing
         try Self.withFolder("tenants: []\n") { folder in
             let directory = folder + "/tenants.d"
             let tenants = try TenantDirectory(
-                path: folder + "/tenants.yaml", directory: directory, environment: [:], mintfaxEnvironment: "sandbox")
+                path: folder + "/tenants.yaml",
+                directory: directory,
+                environment: [:],
+                mintfaxEnvironment: "sandbox"
+            )
             #expect(tenants.listedTenantIDs.isEmpty)
             #expect(!tenants.refreshDirectory(), "nothing changed")
             for index in 0..<20 {
-                try "mfx_test_dir\(index)0000000000000000001\n".write(toFile: directory + "/t\(index).key", atomically: true, encoding: .utf8)
+                try "mfx_test_dir\(index)0000000000000000001\n".write(
+                    toFile: directory + "/t\(index).key",
+                    atomically: true,
+                    encoding: .utf8
+                )
                 try "id: t\(index)\napi_key: { file: t\(index).key }\nmax_in_flight: 2\n".write(
-                    toFile: directory + "/t\(index).yaml", atomically: true, encoding: .utf8)
+                    toFile: directory + "/t\(index).yaml",
+                    atomically: true,
+                    encoding: .utf8
+                )
             }
             try "id: t99\napi_key: [not, a, reference]\n".write(toFile: directory + "/t99.yaml", atomically: true, encoding: .utf8)
             try "id: other\napi_key: { file: t0.key }\n".write(toFile: directory + "/misnamed.yaml", atomically: true, encoding: .utf8)

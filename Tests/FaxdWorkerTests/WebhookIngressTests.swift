@@ -35,18 +35,32 @@ import Testing
         let tenants = try TenantDirectory(
             tenants: TenantsConfiguration(
                 tenants: [
-                    .init(id: "acme", apiKey: .environment("KEY"), webhookSecret: SecretReferences([.environment("ACME_OLD"), .environment("ACME_NEW")])),
+                    .init(
+                        id: "acme",
+                        apiKey: .environment("KEY"),
+                        webhookSecret: SecretReferences([.environment("ACME_OLD"), .environment("ACME_NEW")])
+                    ),
                     .init(id: "globex", apiKey: .environment("KEY"), webhookSecret: SecretReferences([.environment("GLOBEX")])),
                     .init(id: "nosecret", apiKey: .environment("KEY")),
                 ],
-                sharedWorkspace: .init(apiKey: .environment("KEY"), webhookSecret: SecretReferences([.environment("SHARED")]), members: ["small-*"])),
+                sharedWorkspace: .init(
+                    apiKey: .environment("KEY"),
+                    webhookSecret: SecretReferences([.environment("SHARED")]),
+                    members: ["small-*"]
+                )
+            ),
             environment: [
                 "KEY": "mfx_test_webhooks00000000000000001", "ACME_OLD": acmeOld.encoded, "ACME_NEW": acmeNew.encoded,
                 "GLOBEX": globex.encoded, "SHARED": shared.encoded,
             ],
-            mintfaxEnvironment: "sandbox")
+            mintfaxEnvironment: "sandbox"
+        )
         let server = try WebhookServer(
-            configuration: configuration, tenants: tenants, metrics: WorkerMetrics(registry: PrometheusCollectorRegistry()), logger: logger)
+            configuration: configuration,
+            tenants: tenants,
+            metrics: WorkerMetrics(registry: PrometheusCollectorRegistry()),
+            logger: logger
+        )
         // Both listeners on ports the kernel picks: a port chosen beforehand could be taken by a
         // parallel test's server, which would then answer this test's /readyz.
         let (ports, portContinuation) = AsyncStream.makeStream(of: (listener: String, port: Int).self)
@@ -86,18 +100,23 @@ import Testing
         /// POSTs `body` to `path`, signed with `secrets` (every one a token of the signature header) and
         /// stamped `clockSkew` seconds away from now.
         func deliver(
-            _ body: [UInt8], to path: String = "/webhooks/mintfax/acme", id: String = "evt_1", signedWith secrets: [WebhookSecret] = [acmeNew],
+            _ body: [UInt8],
+            to path: String = "/webhooks/mintfax/acme",
+            id: String = "evt_1",
+            signedWith secrets: [WebhookSecret] = [acmeNew],
             clockSkew: Int = 0
         ) async throws -> Int {
             let timestamp = Int(Date().timeIntervalSince1970) + clockSkew
             let signature = secrets.map { WebhookSigner(secret: $0).sign(id: id, timestamp: timestamp, body: body) }.joined(separator: " ")
             let request = HTTPRequest(
-                method: .POST, url: baseURL + path,
+                method: .POST,
+                url: baseURL + path,
                 headers: HTTPHeaders([
                     ("Content-Type", "application/json"), ("webhook-id", id), ("webhook-timestamp", String(timestamp)),
                     ("webhook-signature", signature),
                 ]),
-                body: body)
+                body: body
+            )
             return try await http.execute(request).status
         }
 
@@ -108,8 +127,12 @@ import Testing
             await admin.close()
             guard high > 0 else { return [] }
             let consumer = try KafkaConsumer(
-                configuration: KafkaFixtures.consumerConfiguration(bootstrapServers: cluster.bootstrapServers, groupID: UniqueName.make("read")),
-                logger: logger)
+                configuration: KafkaFixtures.consumerConfiguration(
+                    bootstrapServers: cluster.bootstrapServers,
+                    groupID: UniqueName.make("read")
+                ),
+                logger: logger
+            )
             try consumer.subscribe(topics: [topic])
             var collected: [KafkaRecord] = []
             for try await record in consumer.records {
@@ -131,8 +154,13 @@ import Testing
 
     /// A `fax.*` delivery body about `job` of `tenant` (fax `faxID`) in `status` after `attempts`.
     static func event(
-        _ type: String = "fax.queued", status: String = "queued", attempts: Int = 0, tenant: String = "acme", job: String = "inv-1",
-        faxID: String = "fax_ingress000000000000001", pages: Int = 2
+        _ type: String = "fax.queued",
+        status: String = "queued",
+        attempts: Int = 0,
+        tenant: String = "acme",
+        job: String = "inv-1",
+        faxID: String = "fax_ingress000000000000001",
+        pages: Int = 2
     ) -> [UInt8] {
         let attemptList = (0..<attempts).map { n in
             #"{"attempt_number":\#(n + 1),"started_at":"2026-11-27T10:3\#(n + 1):00Z","completed_at":null,"duration_ms":null,"error_code":null,"error_subcode":null,"error_message":null}"#
@@ -144,7 +172,8 @@ import Testing
             "pages":\#(pages),"error_code":null,"error_subcode":null,"error_message":null,"max_attempts":3,"attempts":[\#(attemptList.joined(separator: ","))],
             "webhook_url":null,"idempotency_key":null,"tags":{"faxd_tenant":"\#(tenant)","faxd_job":"\#(job)"},"csid":null,
             "submitted_at":null,"completed_at":\#(terminal ? "\"2026-11-27T10:40:00Z\"" : "null"),"created_at":"2026-11-27T10:30:05Z","updated_at":"2026-11-27T10:30:05Z"}}}
-            """#.utf8)
+            """#.utf8
+        )
     }
 
     @Test func everyRefusalIsA4xxAndPublishesNothing() async throws {
@@ -156,7 +185,10 @@ import Testing
             #expect(try await ingress.deliver(body, id: "evt_stale", clockSkew: -360) == 401)
             #expect(try await ingress.deliver(body, id: "evt_future", clockSkew: 360) == 401)
             #expect(try await ingress.deliver(body, to: "/webhooks/mintfax/nosecret", id: "evt_nosecret") == 401)
-            #expect(try await ingress.deliver(body, to: "/webhooks/mintfax", id: "evt_acme_shared", signedWith: [Self.shared]) == 200, "acme is not a shared-workspace tenant: ignored")
+            #expect(
+                try await ingress.deliver(body, to: "/webhooks/mintfax", id: "evt_acme_shared", signedWith: [Self.shared]) == 200,
+                "acme is not a shared-workspace tenant: ignored"
+            )
             let unsigned = HTTPRequest(method: .POST, url: ingress.baseURL + "/webhooks/mintfax/acme", body: body)
             #expect(try await ingress.http.execute(unsigned).status == 401)
             let oversized = Array(repeating: UInt8(ascii: " "), count: 5000) + body
@@ -218,7 +250,9 @@ import Testing
         try await Self.withIngress { (ingress: Ingress) async throws in
             #expect(try await ingress.deliver(Self.event(job: "a"), id: "evt_a", signedWith: [Self.acmeOld]) == 200)
             #expect(try await ingress.deliver(Self.event(job: "b", faxID: "fax_b"), id: "evt_b", signedWith: [Self.acmeNew]) == 200)
-            #expect(try await ingress.deliver(Self.event(job: "c", faxID: "fax_c"), id: "evt_c", signedWith: [Self.globex, Self.acmeOld]) == 200)
+            #expect(
+                try await ingress.deliver(Self.event(job: "c", faxID: "fax_c"), id: "evt_c", signedWith: [Self.globex, Self.acmeOld]) == 200
+            )
             #expect(try await ingress.statusEvents().map(\.jobID) == ["a", "b", "c"])
         }
     }
@@ -226,11 +260,32 @@ import Testing
     @Test func aRouteSpeaksOnlyForItsTenant() async throws {
         try await Self.withIngress { (ingress: Ingress) async throws in
             // Properly signed for globex, but about an acme job: acknowledged, nothing published.
-            #expect(try await ingress.deliver(Self.event(tenant: "acme"), to: "/webhooks/mintfax/globex", id: "evt_cross", signedWith: [Self.globex]) == 200)
+            #expect(
+                try await ingress.deliver(
+                    Self.event(tenant: "acme"),
+                    to: "/webhooks/mintfax/globex",
+                    id: "evt_cross",
+                    signedWith: [Self.globex]
+                ) == 200
+            )
             // An unlisted member's job on the shared route, signed with the shared secret, is published;
             // a tenant the shared workspace does not name is not.
-            #expect(try await ingress.deliver(Self.event(tenant: "small-co", job: "s-1"), to: "/webhooks/mintfax", id: "evt_shared", signedWith: [Self.shared]) == 200)
-            #expect(try await ingress.deliver(Self.event(tenant: "stranger", job: "x-1"), to: "/webhooks/mintfax", id: "evt_stranger", signedWith: [Self.shared]) == 200)
+            #expect(
+                try await ingress.deliver(
+                    Self.event(tenant: "small-co", job: "s-1"),
+                    to: "/webhooks/mintfax",
+                    id: "evt_shared",
+                    signedWith: [Self.shared]
+                ) == 200
+            )
+            #expect(
+                try await ingress.deliver(
+                    Self.event(tenant: "stranger", job: "x-1"),
+                    to: "/webhooks/mintfax",
+                    id: "evt_stranger",
+                    signedWith: [Self.shared]
+                ) == 200
+            )
             // Not a fax faxd sent (no faxd tags): acknowledged, nothing published.
             let foreign = Array(String(decoding: Self.event(), as: UTF8.self).replacingOccurrences(of: "faxd_tenant", with: "team").utf8)
             #expect(try await ingress.deliver(foreign, id: "evt_foreign") == 200)

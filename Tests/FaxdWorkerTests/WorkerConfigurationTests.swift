@@ -26,12 +26,14 @@ import Testing
               public_base_url: https://faxd.example.com
             """
         let configuration = try WorkerConfiguration.parse(
-            yaml: yaml, source: "faxd.yaml",
+            yaml: yaml,
+            source: "faxd.yaml",
             environment: [
                 "FAXD_KAFKA_GROUP_ID": "from-env", "FAXD_DISPATCH_MAX_IN_FLIGHT_PER_TENANT": "3",
                 "FAXD_DISPATCH_DOCUMENTS_ALLOW_HTTP": "true", "FAXD_MINTFAX_BASE_URL": "http://127.0.0.1:8089/v1",
                 "UNRELATED": "x",
-            ])
+            ]
+        )
         #expect(configuration.kafka.bootstrapServers == "kafka-1:9092,kafka-2:9092")
         #expect(configuration.kafka.groupID == "from-env")
         #expect(configuration.kafka.properties == ["security.protocol": "SASL_SSL", "linger.ms": "10"])
@@ -45,9 +47,16 @@ import Testing
 
     @Test func librdkafkaPropertiesComeFromTheEnvironmentToo() throws {
         let configuration = try WorkerConfiguration.parse(
-            yaml: "kafka:\n  properties:\n    security.protocol: SASL_SSL\n    sasl.username: faxd\n", source: "faxd.yaml",
-            environment: ["FAXD_KAFKA_PROPERTIES_SASL_PASSWORD": "from-a-secret", "FAXD_KAFKA_PROPERTIES_SASL_USERNAME": "other", "FAXD_KAFKA_PROPERTIES_": "x"])
-        #expect(configuration.kafka.properties == ["security.protocol": "SASL_SSL", "sasl.username": "other", "sasl.password": "from-a-secret"])
+            yaml: "kafka:\n  properties:\n    security.protocol: SASL_SSL\n    sasl.username: faxd\n",
+            source: "faxd.yaml",
+            environment: [
+                "FAXD_KAFKA_PROPERTIES_SASL_PASSWORD": "from-a-secret", "FAXD_KAFKA_PROPERTIES_SASL_USERNAME": "other",
+                "FAXD_KAFKA_PROPERTIES_": "x",
+            ]
+        )
+        #expect(
+            configuration.kafka.properties == ["security.protocol": "SASL_SSL", "sasl.username": "other", "sasl.password": "from-a-secret"]
+        )
     }
 
     @Test func consumersBoundLibrdkafkasPrefetchQueueUnlessThePropertiesSetIt() {
@@ -84,7 +93,8 @@ import Testing
     }
 
     /// Six lines that expand to a million values.
-    static let aliasBomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+    static let aliasBomb =
+        "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
         + (1...5).map { level in
             let previous = level == 1 ? "a" : "l\(level - 1)"
             return "l\(level): &l\(level) [" + Array(repeating: "*\(previous)", count: 10).joined(separator: ", ") + "]\n"
@@ -130,9 +140,14 @@ import Testing
         ("tenants:\n  - id: a\n    api_key: { env: A }\n  - id: a\n    api_key: { env: B }\n", "listed twice"),
         ("tenants:\n  - api_key: { env: A }\n", "tenants.0.id: missing"),
         ("tenants:\n  - id: a\n    api_key: { env: A }\n    max_in_flight: 0\n", "tenants.0.max_in_flight: must be at least 1, got 0"),
-        ("tenants:\n  - id: a\n    api_key: { env: A }\n  - id: b\n    api_key: { env: B }\n    rate_limit_per_minute: -5\n",
-         "tenants.1.rate_limit_per_minute: must be at least 1, got -5"),
-        ("tenants:\n  - id: a\n    api_key: { env: A }\n    balance_threshold_cents: -1\n", "tenants.0.balance_threshold_cents: must be at least 0"),
+        (
+            "tenants:\n  - id: a\n    api_key: { env: A }\n  - id: b\n    api_key: { env: B }\n    rate_limit_per_minute: -5\n",
+            "tenants.1.rate_limit_per_minute: must be at least 1, got -5"
+        ),
+        (
+            "tenants:\n  - id: a\n    api_key: { env: A }\n    balance_threshold_cents: -1\n",
+            "tenants.0.balance_threshold_cents: must be at least 0"
+        ),
         ("tenants:\n  - id: a\n    api_key: { env: A }\n    max_in_flight: many\n", "tenants.0.max_in_flight"),
         ("tenants: [\n", "not valid YAML: line 2, column 1: did not find expected node content"),
         ("tenants:\n  - id: a\n    ? [x]\n    : y\n", "tenants.0: a key must be plain text"),
@@ -151,9 +166,17 @@ import Testing
     @Test func aBadReloadKeepsTheTenantsInForce() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("tenants-\(UUID()).yaml").path
         defer { try? FileManager.default.removeItem(atPath: path) }
-        try "tenants:\n  - id: acme\n    api_key: { env: KEY }\n    max_in_flight: 4\n".write(toFile: path, atomically: true, encoding: .utf8)
+        try "tenants:\n  - id: acme\n    api_key: { env: KEY }\n    max_in_flight: 4\n".write(
+            toFile: path,
+            atomically: true,
+            encoding: .utf8
+        )
         let directory = try TenantDirectory(path: path, environment: ["KEY": "mfx_test_abc"], mintfaxEnvironment: "sandbox")
-        try "tenants:\n  - id: acme\n    api_key: { env: KEY }\n    max_in_flight: 0\n".write(toFile: path, atomically: true, encoding: .utf8)
+        try "tenants:\n  - id: acme\n    api_key: { env: KEY }\n    max_in_flight: 0\n".write(
+            toFile: path,
+            atomically: true,
+            encoding: .utf8
+        )
         #expect {
             try directory.reload()
         } throws: { error in

@@ -21,15 +21,20 @@ import Testing
         let key = "mfx_test_ratelimit000000000000001"
         sandbox.environments = [
             EnvironmentConfiguration(
-                name: "rate", apiKey: key, balanceCents: 1_000_000, rateLimitPerMinute: 1_000_000,
-                webhookSecret: SandboxConfiguration.demoEnvironments[0].webhookSecret)
+                name: "rate",
+                apiKey: key,
+                balanceCents: 1_000_000,
+                rateLimitPerMinute: 1_000_000,
+                webhookSecret: SandboxConfiguration.demoEnvironments[0].webhookSecret
+            )
         ]
         let jobs = 30
         try await SandboxApplication.withRunning(configuration: sandbox, logger: logger) { port in
             let producer = try KafkaProducer(configuration: .init(bootstrapServers: cluster.bootstrapServers), logger: logger)
             let pdf = Data("%PDF-1.4\n%%EOF\n".utf8).base64EncodedString()
             for i in 0..<jobs {
-                let value = "{\"job_id\":\"r-\(i)\",\"tenant_id\":\"acme\",\"to\":\"+12125550100\",\"document\":{\"content_base64\":\"\(pdf)\",\"filename\":\"a.pdf\"}}"
+                let value =
+                    "{\"job_id\":\"r-\(i)\",\"tenant_id\":\"acme\",\"to\":\"+12125550100\",\"document\":{\"content_base64\":\"\(pdf)\",\"filename\":\"a.pdf\"}}"
                 _ = try await producer.send(KafkaOutgoingMessage(topic: topics.jobs, key: Array("acme".utf8), value: Array(value.utf8)))
             }
             await producer.close()
@@ -44,13 +49,24 @@ import Testing
             configuration.dispatch.rateLimitPerMinute = 600
             let tenants = try TenantDirectory(
                 tenants: TenantsConfiguration(tenants: [.init(id: "acme", apiKey: .environment("KEY"))]),
-                environment: ["KEY": key], mintfaxEnvironment: "sandbox")
-            let worker = try Worker(configuration: configuration, tenants: tenants, metrics: WorkerMetrics(registry: PrometheusCollectorRegistry()), logger: logger)
+                environment: ["KEY": key],
+                mintfaxEnvironment: "sandbox"
+            )
+            let worker = try Worker(
+                configuration: configuration,
+                tenants: tenants,
+                metrics: WorkerMetrics(registry: PrometheusCollectorRegistry()),
+                logger: logger
+            )
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await worker.run() }
                 let reader = try KafkaConsumer(
-                    configuration: KafkaFixtures.consumerConfiguration(bootstrapServers: cluster.bootstrapServers, groupID: UniqueName.make("reader")),
-                    logger: logger)
+                    configuration: KafkaFixtures.consumerConfiguration(
+                        bootstrapServers: cluster.bootstrapServers,
+                        groupID: UniqueName.make("reader")
+                    ),
+                    logger: logger
+                )
                 try reader.subscribe(topics: [topics.status])
                 var times: [Date] = []
                 var submitted = 0
@@ -59,7 +75,9 @@ import Testing
                     try await reader.close()
                 }
                 for try await record in reader.records {
-                    guard let event = try? JSONDecoder().decode(StatusEvent.self, from: Data(record.value)), event.type == .submitted else { continue }
+                    guard let event = try? JSONDecoder().decode(StatusEvent.self, from: Data(record.value)), event.type == .submitted else {
+                        continue
+                    }
                     times.append(event.occurredAt)
                     submitted += 1
                     if submitted == jobs { break }

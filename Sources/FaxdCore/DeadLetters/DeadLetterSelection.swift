@@ -16,7 +16,10 @@ public struct DeadLetterSelection: Sendable, Hashable {
     public var includeRejected: Bool
 
     public init(
-        tenants: Set<String> = [], errorCodes: Set<String> = [], since: Date? = nil, until: Date? = nil,
+        tenants: Set<String> = [],
+        errorCodes: Set<String> = [],
+        since: Date? = nil,
+        until: Date? = nil,
         includeRejected: Bool = false
     ) {
         self.tenants = tenants

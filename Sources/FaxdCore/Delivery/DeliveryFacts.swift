@@ -41,8 +41,14 @@ public struct DeliveryFacts: Sendable, Hashable {
         case .failed:
             let code = fax.errorCode ?? fax.attempts.last?.errorCode ?? "failed"
             let error = ErrorInfo(
-                code: code, message: fax.errorMessage ?? "mintfax could not deliver the fax (\(code)).", retryable: false, httpStatus: nil)
-            facts.status.append(factory.failed(job, faxID: fax.id, error: error, pages: fax.pages, attempt: lastAttempt, occurredAt: finished))
+                code: code,
+                message: fax.errorMessage ?? "mintfax could not deliver the fax (\(code)).",
+                retryable: false,
+                httpStatus: nil
+            )
+            facts.status.append(
+                factory.failed(job, faxID: fax.id, error: error, pages: fax.pages, attempt: lastAttempt, occurredAt: finished)
+            )
             facts.usage.append(factory.usageRelease(job, faxID: fax.id, pages: fax.pages, occurredAt: finished))
         default:
             break

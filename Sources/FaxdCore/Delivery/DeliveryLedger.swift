@@ -113,8 +113,8 @@ public struct DeliveryLedger: Sendable {
 
     /// Records facts this process published (Kafka acknowledged them).
     public mutating func record(_ facts: DeliveryFacts) {
-        facts.status.forEach { record($0) }
-        facts.usage.forEach { record($0) }
+        for event in facts.status { record(event) }
+        for event in facts.usage { record(event) }
     }
 
     private mutating func update(_ faxID: String, fact: Facts, at date: Date) {

@@ -66,8 +66,16 @@ public struct FaxSnapshot: Sendable, Hashable, Decodable {
     public var updatedAt: Date?
 
     public init(
-        id: String, status: Status, pages: Int? = nil, errorCode: String? = nil, errorMessage: String? = nil,
-        attempts: [Attempt] = [], tags: [String: String] = [:], createdAt: Date, completedAt: Date? = nil, updatedAt: Date? = nil
+        id: String,
+        status: Status,
+        pages: Int? = nil,
+        errorCode: String? = nil,
+        errorMessage: String? = nil,
+        attempts: [Attempt] = [],
+        tags: [String: String] = [:],
+        createdAt: Date,
+        completedAt: Date? = nil,
+        updatedAt: Date? = nil
     ) {
         self.id = id
         self.status = status

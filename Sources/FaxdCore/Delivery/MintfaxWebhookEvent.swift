@@ -37,7 +37,11 @@ public struct MintfaxWebhookEvent: Sendable, Hashable {
             throw ParseError(reason: "not a mintfax event envelope: \(Self.describe(error))")
         }
         var event = MintfaxWebhookEvent(
-            id: envelope.id, type: envelope.type, created: Date(timeIntervalSince1970: TimeInterval(envelope.created)), fax: nil)
+            id: envelope.id,
+            type: envelope.type,
+            created: Date(timeIntervalSince1970: TimeInterval(envelope.created)),
+            fax: nil
+        )
         guard envelope.type.hasPrefix("fax.") else { return event }
         do {
             event.fax = try JSONDecoder().decode(FaxEnvelope.self, from: Data(body)).data.object

@@ -36,8 +36,11 @@ public struct DispatchStateMachine<Job: Sendable>: Sendable {
         public var breaker: CircuitBreaker.Configuration
 
         public init(
-            scheduler: TenantSchedulerConfiguration = TenantSchedulerConfiguration(), maxBufferedJobs: Int = 20_000,
-            maxBufferedBytes: Int = 64 * 1024 * 1024, maxBufferedJobsPerTenant: Int = 5_000, retryPolicy: RetryPolicy = RetryPolicy(),
+            scheduler: TenantSchedulerConfiguration = TenantSchedulerConfiguration(),
+            maxBufferedJobs: Int = 20_000,
+            maxBufferedBytes: Int = 64 * 1024 * 1024,
+            maxBufferedJobsPerTenant: Int = 5_000,
+            retryPolicy: RetryPolicy = RetryPolicy(),
             breaker: CircuitBreaker.Configuration = CircuitBreaker.Configuration()
         ) {
             self.scheduler = scheduler

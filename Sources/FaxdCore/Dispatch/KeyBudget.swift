@@ -29,7 +29,11 @@ public struct KeyBudget: Sendable, Hashable {
     /// - Returns: the rate times owned ∩ key's partitions ÷ key's partitions. A worker owning none of
     ///   them still gets one partition's part, for a job that arrives where its tenant does not hash.
     public static func share(
-        ratePerMinute: Double, burst: Int, keyPartitions: Set<Int32>?, owned: Set<Int32>, partitionCount: Int
+        ratePerMinute: Double,
+        burst: Int,
+        keyPartitions: Set<Int32>?,
+        owned: Set<Int32>,
+        partitionCount: Int
     ) -> KeyBudget {
         let carrying = keyPartitions ?? Set((0..<Int32(max(partitionCount, 1))))
         let total = max(carrying.count, 1)

@@ -106,13 +106,28 @@ public struct EventFactory: Sendable, Hashable {
     /// `fax.duplicate`: a record of the jobs topic (`partition`, `offset`) repeats a job mintfax
     /// already has as `faxID` — a producer sent the job id again, or `faxd redrive` put it back — so
     /// it is not sent again. `error` says which fax and since when.
-    public func duplicate(_ job: JobReference, faxID: String, submittedAt: Date?, partition: Int32, offset: Int64, occurredAt: Date) -> StatusEvent {
+    public func duplicate(
+        _ job: JobReference,
+        faxID: String,
+        submittedAt: Date?,
+        partition: Int32,
+        offset: Int64,
+        occurredAt: Date
+    ) -> StatusEvent {
         let since = submittedAt.map { " on \(RFC3339Timestamp.format(wholeSeconds: $0))" } ?? ""
         return status(
-            .duplicate, job, discriminator: "\(partition)/\(offset)", faxID: faxID, occurredAt: occurredAt,
+            .duplicate,
+            job,
+            discriminator: "\(partition)/\(offset)",
+            faxID: faxID,
+            occurredAt: occurredAt,
             error: ErrorInfo(
-                code: Self.alreadySubmitted, message: "The job was already submitted as \(faxID)\(since); it is not sent again.",
-                retryable: false, httpStatus: nil))
+                code: Self.alreadySubmitted,
+                message: "The job was already submitted as \(faxID)\(since); it is not sent again.",
+                retryable: false,
+                httpStatus: nil
+            )
+        )
     }
 
     /// The `error.code` of `fax.duplicate`.

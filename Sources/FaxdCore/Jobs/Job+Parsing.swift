@@ -20,7 +20,8 @@ extension Job {
         // input (seconds a record at a depth of a thousand): no job needs more than a few levels.
         if nestingExceeds(maximumNesting, in: value) {
             return .failure(
-                JobRejection(code: .tooDeep, field: nil, reason: "The record value nests JSON more than \(maximumNesting) levels deep."))
+                JobRejection(code: .tooDeep, field: nil, reason: "The record value nests JSON more than \(maximumNesting) levels deep.")
+            )
         }
         let root: JSONValue
         do {

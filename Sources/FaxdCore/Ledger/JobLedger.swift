@@ -162,7 +162,8 @@ public struct JobLedger: Sendable {
         // reads as one whose request may have reached mintfax (looked up, never sent blind).
         if let faxID = entry.faxID, faxID.utf8.count <= Int(UInt8.max) {
             let bytes = Array(faxID.utf8)
-            if let old, old.faxIDLength == bytes.count, faxIDs[Int(old.faxIDStart)..<Int(old.faxIDStart) + bytes.count].elementsEqual(bytes) {
+            if let old, old.faxIDLength == bytes.count, faxIDs[Int(old.faxIDStart)..<Int(old.faxIDStart) + bytes.count].elementsEqual(bytes)
+            {
                 start = old.faxIDStart
             } else {
                 start = UInt32(faxIDs.count)
@@ -174,20 +175,31 @@ public struct JobLedger: Sendable {
             check: check,
             // A state this build does not know packs as `attempting`: a request may have gone out.
             state: UInt8(Self.states.firstIndex(of: entry.state) ?? 0),
-            attempt: UInt8(clamping: entry.attempt ?? 0), pages: entry.pages.map { UInt16(clamping: $0) } ?? .max,
-            firstAttemptAt: Self.seconds(entry.firstAttemptAt), submittedAt: Self.seconds(entry.submittedAt),
-            originPartition: entry.origin?.partition ?? -1, originOffset: entry.origin?.offset ?? 0,
-            faxIDStart: start, faxIDLength: length)
+            attempt: UInt8(clamping: entry.attempt ?? 0),
+            pages: entry.pages.map { UInt16(clamping: $0) } ?? .max,
+            firstAttemptAt: Self.seconds(entry.firstAttemptAt),
+            submittedAt: Self.seconds(entry.submittedAt),
+            originPartition: entry.origin?.partition ?? -1,
+            originOffset: entry.origin?.offset ?? 0,
+            faxIDStart: start,
+            faxIDLength: length
+        )
     }
 
     private func expand(_ compact: Compact, job: JobReference) -> JobLedgerEntry {
         let start = Int(compact.faxIDStart)
         let faxID = compact.faxIDLength == 0 ? nil : String(decoding: faxIDs[start..<start + Int(compact.faxIDLength)], as: UTF8.self)
         return JobLedgerEntry(
-            job: job, idempotencyKey: job.idempotencyKey(namespace: namespace).uuid, state: Self.states[Int(compact.state)], faxID: faxID,
-            firstAttemptAt: Self.date(compact.firstAttemptAt), submittedAt: Self.date(compact.submittedAt),
-            attempt: compact.attempt == 0 ? nil : Int(compact.attempt), pages: compact.pages == .max ? nil : Int(compact.pages),
-            origin: compact.originPartition < 0 ? nil : .init(partition: compact.originPartition, offset: compact.originOffset))
+            job: job,
+            idempotencyKey: job.idempotencyKey(namespace: namespace).uuid,
+            state: Self.states[Int(compact.state)],
+            faxID: faxID,
+            firstAttemptAt: Self.date(compact.firstAttemptAt),
+            submittedAt: Self.date(compact.submittedAt),
+            attempt: compact.attempt == 0 ? nil : Int(compact.attempt),
+            pages: compact.pages == .max ? nil : Int(compact.pages),
+            origin: compact.originPartition < 0 ? nil : .init(partition: compact.originPartition, offset: compact.originOffset)
+        )
     }
 
     private static func seconds(_ date: Date?) -> UInt32 {

@@ -46,9 +46,16 @@ extension JobLedgerEntry {
         }
         guard let attemptValue = attempt.map({ Int(exactly: $0) }), let pagesValue = pages.map({ Int(exactly: $0) }) else { return nil }
         self.init(
-            job: JobReference(tenantID: tenantID, jobID: jobID), idempotencyKey: idempotencyKey, state: State(rawValue: state), faxID: faxID,
+            job: JobReference(tenantID: tenantID, jobID: jobID),
+            idempotencyKey: idempotencyKey,
+            state: State(rawValue: state),
+            faxID: faxID,
             firstAttemptAt: first.map { Date(timeIntervalSince1970: TimeInterval($0)) },
-            submittedAt: submitted.map { Date(timeIntervalSince1970: TimeInterval($0)) }, attempt: attemptValue, pages: pagesValue, origin: origin)
+            submittedAt: submitted.map { Date(timeIntervalSince1970: TimeInterval($0)) },
+            attempt: attemptValue,
+            pages: pagesValue,
+            origin: origin
+        )
     }
 }
 
@@ -86,7 +93,8 @@ enum FlatJSON {
             var fields: [String: Value] = [:]
             if take(UInt8(ascii: "}")) { return fields }
             repeat {
-                guard let key = string(), take(UInt8(ascii: ":")), let value = value(nested: nested), fields.updateValue(value, forKey: key) == nil
+                guard let key = string(), take(UInt8(ascii: ":")), let value = value(nested: nested),
+                    fields.updateValue(value, forKey: key) == nil
                 else { return nil }
             } while take(UInt8(ascii: ","))
             return take(UInt8(ascii: "}")) ? fields : nil

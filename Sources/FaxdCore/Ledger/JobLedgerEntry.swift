@@ -71,8 +71,15 @@ public struct JobLedgerEntry: Sendable, Hashable, Codable {
     public var origin: Origin?
 
     public init(
-        job: JobReference, idempotencyKey: UUIDv5, state: State, faxID: String? = nil, firstAttemptAt: Date? = nil,
-        submittedAt: Date? = nil, attempt: Int? = nil, pages: Int? = nil, origin: Origin? = nil
+        job: JobReference,
+        idempotencyKey: UUIDv5,
+        state: State,
+        faxID: String? = nil,
+        firstAttemptAt: Date? = nil,
+        submittedAt: Date? = nil,
+        attempt: Int? = nil,
+        pages: Int? = nil,
+        origin: Origin? = nil
     ) {
         tenantID = job.tenantID
         jobID = job.jobID
@@ -122,7 +129,9 @@ public struct JobLedgerEntry: Sendable, Hashable, Codable {
         idempotencyKey = try container.decode(UUIDv5.self, forKey: .idempotencyKey)
         state = try container.decode(State.self, forKey: .state)
         faxID = try container.decodeIfPresent(String.self, forKey: .faxID)
-        firstAttemptAt = try container.decodeIfPresent(Int64.self, forKey: .firstAttemptAt).map { Date(timeIntervalSince1970: TimeInterval($0)) }
+        firstAttemptAt = try container.decodeIfPresent(Int64.self, forKey: .firstAttemptAt).map {
+            Date(timeIntervalSince1970: TimeInterval($0))
+        }
         submittedAt = try container.decodeIfPresent(Int64.self, forKey: .submittedAt).map { Date(timeIntervalSince1970: TimeInterval($0)) }
         attempt = try container.decodeIfPresent(Int.self, forKey: .attempt)
         pages = try container.decodeIfPresent(Int.self, forKey: .pages)

@@ -30,7 +30,13 @@ struct ResponseMiddleware: RouterMiddleware {
             let apiError: SandboxAPIError =
                 switch error.status.code {
                 case 404: .notFound("The route \(request.method.rawValue) \(path)")
-                default: SandboxAPIError(status: error.status.code, code: "bad_request", message: error.body ?? "The request is invalid.", action: "fix_request")
+                default:
+                    SandboxAPIError(
+                        status: error.status.code,
+                        code: "bad_request",
+                        message: error.body ?? "The request is invalid.",
+                        action: "fix_request"
+                    )
                 }
             errorCode = apiError.code
             response = Self.render(apiError, requestID: requestID)
@@ -84,9 +90,19 @@ struct ResponseMiddleware: RouterMiddleware {
     private func record(path: String, receivedAt: Date, status: Int?, error: String?, trace: RequestTrace.Values) {
         store.recordSubmission(
             SubmissionRecord(
-                environment: trace.environment?.name, keySuffix: trace.environment?.keySuffix ?? trace.tokenSuffix, path: path,
-                idempotencyKey: trace.idempotencyKey, tags: trace.tags, bodyHash: trace.bodyHash, receivedAt: receivedAt,
-                status: status, outcome: status == nil ? "dropped" : "answered", error: error, faxID: trace.faxID,
-                replayed: trace.replayed))
+                environment: trace.environment?.name,
+                keySuffix: trace.environment?.keySuffix ?? trace.tokenSuffix,
+                path: path,
+                idempotencyKey: trace.idempotencyKey,
+                tags: trace.tags,
+                bodyHash: trace.bodyHash,
+                receivedAt: receivedAt,
+                status: status,
+                outcome: status == nil ? "dropped" : "answered",
+                error: error,
+                faxID: trace.faxID,
+                replayed: trace.replayed
+            )
+        )
     }
 }

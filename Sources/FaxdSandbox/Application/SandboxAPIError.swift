@@ -40,31 +40,48 @@ struct SandboxAPIError: Error, Sendable {
 
     /// 401 `unauthenticated`: the bearer token is missing or not a known key.
     static let unauthenticated = SandboxAPIError(
-        status: 401, code: "unauthenticated", message: "Missing or invalid API key. Send Authorization: Bearer <key>.",
-        action: "check_api_key")
+        status: 401,
+        code: "unauthenticated",
+        message: "Missing or invalid API key. Send Authorization: Bearer <key>.",
+        action: "check_api_key"
+    )
 
     /// 402 `insufficient_balance` with `context.available` and `context.required` (cents).
     static func insufficientBalance(available: Int, required: Int) -> SandboxAPIError {
         SandboxAPIError(
-            status: 402, code: "insufficient_balance", message: "Insufficient balance for this operation.", action: "top_up_balance",
-            context: .object(["available": .int(available), "required": .int(required)]))
+            status: 402,
+            code: "insufficient_balance",
+            message: "Insufficient balance for this operation.",
+            action: "top_up_balance",
+            context: .object(["available": .int(available), "required": .int(required)])
+        )
     }
 
     /// 409 `idempotency_key_reuse`: the key was used for a different request.
     static let idempotencyKeyReuse = SandboxAPIError(
-        status: 409, code: "idempotency_key_reuse",
-        message: "This Idempotency-Key was already used with a different request.", action: "use_new_idempotency_key")
+        status: 409,
+        code: "idempotency_key_reuse",
+        message: "This Idempotency-Key was already used with a different request.",
+        action: "use_new_idempotency_key"
+    )
 
     /// 409 `idempotency_key_in_progress`: the first request with the key is still running.
     static let idempotencyKeyInProgress = SandboxAPIError(
-        status: 409, code: "idempotency_key_in_progress",
-        message: "A request with this Idempotency-Key is still being processed.", action: "wait_and_retry")
+        status: 409,
+        code: "idempotency_key_in_progress",
+        message: "A request with this Idempotency-Key is still being processed.",
+        action: "wait_and_retry"
+    )
 
     /// 429 `rate_limit_exceeded` with `Retry-After`.
     static func rateLimitExceeded(retryAfterSeconds: Int) -> SandboxAPIError {
         SandboxAPIError(
-            status: 429, code: "rate_limit_exceeded", message: "Too many requests. Retry after \(retryAfterSeconds) seconds.",
-            action: "wait_and_retry", retryAfterSeconds: retryAfterSeconds)
+            status: 429,
+            code: "rate_limit_exceeded",
+            message: "Too many requests. Retry after \(retryAfterSeconds) seconds.",
+            action: "wait_and_retry",
+            retryAfterSeconds: retryAfterSeconds
+        )
     }
 
     /// 404 `not_found` for an unknown resource, route, or method on a route.
@@ -74,14 +91,22 @@ struct SandboxAPIError: Error, Sendable {
 
     /// 410 `gone`: the resource's content was deleted (zero-footprint retention).
     static func gone(_ what: String) -> SandboxAPIError {
-        SandboxAPIError(status: 410, code: "gone", message: "\(what) no longer has its content (zero-footprint retention).", action: "fix_request")
+        SandboxAPIError(
+            status: 410,
+            code: "gone",
+            message: "\(what) no longer has its content (zero-footprint retention).",
+            action: "fix_request"
+        )
     }
 
     /// 500 `internal_error` or 503 `service_unavailable` (any other 5xx: `server_error`).
     static func serverError(status: Int) -> SandboxAPIError {
         let code = status == 500 ? "internal_error" : status == 503 ? "service_unavailable" : "server_error"
         return SandboxAPIError(
-            status: status, code: code, message: "The server could not handle the request. Retry with the same Idempotency-Key.",
-            action: "retry_with_backoff")
+            status: status,
+            code: code,
+            message: "The server could not handle the request. Retry with the same Idempotency-Key.",
+            action: "retry_with_backoff"
+        )
     }
 }

@@ -28,8 +28,12 @@ public enum SandboxApplication {
         let (lifecycleJobs, lifecycleContinuation) = AsyncStream.makeStream(of: FaxLifecycleJob.self)
         let (webhookJobs, webhookContinuation) = AsyncStream.makeStream(of: WebhookDeliveryJob.self)
         let store = SandboxStore(
-            configuration: configuration, clock: clock, logger: logger,
-            lifecycleJobs: lifecycleContinuation, webhookJobs: webhookContinuation)
+            configuration: configuration,
+            clock: clock,
+            logger: logger,
+            lifecycleJobs: lifecycleContinuation,
+            webhookJobs: webhookContinuation
+        )
 
         let router = Router(context: SandboxRequestContext.self)
         router.add(middleware: ResponseMiddleware(store: store))
@@ -46,7 +50,9 @@ public enum SandboxApplication {
         return Application(
             router: router,
             configuration: ApplicationConfiguration(
-                address: .hostname(configuration.host, port: configuration.port), serverName: "mintfax-sandbox"),
+                address: .hostname(configuration.host, port: configuration.port),
+                serverName: "mintfax-sandbox"
+            ),
             services: [
                 FaxLifecycleService(store: store, jobs: lifecycleJobs, timeScale: configuration.timeScale),
                 WebhookDispatcher(store: store, jobs: webhookJobs, timeScale: configuration.timeScale, logger: logger),

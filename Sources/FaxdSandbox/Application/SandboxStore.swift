@@ -22,7 +22,9 @@ final class SandboxStore: Sendable {
     ///   - lifecycleJobs: receives one job per created fax (read by ``FaxLifecycleService``).
     ///   - webhookJobs: receives one job per event and target (read by ``WebhookDispatcher``).
     init(
-        configuration: SandboxConfiguration, clock: SandboxClock, logger: Logger,
+        configuration: SandboxConfiguration,
+        clock: SandboxClock,
+        logger: Logger,
         lifecycleJobs: AsyncStream<FaxLifecycleJob>.Continuation,
         webhookJobs: AsyncStream<WebhookDeliveryJob>.Continuation
     ) {

@@ -58,7 +58,9 @@ public struct EnvironmentConfiguration: Sendable {
     ///
     /// - Parameter path: this environment's place in the config file, for messages.
     func validate(path: String) throws(SandboxConfigurationError) {
-        let nameCharacters = name.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "._-".unicodeScalars.contains($0)) }
+        let nameCharacters = name.unicodeScalars.allSatisfy {
+            $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "._-".unicodeScalars.contains($0))
+        }
         guard (1...64).contains(name.count), nameCharacters else {
             throw SandboxConfigurationError("\(path).name must be 1–64 of A-Z a-z 0-9 . _ -")
         }

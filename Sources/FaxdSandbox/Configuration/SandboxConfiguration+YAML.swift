@@ -55,11 +55,13 @@ extension SandboxConfiguration {
             configuration.environments = try environments.enumerated().map { (index, environment) throws(SandboxConfigurationError) in
                 let path = "environments[\(index)]"
                 let secret = try parseSecret(environment.webhookSecret, path: "\(path).webhook_secret")
-                let endpoints = try (environment.webhookEndpoints ?? []).enumerated().map { (endpointIndex, endpoint) throws(SandboxConfigurationError) in
+                let endpoints = try (environment.webhookEndpoints ?? []).enumerated().map {
+                    (endpointIndex, endpoint) throws(SandboxConfigurationError) in
                     WebhookEndpointConfiguration(
                         url: endpoint.url,
                         secret: try parseSecret(endpoint.secret, path: "\(path).webhook_endpoints[\(endpointIndex)].secret"),
-                        events: endpoint.events)
+                        events: endpoint.events
+                    )
                 }
                 return EnvironmentConfiguration(
                     name: environment.name,
@@ -70,7 +72,8 @@ extension SandboxConfiguration {
                     webhookSecret: secret ?? WebhookSecret.random(using: &generator),
                     webhookEndpoints: endpoints,
                     zeroFootprint: environment.zeroFootprint ?? false,
-                    zeroFootprintGraceSeconds: environment.zeroFootprintGraceSeconds ?? 0)
+                    zeroFootprintGraceSeconds: environment.zeroFootprintGraceSeconds ?? 0
+                )
             }
         }
         try configuration.validate()

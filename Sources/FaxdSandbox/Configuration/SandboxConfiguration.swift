@@ -64,14 +64,20 @@ public struct SandboxConfiguration: Sendable {
     /// each with 5000 cents and 60 requests per minute.
     public static let demoEnvironments: [EnvironmentConfiguration] = [
         EnvironmentConfiguration(
-            name: "acme", apiKey: "mfx_test_demoacme0000000000000001",
-            webhookSecret: WebhookSecret("whsec_ZmF4ZC1zYW5kYm94LWRlbW8tYWNtZS0t")!),
+            name: "acme",
+            apiKey: "mfx_test_demoacme0000000000000001",
+            webhookSecret: WebhookSecret("whsec_ZmF4ZC1zYW5kYm94LWRlbW8tYWNtZS0t")!
+        ),
         EnvironmentConfiguration(
-            name: "globex", apiKey: "mfx_test_demoglobex00000000000002",
-            webhookSecret: WebhookSecret("whsec_ZmF4ZC1zYW5kYm94LWRlbW8tZ2xvYmV4")!),
+            name: "globex",
+            apiKey: "mfx_test_demoglobex00000000000002",
+            webhookSecret: WebhookSecret("whsec_ZmF4ZC1zYW5kYm94LWRlbW8tZ2xvYmV4")!
+        ),
         EnvironmentConfiguration(
-            name: "initech", apiKey: "mfx_test_demoinitech0000000000003",
-            webhookSecret: WebhookSecret("whsec_ZmF4ZC1zYW5kYm94LWRlbW8taW5pdGVj")!),
+            name: "initech",
+            apiKey: "mfx_test_demoinitech0000000000003",
+            webhookSecret: WebhookSecret("whsec_ZmF4ZC1zYW5kYm94LWRlbW8taW5pdGVj")!
+        ),
     ]
 
     /// Checks every rule stated on the properties, on the environments and on the faults.
@@ -88,7 +94,8 @@ public struct SandboxConfiguration: Sendable {
         }
         guard unauthenticatedRateLimitPerMinute >= 1 else {
             throw SandboxConfigurationError(
-                "unauthenticated_rate_limit_per_minute must be at least 1, got \(unauthenticatedRateLimitPerMinute)")
+                "unauthenticated_rate_limit_per_minute must be at least 1, got \(unauthenticatedRateLimitPerMinute)"
+            )
         }
         guard !environments.isEmpty else { throw SandboxConfigurationError("environments must list at least one environment") }
         var names: Set<String> = []

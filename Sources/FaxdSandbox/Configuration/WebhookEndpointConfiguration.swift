@@ -24,7 +24,8 @@ public struct WebhookEndpointConfiguration: Sendable {
         }
         for event in events ?? [] where !WebhookEventType.allowedNames.contains(event) {
             throw SandboxConfigurationError(
-                "\(path).events: '\(event)' is not one of \(WebhookEventType.allowedNames.sorted().joined(separator: ", "))")
+                "\(path).events: '\(event)' is not one of \(WebhookEventType.allowedNames.sorted().joined(separator: ", "))"
+            )
         }
     }
 }

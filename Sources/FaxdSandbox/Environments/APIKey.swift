@@ -18,7 +18,8 @@ enum APIKey {
             return nil
         }
         let rest = key.utf8.dropFirst(9)
-        guard rest.count == 24, rest.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) }) else {
+        guard rest.count == 24, rest.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) })
+        else {
             return nil
         }
         return kind

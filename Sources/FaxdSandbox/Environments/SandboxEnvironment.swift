@@ -19,8 +19,13 @@ struct SandboxEnvironment: Sendable {
         self.rateLimiter = SlidingWindowRateLimiter(limit: configuration.rateLimitPerMinute)
         self.endpoints = configuration.webhookEndpoints.map { endpoint in
             WebhookEndpoint(
-                id: Identifier.webhookEndpoint(), url: endpoint.url, secret: endpoint.secret ?? configuration.webhookSecret,
-                events: endpoint.events, description: nil, createdAt: now)
+                id: Identifier.webhookEndpoint(),
+                url: endpoint.url,
+                secret: endpoint.secret ?? configuration.webhookSecret,
+                events: endpoint.events,
+                description: nil,
+                createdAt: now
+            )
         }
     }
 

@@ -129,8 +129,12 @@ public struct FaultConfiguration: Sendable, Equatable, Codable {
                 throw SandboxConfigurationError("\(path).latency needs 0 ≤ min_ms ≤ max_ms ≤ 60000")
             }
         }
-        guard (0...1).contains(serverErrorRate) else { throw SandboxConfigurationError("\(path).server_error_rate must be between 0 and 1") }
-        guard (0...1).contains(lookupErrorRate) else { throw SandboxConfigurationError("\(path).lookup_error_rate must be between 0 and 1") }
+        guard (0...1).contains(serverErrorRate) else {
+            throw SandboxConfigurationError("\(path).server_error_rate must be between 0 and 1")
+        }
+        guard (0...1).contains(lookupErrorRate) else {
+            throw SandboxConfigurationError("\(path).lookup_error_rate must be between 0 and 1")
+        }
         guard (0...1).contains(dropConnectionRate) else {
             throw SandboxConfigurationError("\(path).drop_connection_rate must be between 0 and 1")
         }

@@ -39,7 +39,9 @@ struct FaultInjector: Sendable {
 
     /// The 5xx status for one lookup (`GET /v1/faxes`, `GET /v1/faxes/{id}`), or `nil` for none.
     mutating func lookupFault() -> Int? {
-        guard configuration.lookupErrorRate > 0, Double.random(in: 0..<1, using: &generator) < configuration.lookupErrorRate else { return nil }
+        guard configuration.lookupErrorRate > 0, Double.random(in: 0..<1, using: &generator) < configuration.lookupErrorRate else {
+            return nil
+        }
         let statuses = configuration.serverErrorStatuses
         return statuses[Int.random(in: 0..<statuses.count, using: &generator)]
     }

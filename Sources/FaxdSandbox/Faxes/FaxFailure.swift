@@ -10,7 +10,13 @@ struct FaxFailure: Sendable, Equatable {
     static let busy = FaxFailure(code: "busy", message: "The destination line was busy.", isTerminal: false)
     static let noAnswer = FaxFailure(code: "no_answer", message: "The destination did not answer.", isTerminal: false)
     static let lineQuality = FaxFailure(
-        code: "line_quality", message: "The call connected but the transmission failed.", isTerminal: false)
+        code: "line_quality",
+        message: "The call connected but the transmission failed.",
+        isTerminal: false
+    )
     static let invalidNumber = FaxFailure(
-        code: "invalid_number", message: "The number is well-formed but is not a fax line.", isTerminal: true)
+        code: "invalid_number",
+        message: "The number is well-formed but is not a fax line.",
+        isTerminal: true
+    )
 }

@@ -30,10 +30,17 @@ struct FaxListQuery: Sendable, Equatable {
                 if let status = FaxStatus(rawValue: value) {
                     result.status = status
                 } else {
-                    errors.add("status", "The selected status is invalid; allowed: \(FaxStatus.allCases.map(\.rawValue).joined(separator: ", ")).")
+                    errors.add(
+                        "status",
+                        "The selected status is invalid; allowed: \(FaxStatus.allCases.map(\.rawValue).joined(separator: ", "))."
+                    )
                 }
             case "to":
-                if FaxSubmission.isE164(value) { result.to = value } else { errors.add("to", "The to field must be a valid E.164 phone number.") }
+                if FaxSubmission.isE164(value) {
+                    result.to = value
+                } else {
+                    errors.add("to", "The to field must be a valid E.164 phone number.")
+                }
             case "created_after", "created_before":
                 if let date = Timestamp.parse(value) {
                     if name == "created_after" { result.createdAfter = date } else { result.createdBefore = date }
@@ -41,7 +48,11 @@ struct FaxListQuery: Sendable, Equatable {
                     errors.add(name, "The \(name) field must be an ISO 8601 date-time.")
                 }
             case "error_code":
-                if value.count <= 64 { result.errorCode = value } else { errors.add("error_code", "The error_code field must not be greater than 64 characters.") }
+                if value.count <= 64 {
+                    result.errorCode = value
+                } else {
+                    errors.add("error_code", "The error_code field must not be greater than 64 characters.")
+                }
             case "cursor":
                 result.cursor = value
             case "per_page":

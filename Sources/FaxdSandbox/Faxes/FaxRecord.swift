@@ -28,8 +28,15 @@ struct FaxRecord: Sendable {
     var updatedAt: Date
 
     init(
-        id: String, sequence: Int, to: String, document: FaxDocument, options: FaxOptions,
-        idempotencyKey: String?, resentFrom: String?, holdCents: Int, createdAt: Date
+        id: String,
+        sequence: Int,
+        to: String,
+        document: FaxDocument,
+        options: FaxOptions,
+        idempotencyKey: String?,
+        resentFrom: String?,
+        holdCents: Int,
+        createdAt: Date
     ) {
         self.id = id
         self.sequence = sequence

@@ -53,8 +53,14 @@ struct FaxRoutes: Sendable {
         return try await store.runIdempotently(key: key, fingerprint: fingerprint, environment: environment, trace: context.trace) {
             try await store.injectLatency()
             return try create(
-                environment: environment, to: submission.to, document: submission.document, options: submission.options,
-                idempotencyKey: key, resentFrom: nil, trace: context.trace)
+                environment: environment,
+                to: submission.to,
+                document: submission.document,
+                options: submission.options,
+                idempotencyKey: key,
+                resentFrom: nil,
+                trace: context.trace
+            )
         }
     }
 
@@ -82,8 +88,14 @@ struct FaxRoutes: Sendable {
             if let webhookURL = overrides.webhookURL { options.webhookURL = webhookURL }
             context.trace.update { $0.tags = options.tags }
             return try create(
-                environment: environment, to: overrides.to ?? original.to, document: original.document, options: options,
-                idempotencyKey: key, resentFrom: original.id, trace: context.trace)
+                environment: environment,
+                to: overrides.to ?? original.to,
+                document: original.document,
+                options: options,
+                idempotencyKey: key,
+                resentFrom: original.id,
+                trace: context.trace
+            )
         }
     }
 
@@ -114,15 +126,28 @@ struct FaxRoutes: Sendable {
 
     /// Applies the rejection scenarios, then creates the fax and encodes the 201.
     private func create(
-        environment: EnvironmentHandle, to: String, document: FaxDocument, options: FaxOptions, idempotencyKey: String?,
-        resentFrom: String?, trace: RequestTrace
+        environment: EnvironmentHandle,
+        to: String,
+        document: FaxDocument,
+        options: FaxOptions,
+        idempotencyKey: String?,
+        resentFrom: String?,
+        trace: RequestTrace
     ) throws -> StoredResponse {
         if FaxScenario(recipient: to) == .insufficientBalance {
             throw SandboxAPIError.insufficientBalance(
-                available: store.balance(environment: environment).available, required: store.configuration.pricePerPageCents)
+                available: store.balance(environment: environment).available,
+                required: store.configuration.pricePerPageCents
+            )
         }
         switch store.createFax(
-            environment: environment, to: to, document: document, options: options, idempotencyKey: idempotencyKey, resentFrom: resentFrom)
+            environment: environment,
+            to: to,
+            document: document,
+            options: options,
+            idempotencyKey: idempotencyKey,
+            resentFrom: resentFrom
+        )
         {
         case .insufficientBalance(let available, let required):
             throw SandboxAPIError.insufficientBalance(available: available, required: required)
@@ -132,7 +157,8 @@ struct FaxRoutes: Sendable {
                 "Fax created",
                 metadata: [
                     "fax.id": "\(fax.id)", "fax.to": "\(RecipientMask.mask(fax.to))", "sandbox.environment": "\(environment.name)",
-                ])
+                ]
+            )
             return StoredResponse(status: 201, body: try JSONBody.encode(FaxSubmissionResource(fax: fax)))
         }
     }
@@ -144,7 +170,10 @@ struct FaxRoutes: Sendable {
         guard let key = request.headers[.idempotencyKey] else { return nil }
         guard !key.isEmpty, key.count <= IdempotencyStore.maximumKeyLength else {
             var errors = FieldErrors()
-            errors.add("idempotency_key", "The Idempotency-Key header must be between 1 and \(IdempotencyStore.maximumKeyLength) characters.")
+            errors.add(
+                "idempotency_key",
+                "The Idempotency-Key header must be between 1 and \(IdempotencyStore.maximumKeyLength) characters."
+            )
             throw SandboxAPIError.validation(errors)
         }
         trace.update { $0.idempotencyKey = key }

@@ -76,7 +76,9 @@ extension FaxSubmission {
     /// Whether `text` matches `^\+[1-9]\d{1,14}$`.
     static func isE164(_ text: String) -> Bool {
         let bytes = Array(text.utf8)
-        guard bytes.count >= 3, bytes.count <= 16, bytes[0] == UInt8(ascii: "+"), bytes[1] >= UInt8(ascii: "1"), bytes[1] <= UInt8(ascii: "9") else {
+        guard bytes.count >= 3, bytes.count <= 16, bytes[0] == UInt8(ascii: "+"), bytes[1] >= UInt8(ascii: "1"),
+            bytes[1] <= UInt8(ascii: "9")
+        else {
             return false
         }
         return bytes.dropFirst(2).allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
@@ -147,8 +149,11 @@ extension FaxSubmission {
         guard valid else { return nil }
         let digest = SHA256.hash(data: file.bytes).map { String(format: "%02x", $0) }.joined()
         return FaxDocument(
-            filename: filename, contentType: byContentType ?? byExtension ?? "application/octet-stream",
-            byteCount: file.bytes.count, sha256: digest)
+            filename: filename,
+            contentType: byContentType ?? byExtension ?? "application/octet-stream",
+            byteCount: file.bytes.count,
+            sha256: digest
+        )
     }
 
     private static func validateTags(json: String?, parts: [(String, String)], errors: inout FieldErrors) -> [String: String] {

@@ -5,8 +5,12 @@ extension SandboxStore {
     ///
     /// - Returns: the new record, or why nothing was created.
     func createFax(
-        environment: EnvironmentHandle, to: String, document: FaxDocument, options: FaxOptions,
-        idempotencyKey: String?, resentFrom: String?
+        environment: EnvironmentHandle,
+        to: String,
+        document: FaxDocument,
+        options: FaxOptions,
+        idempotencyKey: String?,
+        resentFrom: String?
     ) -> FaxCreation {
         let now = clock.now()
         let hold = configuration.pricePerPageCents
@@ -16,8 +20,16 @@ extension SandboxStore {
                 return (.insufficientBalance(available: state.environments[index].balance.available, required: hold), state.generation)
             }
             let record = FaxRecord(
-                id: Identifier.fax(), sequence: state.environments[index].faxOrder.count, to: to, document: document,
-                options: options, idempotencyKey: idempotencyKey, resentFrom: resentFrom, holdCents: hold, createdAt: now)
+                id: Identifier.fax(),
+                sequence: state.environments[index].faxOrder.count,
+                to: to,
+                document: document,
+                options: options,
+                idempotencyKey: idempotencyKey,
+                resentFrom: resentFrom,
+                holdCents: hold,
+                createdAt: now
+            )
             state.environments[index].faxes[record.id] = record
             state.environments[index].faxOrder.append(record.id)
             return (.created(record), state.generation)

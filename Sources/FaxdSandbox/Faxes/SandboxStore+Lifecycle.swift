@@ -72,14 +72,16 @@ extension SandboxStore {
                 metadata: [
                     "fax.id": "\(step.fax.id)", "fax.to": "\(RecipientMask.mask(step.fax.to))",
                     "fax.status": "\(step.fax.status.rawValue)", "sandbox.environment": "\(step.environment)",
-                ])
+                ]
+            )
         }
         return result
     }
 
     /// Applies `change` to the job's fax under the lock and, when it succeeds and `event` is
     /// set, emits the event about the changed fax after the lock is released.
-    private func step(_ job: FaxLifecycleJob, event: WebhookEventType?, _ change: @Sendable (inout FaxRecord, Date) -> Bool) -> StepResult? {
+    private func step(_ job: FaxLifecycleJob, event: WebhookEventType?, _ change: @Sendable (inout FaxRecord, Date) -> Bool) -> StepResult?
+    {
         let now = clock.now()
         let mode = configuration.faxWebhookURLMode
         let result = withState { state -> StepResult? in

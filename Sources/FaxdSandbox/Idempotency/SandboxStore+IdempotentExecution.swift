@@ -10,7 +10,10 @@ extension SandboxStore {
     /// `idempotency_key_in_progress`; otherwise the key is claimed while `operation` runs and
     /// its answer is stored (2xx only — an error or a thrown answer releases the key).
     func runIdempotently(
-        key: String?, fingerprint: String, environment: EnvironmentHandle, trace: RequestTrace,
+        key: String?,
+        fingerprint: String,
+        environment: EnvironmentHandle,
+        trace: RequestTrace,
         _ operation: () async throws -> StoredResponse
     ) async throws -> Response {
         guard let key else {

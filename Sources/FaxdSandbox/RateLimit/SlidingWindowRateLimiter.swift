@@ -25,8 +25,12 @@ struct SlidingWindowRateLimiter: Sendable {
         if allowed.count < limit {
             allowed.append(now)
             return RateLimitDecision(
-                allowed: true, limit: limit, remaining: limit - allowed.count,
-                resetSeconds: secondsUntilOldestLeaves(now: now), retryAfterSeconds: nil)
+                allowed: true,
+                limit: limit,
+                remaining: limit - allowed.count,
+                resetSeconds: secondsUntilOldestLeaves(now: now),
+                retryAfterSeconds: nil
+            )
         }
         let wait = max(1, secondsUntilOldestLeaves(now: now))
         return RateLimitDecision(allowed: false, limit: limit, remaining: 0, resetSeconds: wait, retryAfterSeconds: wait)

@@ -8,8 +8,13 @@ extension SandboxStore {
     func addEndpoint(environment: EnvironmentHandle, url: String, events: [String]?, description: String?) -> WebhookEndpoint {
         var generator = SystemRandomNumberGenerator()
         let endpoint = WebhookEndpoint(
-            id: Identifier.webhookEndpoint(), url: url, secret: WebhookSecret.random(using: &generator),
-            events: events, description: description, createdAt: clock.now())
+            id: Identifier.webhookEndpoint(),
+            url: url,
+            secret: WebhookSecret.random(using: &generator),
+            events: events,
+            description: description,
+            createdAt: clock.now()
+        )
         withState { $0.environments[environment.index].endpoints.append(endpoint) }
         return endpoint
     }
@@ -20,7 +25,9 @@ extension SandboxStore {
     /// every type; it replaces the registered endpoints, or joins them when the configuration
     /// says ``SandboxConfiguration/FaxWebhookURLMode/supplement``.
     static func targets(
-        for fax: FaxRecord, type: WebhookEventType, in environment: SandboxEnvironment,
+        for fax: FaxRecord,
+        type: WebhookEventType,
+        in environment: SandboxEnvironment,
         mode: SandboxConfiguration.FaxWebhookURLMode
     ) -> [WebhookTarget] {
         var targets: [WebhookTarget] = []
@@ -48,9 +55,18 @@ extension SandboxStore {
         enqueueDeliveries(
             targets.map { target in
                 WebhookDeliveryJob(
-                    generation: generation, eventID: event.id, eventType: type, faxID: fax.id, environment: environment,
-                    endpointID: target.endpointID, url: target.url, secret: target.secret, body: body)
-            })
+                    generation: generation,
+                    eventID: event.id,
+                    eventType: type,
+                    faxID: fax.id,
+                    environment: environment,
+                    endpointID: target.endpointID,
+                    url: target.url,
+                    secret: target.secret,
+                    body: body
+                )
+            }
+        )
     }
 
     /// Whether work of `generation` is still current (no reset since).

@@ -25,7 +25,8 @@ struct WebhookDispatcher: Service {
 
     func run() async throws {
         let client = try HTTPClient(
-            configuration: HTTPClientConfiguration(totalTimeout: Self.timeout, userAgent: "mintfax-sandbox-webhooks"))
+            configuration: HTTPClientConfiguration(totalTimeout: Self.timeout, userAgent: "mintfax-sandbox-webhooks")
+        )
         defer { client.shutdown() }
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
@@ -48,14 +49,16 @@ struct WebhookDispatcher: Service {
             let sentAt = store.clock.now()
             let timestamp = Int(sentAt.timeIntervalSince1970)
             let request = HTTPRequest(
-                method: .POST, url: job.url,
+                method: .POST,
+                url: job.url,
                 headers: HTTPHeaders([
                     ("Content-Type", "application/json"),
                     ("webhook-id", job.eventID),
                     ("webhook-timestamp", String(timestamp)),
                     ("webhook-signature", signer.sign(id: job.eventID, timestamp: timestamp, body: job.body)),
                 ]),
-                body: job.body)
+                body: job.body
+            )
             let started = ContinuousClock.now
             var status: Int?
             var failure: String?
@@ -71,11 +74,22 @@ struct WebhookDispatcher: Service {
             let succeeded = status.map { (200..<300).contains($0) } ?? false
             store.recordDelivery(
                 WebhookDeliveryRecord(
-                    eventID: job.eventID, eventType: job.eventType.rawValue, faxID: job.faxID, environment: job.environment,
-                    endpointID: job.endpointID, url: job.url, attempt: index + 1, webhookTimestamp: timestamp, sentAt: sentAt,
-                    responseStatus: status, error: failure, outcome: succeeded ? "succeeded" : "failed",
-                    durationMilliseconds: Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)),
-                generation: job.generation)
+                    eventID: job.eventID,
+                    eventType: job.eventType.rawValue,
+                    faxID: job.faxID,
+                    environment: job.environment,
+                    endpointID: job.endpointID,
+                    url: job.url,
+                    attempt: index + 1,
+                    webhookTimestamp: timestamp,
+                    sentAt: sentAt,
+                    responseStatus: status,
+                    error: failure,
+                    outcome: succeeded ? "succeeded" : "failed",
+                    durationMilliseconds: Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+                ),
+                generation: job.generation
+            )
             if succeeded { return }
         }
         logger.info(
@@ -83,6 +97,7 @@ struct WebhookDispatcher: Service {
             metadata: [
                 "webhook.event_id": "\(job.eventID)", "webhook.event_type": "\(job.eventType.rawValue)",
                 "sandbox.environment": "\(job.environment)",
-            ])
+            ]
+        )
     }
 }

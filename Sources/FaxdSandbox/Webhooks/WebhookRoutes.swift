@@ -33,7 +33,11 @@ struct WebhookRoutes: Sendable {
         var url: String?
         switch object["url"] {
         case .string(let text)?:
-            if WebhookURL.isValid(text) { url = text } else { errors.add("url", "The url field must be an http or https URL of at most 2048 characters.") }
+            if WebhookURL.isValid(text) {
+                url = text
+            } else {
+                errors.add("url", "The url field must be an http or https URL of at most 2048 characters.")
+            }
         case nil, .null?: errors.add("url", "The url field is required.")
         default: errors.add("url", "The url field must be a string.")
         }
@@ -45,7 +49,10 @@ struct WebhookRoutes: Sendable {
             if names.count == items.count, !names.isEmpty, names.allSatisfy(WebhookEventType.allowedNames.contains) {
                 events = names
             } else {
-                errors.add("events", "The events field must list event types from: \(WebhookEventType.allowedNames.sorted().joined(separator: ", ")).")
+                errors.add(
+                    "events",
+                    "The events field must list event types from: \(WebhookEventType.allowedNames.sorted().joined(separator: ", "))."
+                )
             }
         default: errors.add("events", "The events field must be an array or null.")
         }

@@ -45,7 +45,11 @@ struct ConfigurationLoader<Value: Codable> {
     }
 
     private func merge(
-        _ file: [String: Any], into base: [String: Any], schema: [String: Any], path: [String], source: String
+        _ file: [String: Any],
+        into base: [String: Any],
+        schema: [String: Any],
+        path: [String],
+        source: String
     ) throws(ConfigurationError) -> [String: Any] {
         var result = base
         for (key, value) in file {
@@ -75,7 +79,10 @@ struct ConfigurationLoader<Value: Codable> {
     }
 
     private func applyEnvironment(
-        _ environment: [String: String], to base: [String: Any], schema: [String: Any], path: [String]
+        _ environment: [String: String],
+        to base: [String: Any],
+        schema: [String: Any],
+        path: [String]
     ) throws(ConfigurationError) -> [String: Any] {
         var result = base
         for (key, expected) in schema {
@@ -86,12 +93,22 @@ struct ConfigurationLoader<Value: Codable> {
                 continue
             }
             if let expectedMap = expected as? [String: Any] {
-                result[key] = try applyEnvironment(environment, to: result[key] as? [String: Any] ?? [:], schema: expectedMap, path: keyPath)
+                result[key] = try applyEnvironment(
+                    environment,
+                    to: result[key] as? [String: Any] ?? [:],
+                    schema: expectedMap,
+                    path: keyPath
+                )
                 continue
             }
             guard let text = environment[name] else { continue }
             let value: Any = expected is [Any] ? text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } : text
-            result[key] = try Self.coerce(value, like: expected, path: keyPath.joined(separator: "."), source: "environment variable \(name)")
+            result[key] = try Self.coerce(
+                value,
+                like: expected,
+                path: keyPath.joined(separator: "."),
+                source: "environment variable \(name)"
+            )
         }
         return result
     }

@@ -21,8 +21,11 @@ enum ConfiguredTopics {
     ///   the clients wait for the cluster then, as they do in an outage later.
     @discardableResult
     static func requireExisting(
-        _ topics: [(key: String, name: String)], partitionedLike pair: (jobs: (key: String, name: String), ledger: (key: String, name: String))? = nil,
-        admin: KafkaAdmin, bootstrapServers: String, logger: Logger
+        _ topics: [(key: String, name: String)],
+        partitionedLike pair: (jobs: (key: String, name: String), ledger: (key: String, name: String))? = nil,
+        admin: KafkaAdmin,
+        bootstrapServers: String,
+        logger: Logger
     ) async throws(ConfigurationError) -> [String: Int] {
         let counts: [String: Int]
         do {
@@ -33,13 +36,18 @@ enum ConfiguredTopics {
         }
         if let missing = topics.first(where: { counts[$0.name] == nil }) {
             throw ConfigurationError(
-                source: "configuration", path: missing.key,
-                reason: "topic \(missing.name) does not exist at \(bootstrapServers) (faxd creates no topics)")
+                source: "configuration",
+                path: missing.key,
+                reason: "topic \(missing.name) does not exist at \(bootstrapServers) (faxd creates no topics)"
+            )
         }
         if let (jobs, ledger) = pair, let jobsCount = counts[jobs.name], let ledgerCount = counts[ledger.name], jobsCount != ledgerCount {
             throw ConfigurationError(
-                source: "configuration", path: ledger.key,
-                reason: "topic \(ledger.name) has \(ledgerCount) partitions and \(jobs.key) \(jobs.name) has \(jobsCount): the ledger needs as many as the jobs topic")
+                source: "configuration",
+                path: ledger.key,
+                reason:
+                    "topic \(ledger.name) has \(ledgerCount) partitions and \(jobs.key) \(jobs.name) has \(jobsCount): the ledger needs as many as the jobs topic"
+            )
         }
         return counts
     }

@@ -18,7 +18,8 @@ public enum SecretReference: Codable, Sendable, Equatable, CustomStringConvertib
         case (nil, let file?): self = .file(file)
         default:
             throw DecodingError.dataCorrupted(
-                .init(codingPath: decoder.codingPath, debugDescription: "a secret is exactly one of { env: NAME } or { file: PATH }"))
+                .init(codingPath: decoder.codingPath, debugDescription: "a secret is exactly one of { env: NAME } or { file: PATH }")
+            )
         }
     }
 
@@ -71,7 +72,9 @@ public struct SecretReferences: Codable, Sendable, Equatable {
     public init(from decoder: any Decoder) throws {
         if let list = try? [SecretReference](from: decoder) {
             guard !list.isEmpty else {
-                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "a list of secrets must not be empty"))
+                throw DecodingError.dataCorrupted(
+                    .init(codingPath: decoder.codingPath, debugDescription: "a list of secrets must not be empty")
+                )
             }
             references = list
         } else {

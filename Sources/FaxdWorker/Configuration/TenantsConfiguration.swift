@@ -36,8 +36,15 @@ public struct TenantsConfiguration: Codable, Sendable, Equatable {
         public var retention: TenantRetention?
 
         public init(
-            id: String, apiKey: SecretReference?, shared: Bool? = nil, phi: Bool? = nil, webhookSecret: SecretReferences? = nil,
-            rateLimitPerMinute: Int? = nil, maxInFlight: Int? = nil, balanceThresholdCents: Int? = nil, retention: TenantRetention? = nil
+            id: String,
+            apiKey: SecretReference?,
+            shared: Bool? = nil,
+            phi: Bool? = nil,
+            webhookSecret: SecretReferences? = nil,
+            rateLimitPerMinute: Int? = nil,
+            maxInFlight: Int? = nil,
+            balanceThresholdCents: Int? = nil,
+            retention: TenantRetention? = nil
         ) {
             self.id = id
             self.apiKey = apiKey
@@ -74,7 +81,10 @@ public struct TenantsConfiguration: Codable, Sendable, Equatable {
         public var members: [String]?
 
         public init(
-            apiKey: SecretReference, webhookSecret: SecretReferences? = nil, retention: TenantRetention? = nil, rateLimitPerMinute: Int? = nil,
+            apiKey: SecretReference,
+            webhookSecret: SecretReferences? = nil,
+            retention: TenantRetention? = nil,
+            rateLimitPerMinute: Int? = nil,
             members: [String]? = nil
         ) {
             self.apiKey = apiKey
@@ -114,10 +124,18 @@ public struct TenantsConfiguration: Codable, Sendable, Equatable {
         }
         if let shared = parsed.sharedWorkspace {
             if let rate = shared.rateLimitPerMinute, rate < 1 {
-                throw ConfigurationError(source: source, path: "shared_workspace.rate_limit_per_minute", reason: "must be at least 1, got \(rate)")
+                throw ConfigurationError(
+                    source: source,
+                    path: "shared_workspace.rate_limit_per_minute",
+                    reason: "must be at least 1, got \(rate)"
+                )
             }
             for (index, pattern) in (shared.members ?? []).enumerated() where !isValidID(pattern, allowing: "*") {
-                throw ConfigurationError(source: source, path: "shared_workspace.members.\(index)", reason: "must match [A-Za-z0-9._*-]{1,64}")
+                throw ConfigurationError(
+                    source: source,
+                    path: "shared_workspace.members.\(index)",
+                    reason: "must match [A-Za-z0-9._*-]{1,64}"
+                )
             }
         }
         return parsed
@@ -134,7 +152,12 @@ public struct TenantsConfiguration: Codable, Sendable, Equatable {
         } catch let DecodingError.dataCorrupted(context) {
             throw ConfigurationError(source: source, path: Self.path(context.codingPath), reason: context.debugDescription)
         } catch let DecodingError.typeMismatch(_, context) {
-            throw ConfigurationError(source: source, path: Self.path(context.codingPath), reason: key(context.codingPath).map { ["api_key", "webhook_secret"].contains($0) } == true ? "expected { env: NAME } or { file: PATH }, never the secret itself" : "wrong type: \(context.debugDescription)")
+            throw ConfigurationError(
+                source: source,
+                path: Self.path(context.codingPath),
+                reason: key(context.codingPath).map { ["api_key", "webhook_secret"].contains($0) } == true
+                    ? "expected { env: NAME } or { file: PATH }, never the secret itself" : "wrong type: \(context.debugDescription)"
+            )
         } catch {
             throw ConfigurationError(source: source, path: "", reason: "\(error)")
         }
@@ -143,7 +166,9 @@ public struct TenantsConfiguration: Codable, Sendable, Equatable {
     /// `[A-Za-z0-9._-]{1,64}`, plus the characters in `extra`.
     static func isValidID(_ id: String, allowing extra: String = "") -> Bool {
         (1...64).contains(id.utf8.count)
-            && id.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "._-\(extra)".unicodeScalars.contains($0)) }
+            && id.unicodeScalars.allSatisfy {
+                $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "._-\(extra)".unicodeScalars.contains($0))
+            }
     }
 
     /// Whether `id` matches `pattern`, where `*` matches any run of characters (none included).
@@ -167,17 +192,30 @@ extension TenantsConfiguration.Tenant {
     /// only with a shared workspace and never for a tenant with `phi` or `zero_footprint`;
     /// `max_in_flight` and `rate_limit_per_minute` at least 1, `balance_threshold_cents` at least 0.
     func validate(source: String, path: String, sharedWorkspaceExists: Bool) throws(ConfigurationError) {
-        guard TenantsConfiguration.isValidID(id) else { throw ConfigurationError(source: source, path: "\(path).id", reason: "must match [A-Za-z0-9._-]{1,64}") }
+        guard TenantsConfiguration.isValidID(id) else {
+            throw ConfigurationError(source: source, path: "\(path).id", reason: "must match [A-Za-z0-9._-]{1,64}")
+        }
         switch (apiKey, shared ?? false) {
         case (nil, false):
-            throw ConfigurationError(source: source, path: "\(path).api_key", reason: "missing (or `shared: true` to send with the shared workspace's key)")
+            throw ConfigurationError(
+                source: source,
+                path: "\(path).api_key",
+                reason: "missing (or `shared: true` to send with the shared workspace's key)"
+            )
         case (.some, true):
-            throw ConfigurationError(source: source, path: "\(path).shared", reason: "a shared tenant sends with the shared workspace's key: remove its api_key")
+            throw ConfigurationError(
+                source: source,
+                path: "\(path).shared",
+                reason: "a shared tenant sends with the shared workspace's key: remove its api_key"
+            )
         case (nil, true):
             if phi == true || retention == .zeroFootprint {
                 throw ConfigurationError(
-                    source: source, path: "\(path).shared",
-                    reason: "a tenant with \(phi == true ? "phi: true" : "retention: zero_footprint") has a workspace of its own and can never use the shared key")
+                    source: source,
+                    path: "\(path).shared",
+                    reason:
+                        "a tenant with \(phi == true ? "phi: true" : "retention: zero_footprint") has a workspace of its own and can never use the shared key"
+                )
             }
             if !sharedWorkspaceExists {
                 throw ConfigurationError(source: source, path: "\(path).shared", reason: "there is no shared_workspace to share")
@@ -186,7 +224,8 @@ extension TenantsConfiguration.Tenant {
             break
         }
         for (key, value, least) in [
-            ("max_in_flight", maxInFlight, 1), ("rate_limit_per_minute", rateLimitPerMinute, 1), ("balance_threshold_cents", balanceThresholdCents, 0),
+            ("max_in_flight", maxInFlight, 1), ("rate_limit_per_minute", rateLimitPerMinute, 1),
+            ("balance_threshold_cents", balanceThresholdCents, 0),
         ] {
             if let value, value < least {
                 throw ConfigurationError(source: source, path: "\(path).\(key)", reason: "must be at least \(least), got \(value)")

@@ -12,9 +12,14 @@ extension WorkerConfiguration {
 
     /// Parses `yaml` over the defaults, then applies `FAXD_…` variables from `environment`.
     /// - Throws: `ConfigurationError` naming the key and the problem.
-    public static func parse(yaml: String, source: String, environment: [String: String]) throws(ConfigurationError) -> WorkerConfiguration {
+    public static func parse(yaml: String, source: String, environment: [String: String]) throws(ConfigurationError) -> WorkerConfiguration
+    {
         let loader = ConfigurationLoader(
-            defaults: WorkerConfiguration(), schema: schema, openMaps: ["kafka.properties"], environmentPrefix: "FAXD_")
+            defaults: WorkerConfiguration(),
+            schema: schema,
+            openMaps: ["kafka.properties"],
+            environmentPrefix: "FAXD_"
+        )
         let configuration = try loader.load(yaml: yaml, source: source, environment: environment)
         try configuration.validate(source: source)
         return configuration
@@ -46,17 +51,21 @@ extension WorkerConfiguration {
             ("dispatch.max_in_flight", dispatch.maxInFlight), ("dispatch.max_in_flight_per_tenant", dispatch.maxInFlightPerTenant),
             ("dispatch.rate_limit_per_minute", dispatch.rateLimitPerMinute), ("dispatch.retry_budget_seconds", dispatch.retryBudgetSeconds),
             ("dispatch.max_buffered_jobs", dispatch.maxBufferedJobs), ("dispatch.max_buffered_bytes", dispatch.maxBufferedBytes),
-            ("dispatch.max_buffered_jobs_per_tenant", dispatch.maxBufferedJobsPerTenant), ("dispatch.breaker_failures", dispatch.breakerFailures),
+            ("dispatch.max_buffered_jobs_per_tenant", dispatch.maxBufferedJobsPerTenant),
+            ("dispatch.breaker_failures", dispatch.breakerFailures),
             ("dispatch.breaker_open_seconds", dispatch.breakerOpenSeconds), ("dispatch.documents.max_bytes", dispatch.documents.maxBytes),
             ("mintfax.request_timeout_ms", mintfax.requestTimeoutMS), ("mintfax.connect_timeout_ms", mintfax.connectTimeoutMS),
             ("webhooks.tolerance_seconds", webhooks.toleranceSeconds), ("webhooks.max_body_bytes", webhooks.maxBodyBytes),
             ("delivery.reconcile_after_seconds", delivery.reconcileAfterSeconds),
             ("delivery.reconcile_interval_seconds", delivery.reconcileIntervalSeconds),
-            ("delivery.forget_after_minutes", delivery.forgetAfterMinutes), ("tenants.watch_interval_seconds", tenants.watchIntervalSeconds),
+            ("delivery.forget_after_minutes", delivery.forgetAfterMinutes),
+            ("tenants.watch_interval_seconds", tenants.watchIntervalSeconds),
         ] where value < 1 {
             throw fail(path, "must be at least 1, got \(value)")
         }
-        guard balance.intervalSeconds >= 0 else { throw fail("balance.interval_seconds", "must be 0 (off) or more, got \(balance.intervalSeconds)") }
+        guard balance.intervalSeconds >= 0 else {
+            throw fail("balance.interval_seconds", "must be 0 (off) or more, got \(balance.intervalSeconds)")
+        }
         guard UUID(uuidString: dispatch.idempotencyNamespace) != nil else {
             throw fail("dispatch.idempotency_namespace", "must be a UUID, got '\(dispatch.idempotencyNamespace)'")
         }

@@ -45,7 +45,11 @@ enum YAMLDocument {
         case .mapping(let mapping):
             for (key, value) in mapping {
                 guard let name = key.scalar?.string else {
-                    throw ConfigurationError(source: source, path: path.joined(separator: "."), reason: "a key must be plain text, not a sequence or mapping")
+                    throw ConfigurationError(
+                        source: source,
+                        path: path.joined(separator: "."),
+                        reason: "a key must be plain text, not a sequence or mapping"
+                    )
                 }
                 try check(value, path: path + [name], budget: &budget, source: source)
             }

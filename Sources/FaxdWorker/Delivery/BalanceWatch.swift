@@ -47,19 +47,31 @@ struct BalanceWatch: Sendable {
         }
         await dispatcher.observe(tenant: tenant.id, response: answer.response)
         guard let balance = answer.value else {
-            logger.warning("Balance lookup answered unexpectedly", metadata: ["tenant.id": "\(tenant.id)", "http.status": "\(answer.response.status)"])
+            logger.warning(
+                "Balance lookup answered unexpectedly",
+                metadata: ["tenant.id": "\(tenant.id)", "http.status": "\(answer.response.status)"]
+            )
             return
         }
         metrics.balance(tenant: tenant.id, available: balance.available, held: balance.held)
         let threshold = tenant.balanceThresholdCents ?? configuration.thresholdCents
-        guard BalanceCrossing.crossed(latest: await tracker.balance(tenant: tenant.id), available: balance.available, threshold: threshold) else { return }
+        guard BalanceCrossing.crossed(latest: await tracker.balance(tenant: tenant.id), available: balance.available, threshold: threshold)
+        else { return }
         let event = events.usageBalance(
-            tenantID: tenant.id, crossingID: BalanceCrossing.crossingID(threshold: threshold, available: balance.available, held: balance.held),
-            available: balance.available, held: balance.held, occurredAt: Date())
+            tenantID: tenant.id,
+            crossingID: BalanceCrossing.crossingID(threshold: threshold, available: balance.available, held: balance.held),
+            available: balance.available,
+            held: balance.held,
+            occurredAt: Date()
+        )
         if await tracker.publish(balance: event) {
             logger.notice(
                 "Tenant balance crossed its threshold",
-                metadata: ["tenant.id": "\(tenant.id)", "balance.available_cents": "\(balance.available)", "balance.threshold_cents": "\(threshold)"])
+                metadata: [
+                    "tenant.id": "\(tenant.id)", "balance.available_cents": "\(balance.available)",
+                    "balance.threshold_cents": "\(threshold)",
+                ]
+            )
         }
     }
 }

@@ -14,8 +14,13 @@ struct DeliveryTracking: Sendable {
     ///   - events: the deployment's factory; the ingress's copy says `source: webhook`.
     ///   - jobLedger: the worker's job ledger, told of every final status event; nil in `faxd webhooks`.
     init(
-        configuration: WorkerConfiguration, tenants: TenantDirectory, publisher: EventPublisher, events: EventFactory,
-        jobLedger: JobLedgerStore?, metrics: WorkerMetrics, logger: Logger
+        configuration: WorkerConfiguration,
+        tenants: TenantDirectory,
+        publisher: EventPublisher,
+        events: EventFactory,
+        jobLedger: JobLedgerStore?,
+        metrics: WorkerMetrics,
+        logger: Logger
     ) {
         self.logger = logger
         // What the tracker remembers is the window the reader reads at start-up.
@@ -27,8 +32,14 @@ struct DeliveryTracking: Sendable {
         ingress =
             configuration.webhooks.enabled
             ? WebhookIngress(
-                tenants: tenants, tracker: tracker, events: webhookEvents, tolerance: .seconds(configuration.webhooks.toleranceSeconds),
-                maxBodyBytes: configuration.webhooks.maxBodyBytes, metrics: metrics, logger: logger)
+                tenants: tenants,
+                tracker: tracker,
+                events: webhookEvents,
+                tolerance: .seconds(configuration.webhooks.toleranceSeconds),
+                maxBodyBytes: configuration.webhooks.maxBodyBytes,
+                metrics: metrics,
+                logger: logger
+            )
             : nil
     }
 

@@ -44,8 +44,10 @@ struct Reconciler: Sendable {
         let after = TimeInterval(configuration.reconcileAfterSeconds)
         let tenants = tenants
         let overdue = await ledger.overdue(
-            now: now, after: { tenants.tenant($0.tenantID)?.retention == .zeroFootprint ? 0 : after },
-            lookupInterval: TimeInterval(configuration.reconcileIntervalSeconds))
+            now: now,
+            after: { tenants.tenant($0.tenantID)?.retention == .zeroFootprint ? 0 : after },
+            lookupInterval: TimeInterval(configuration.reconcileIntervalSeconds)
+        )
         for fax in overdue where !Task.isCancelled {
             guard let tenant = tenants.tenant(fax.entry.tenantID), await dispatcher.takeToken(tenant: tenant.id) else { continue }
             await ledger.lookedUp(fax.entry.job, at: now)
@@ -79,7 +81,9 @@ struct Reconciler: Sendable {
             snapshot.pages = entry.pages
         }
         if snapshot.status == .delivered, snapshot.pages == nil {
-            logger.error("A delivered fax's pages are unknown (zero-footprint retention removed them before they were seen); capturing 0 pages")
+            logger.error(
+                "A delivered fax's pages are unknown (zero-footprint retention removed them before they were seen); capturing 0 pages"
+            )
         }
         guard await tracker.publishOnce(DeliveryFacts.of(snapshot, job: entry.job, factory: events), tenant: entry.tenantID) else {
             metrics.reconcilerLookup("failed")

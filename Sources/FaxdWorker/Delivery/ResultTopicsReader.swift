@@ -36,7 +36,11 @@ struct ResultTopicsReader: Sendable {
         var targets = watermarks.filter { starts[$0.key, default: $0.value.high] < $0.value.high }.mapValues(\.high)
         logger.info(
             "Reading the result topics' recent window",
-            metadata: ["delivery.window_seconds": "\(Int(window))", "delivery.records": "\(targets.map { $0.value - starts[$0.key, default: 0] }.reduce(0, +))"])
+            metadata: [
+                "delivery.window_seconds": "\(Int(window))",
+                "delivery.records": "\(targets.map { $0.value - starts[$0.key, default: 0] }.reduce(0, +))",
+            ]
+        )
         if targets.isEmpty { await tracker.caughtUp() }
         var properties = kafka.consumerProperties
         properties["enable.auto.commit"] = "false"
@@ -45,7 +49,10 @@ struct ResultTopicsReader: Sendable {
         // wait for that fetch to return (measured: 1,000,000 events read in 91 s, 28 s with 100 ms).
         if properties["fetch.wait.max.ms"] == nil { properties["fetch.wait.max.ms"] = "100" }
         var configuration = KafkaConsumerConfiguration(
-            bootstrapServers: kafka.bootstrapServers, groupID: "\(kafka.groupID).delivery", properties: properties)
+            bootstrapServers: kafka.bootstrapServers,
+            groupID: "\(kafka.groupID).delivery",
+            properties: properties
+        )
         configuration.groupInstanceID = nil
         configuration.maxBufferedRecords = 5_000
         let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
@@ -83,7 +90,7 @@ struct ResultTopicsReader: Sendable {
             for topic in [kafka.topics.status, kafka.topics.usage] {
                 do {
                     watermarks.merge(try await admin.watermarks(ofTopic: topic)) { $1 }
-                } catch where error.code == .unknownTopicOrPartition {
+                } catch  where error.code == .unknownTopicOrPartition {
                     continue
                 }
             }

@@ -52,7 +52,11 @@ struct WebhookIngress: Sendable {
         }
         do {
             try WebhookVerifier(secrets: secrets, tolerance: tolerance, maximumBodySize: maxBodyBytes).verify(
-                id: id, timestamp: timestamp, signature: signature, body: body)
+                id: id,
+                timestamp: timestamp,
+                signature: signature,
+                body: body
+            )
         } catch {
             return refuse(401, "webhook verification failed (\(error.code))", logger: logger)
         }
@@ -75,7 +79,10 @@ struct WebhookIngress: Sendable {
         guard let fax = event.fax, let job = fax.jobReference, owns(job, routeTenant: routeTenant) else {
             await tracker.acknowledged(webhookID: id, at: Date())
             metrics.webhook("ignored")
-            logger.notice("Ignoring a webhook event that is not about a fax of this route's tenant", metadata: ["webhook.type": "\(event.type)"])
+            logger.notice(
+                "Ignoring a webhook event that is not about a fax of this route's tenant",
+                metadata: ["webhook.type": "\(event.type)"]
+            )
             return Answer(status: 200, reason: "ignored")
         }
         let facts = DeliveryFacts.of(fax, job: job, factory: events)

@@ -72,10 +72,18 @@ actor Dispatcher: KafkaRebalanceListener {
             configuration: .init(
                 scheduler: TenantSchedulerConfiguration(
                     maxInFlight: dispatch.maxInFlight,
-                    defaultLimits: TenantLimits(maxInFlight: dispatch.maxInFlightPerTenant, ratePerMinute: Double(dispatch.rateLimitPerMinute))),
-                maxBufferedJobs: dispatch.maxBufferedJobs, maxBufferedBytes: dispatch.maxBufferedBytes,
-                maxBufferedJobsPerTenant: dispatch.maxBufferedJobsPerTenant, retryPolicy: RetryPolicy(budget: .seconds(dispatch.retryBudgetSeconds)),
-                breaker: .init(failureThreshold: dispatch.breakerFailures, openFor: openFor, maxOpenFor: max(openFor, .seconds(60)))))
+                    defaultLimits: TenantLimits(
+                        maxInFlight: dispatch.maxInFlightPerTenant,
+                        ratePerMinute: Double(dispatch.rateLimitPerMinute)
+                    )
+                ),
+                maxBufferedJobs: dispatch.maxBufferedJobs,
+                maxBufferedBytes: dispatch.maxBufferedBytes,
+                maxBufferedJobsPerTenant: dispatch.maxBufferedJobsPerTenant,
+                retryPolicy: RetryPolicy(budget: .seconds(dispatch.retryBudgetSeconds)),
+                breaker: .init(failureThreshold: dispatch.breakerFailures, openFor: openFor, maxOpenFor: max(openFor, .seconds(60)))
+            )
+        )
     }
 
     /// Reads and dispatches until the consumer's records end (it was closed) and every started job is
@@ -100,7 +108,8 @@ actor Dispatcher: KafkaRebalanceListener {
                 if let abandonAt, clock.now >= abandonAt {
                     dependencies.logger.warning(
                         "Shutdown time is up; cancelling what still runs (the next owner redoes it under the same keys)",
-                        metadata: ["jobs.in_flight": "\(machine.attemptsInFlight)"])
+                        metadata: ["jobs.in_flight": "\(machine.attemptsInFlight)"]
+                    )
                     group.cancelAll()
                     return
                 }
@@ -196,13 +205,20 @@ actor Dispatcher: KafkaRebalanceListener {
                 dependencies.metrics.setMisplacedTenants(placement?.misplaced.count ?? 0)
                 dependencies.logger.warning(
                     "A tenant's jobs arrive on a partition its key does not hash to: its producer does not partition like Kafka's Java client (murmur2; librdkafka clients: partitioner=murmur2_random), so its jobs may be split across partitions",
-                    metadata: ["tenant.id": "\(job.tenantID)", "kafka.partition": "\(record.partition)"])
+                    metadata: ["tenant.id": "\(job.tenantID)", "kafka.partition": "\(record.partition)"]
+                )
             }
             configureBudget(of: job.tenantID)
             perform(
                 machine.read(
-                    PendingJob(job: job, record: record), tenant: job.tenantID, partition: record.partition, offset: record.offset,
-                    bytes: record.value.count, now: clock.now))
+                    PendingJob(job: job, record: record),
+                    tenant: job.tenantID,
+                    partition: record.partition,
+                    offset: record.offset,
+                    bytes: record.value.count,
+                    now: clock.now
+                )
+            )
         }
         poke()
     }
@@ -211,10 +227,16 @@ actor Dispatcher: KafkaRebalanceListener {
     private nonisolated func reject(_ record: KafkaRecord, _ rejection: JobRejection) async {
         dependencies.logger.warning(
             "Rejected a malformed job",
-            metadata: ["kafka.partition": "\(record.partition)", "kafka.offset": "\(record.offset)", "fax.rejection": "\(rejection)"])
-        let status = rejection.reference.map { [dependencies.events.rejected($0, error: rejection.errorInfo, attempt: nil, occurredAt: Date())] } ?? []
+            metadata: ["kafka.partition": "\(record.partition)", "kafka.offset": "\(record.offset)", "fax.rejection": "\(rejection)"]
+        )
+        let status =
+            rejection.reference.map { [dependencies.events.rejected($0, error: rejection.errorInfo, attempt: nil, occurredAt: Date())] }
+            ?? []
         let done = await dependencies.publisher.publish(
-            tenantKey: record.key ?? [], status: status, deadLetter: (record, .init(error: rejection.errorInfo, attempts: 0)))
+            tenantKey: record.key ?? [],
+            status: status,
+            deadLetter: (record, .init(error: rejection.errorInfo, attempts: 0))
+        )
         dependencies.metrics.count("malformed")
         dependencies.metrics.deadLettered()
         await rejected(record, published: done)
@@ -242,9 +264,12 @@ actor Dispatcher: KafkaRebalanceListener {
         let defaults = machine.configuration.scheduler.defaultLimits
         machine.setLimits(
             TenantLimits(
-                maxInFlight: entry.maxInFlight ?? defaults.maxInFlight, ratePerMinute: entry.rateLimitPerMinute.map(Double.init) ?? defaults.ratePerMinute,
-                burst: defaults.burst),
-            tenant: tenant)
+                maxInFlight: entry.maxInFlight ?? defaults.maxInFlight,
+                ratePerMinute: entry.rateLimitPerMinute.map(Double.init) ?? defaults.ratePerMinute,
+                burst: defaults.burst
+            ),
+            tenant: tenant
+        )
     }
 
     /// This worker's share of every key's rate (`KeyBudget.share`): the key's configured rate (or
@@ -257,11 +282,16 @@ actor Dispatcher: KafkaRebalanceListener {
         let partitionCount = placement?.partitions ?? max(owned.count, 1)
         var budgets: [String: KeyBudget] = [:]
         for (fingerprint, key) in dependencies.tenants.keys {
-            let partitions = key.takesUnlisted || placement == nil
+            let partitions =
+                key.takesUnlisted || placement == nil
                 ? nil : Set(key.tenants.map { Murmur2Partitioner.partition(key: Array($0.utf8), partitions: partitionCount) })
             budgets[fingerprint] = KeyBudget.share(
-                ratePerMinute: key.ratePerMinute.map(Double.init) ?? defaults.ratePerMinute, burst: defaults.burst, keyPartitions: partitions,
-                owned: owned, partitionCount: partitionCount)
+                ratePerMinute: key.ratePerMinute.map(Double.init) ?? defaults.ratePerMinute,
+                burst: defaults.burst,
+                keyPartitions: partitions,
+                owned: owned,
+                partitionCount: partitionCount
+            )
         }
         machine.setKeyBudgets(budgets)
     }
@@ -338,7 +368,8 @@ actor Dispatcher: KafkaRebalanceListener {
         if open {
             dependencies.logger.warning(
                 "mintfax is failing for several tenants; submissions stopped, jobs wait in Kafka until a probe succeeds",
-                metadata: ["jobs.waiting": "\(machine.jobsWaiting)"])
+                metadata: ["jobs.waiting": "\(machine.jobsWaiting)"]
+            )
         } else {
             dependencies.logger.notice("mintfax answers again; submissions resumed", metadata: ["jobs.waiting": "\(machine.jobsWaiting)"])
         }
@@ -347,8 +378,12 @@ actor Dispatcher: KafkaRebalanceListener {
     /// mintfax's rate-limit answer for a tenant's key throttles the tenant's bucket.
     func observe(tenant: String, response: MintfaxResponse) {
         machine.observe(
-            rateLimitRemaining: response.rateLimitRemaining, resetIn: response.rateLimitResetSeconds.map { .seconds($0) },
-            retryAfter: response.retryAfterSeconds.map { .seconds($0) }, tenant: tenant, now: clock.now)
+            rateLimitRemaining: response.rateLimitRemaining,
+            resetIn: response.rateLimitResetSeconds.map { .seconds($0) },
+            retryAfter: response.retryAfterSeconds.map { .seconds($0) },
+            tenant: tenant,
+            now: clock.now
+        )
         poke()
     }
 
@@ -366,16 +401,21 @@ actor Dispatcher: KafkaRebalanceListener {
     /// offsets). After 30 s the next job tries the key again.
     func openCircuit(tenant: String, error: ErrorInfo) {
         let parked = ErrorInfo(
-            code: error.code, message: "Not sent: the circuit of the tenant's mintfax key is open after \(error.code) (\(error.message))", retryable: false,
-            httpStatus: error.httpStatus)
+            code: error.code,
+            message: "Not sent: the circuit of the tenant's mintfax key is open after \(error.code) (\(error.message))",
+            retryable: false,
+            httpStatus: error.httpStatus
+        )
         let held = machine.openCircuit(tenant: tenant, error: parked, until: clock.now.advanced(by: .seconds(30)))
         poke()
         dependencies.logger.warning(
             "Key circuit open for 30 s; parking the jobs of its tenants",
             metadata: [
-                "tenant.id": "\(tenant)", "mintfax.key": "\(dependencies.tenants.tenant(tenant)?.keyFingerprint ?? tenant)", "error.code": "\(error.code)",
+                "tenant.id": "\(tenant)", "mintfax.key": "\(dependencies.tenants.tenant(tenant)?.keyFingerprint ?? tenant)",
+                "error.code": "\(error.code)",
                 "jobs.parked": "\(held)",
-            ])
+            ]
+        )
     }
 
     // MARK: Waking
@@ -440,6 +480,7 @@ actor Dispatcher: KafkaRebalanceListener {
         await dependencies.ledger.revoked(numbers)
         dependencies.logger.info(
             "Released partitions",
-            metadata: ["kafka.partitions": "\(partitions)", "jobs.dropped": "\(dropped - machine.jobsWaiting)", "kafka.lost": "\(lost)"])
+            metadata: ["kafka.partitions": "\(partitions)", "jobs.dropped": "\(dropped - machine.jobsWaiting)", "kafka.lost": "\(lost)"]
+        )
     }
 }

@@ -47,17 +47,31 @@ struct DocumentFetcher: Sendable {
         } catch let error as HTTPClientError where error.code == .responseTooLarge {
             return permanent("document_too_large", "The document is larger than \(rules.maxBytes) bytes.")
         } catch {
-            return .failure(Failure(
-                error: ErrorInfo(code: "document_fetch_failed", message: "The document could not be downloaded.", retryable: true, httpStatus: nil),
-                permanent: false))
+            return .failure(
+                Failure(
+                    error: ErrorInfo(
+                        code: "document_fetch_failed",
+                        message: "The document could not be downloaded.",
+                        retryable: true,
+                        httpStatus: nil
+                    ),
+                    permanent: false
+                )
+            )
         }
         guard (200..<300).contains(response.status) else {
             let transient = response.status >= 500 || response.status == 429 || response.status == 408
-            return .failure(Failure(
-                error: ErrorInfo(
-                    code: "document_fetch_failed", message: "The document URL answered \(response.status).", retryable: transient,
-                    httpStatus: response.status),
-                permanent: !transient))
+            return .failure(
+                Failure(
+                    error: ErrorInfo(
+                        code: "document_fetch_failed",
+                        message: "The document URL answered \(response.status).",
+                        retryable: transient,
+                        httpStatus: response.status
+                    ),
+                    permanent: !transient
+                )
+            )
         }
         guard response.body.count <= rules.maxBytes else {
             return permanent("document_too_large", "The document is larger than \(rules.maxBytes) bytes.")

@@ -47,7 +47,10 @@ public struct EventPublisher: Sendable {
     /// record so refused is logged and left out, so that no record can stop the pipeline.
     /// - Returns: false when cancelled before everything was acknowledged.
     public func publish(
-        tenantKey: [UInt8], ledger: KafkaOutgoingMessage? = nil, status: [StatusEvent], usage: [UsageEvent] = [],
+        tenantKey: [UInt8],
+        ledger: KafkaOutgoingMessage? = nil,
+        status: [StatusEvent],
+        usage: [UsageEvent] = [],
         deadLetter: (record: KafkaRecord, reason: DeadLetterReason)? = nil
     ) async -> Bool {
         var messages = ledger.map { [$0] } ?? []
@@ -66,13 +69,16 @@ public struct EventPublisher: Sendable {
                 if let (record, reason) = deadLetter, index == messages.count - 1 {
                     logger.warning(
                         "A dead letter is too large for Kafka; writing a reference to it",
-                        metadata: ["kafka.partition": "\(record.partition)", "kafka.offset": "\(record.offset)", "error": "\(error)"])
+                        metadata: ["kafka.partition": "\(record.partition)", "kafka.offset": "\(record.offset)", "error": "\(error)"]
+                    )
                     metrics?.deadLetterTruncated()
                     let reference = Self.deadLetterReference(record, reason: reason, topic: topics.deadLetters, refusal: error)
                     guard case .sent = await send(reference) else { return false }
                 } else {
                     logger.critical(
-                        "Kafka refuses an event; leaving it out", metadata: ["kafka.topic": "\(messages[index].topic)", "error": "\(error)"])
+                        "Kafka refuses an event; leaving it out",
+                        metadata: ["kafka.topic": "\(messages[index].topic)", "error": "\(error)"]
+                    )
                 }
             }
         }
@@ -134,7 +140,7 @@ public struct EventPublisher: Sendable {
             do {
                 _ = try await producer.send(message)
                 return .sent
-            } catch where error.refusesTheRecord {
+            } catch  where error.refusesTheRecord {
                 return .refused(error)
             } catch {
                 logger.error("Publishing to Kafka failed; retrying", metadata: ["kafka.topic": "\(message.topic)", "error": "\(error)"])
@@ -158,16 +164,24 @@ public struct EventPublisher: Sendable {
     /// `referencePrefixBytes`, the producer's headers when they are small, the reason headers, and
     /// `faxd.truncated` (why), `faxd.original.size` and `faxd.original.sha256` (hex) naming the
     /// original, which stays on the jobs topic at its origin offset until retention removes it.
-    static func deadLetterReference(_ record: KafkaRecord, reason: DeadLetterReason, topic: String, refusal: KafkaError) -> KafkaOutgoingMessage {
+    static func deadLetterReference(
+        _ record: KafkaRecord,
+        reason: DeadLetterReason,
+        topic: String,
+        refusal: KafkaError
+    ) -> KafkaOutgoingMessage {
         let headerBytes = record.headers.reduce(0) { $0 + $1.name.utf8.count + ($1.value?.count ?? 0) }
         let digest = SHA256.hash(data: record.value).map { String(format: "%02x", $0) }.joined()
         return KafkaOutgoingMessage(
-            topic: topic, key: record.key.map { Array($0.prefix(referencePrefixBytes)) }, value: Array(record.value.prefix(referencePrefixBytes)),
+            topic: topic,
+            key: record.key.map { Array($0.prefix(referencePrefixBytes)) },
+            value: Array(record.value.prefix(referencePrefixBytes)),
             headers: (headerBytes <= referenceHeaderBytes ? record.headers : []) + reasonHeaders(record, reason) + [
                 KafkaHeader(name: "faxd.truncated", string: "\(refusal.code): the record with faxd's headers is more than Kafka takes"),
                 KafkaHeader(name: "faxd.original.size", string: String(record.value.count)),
                 KafkaHeader(name: "faxd.original.sha256", string: digest),
-            ])
+            ]
+        )
     }
 
     private static func reasonHeaders(_ record: KafkaRecord, _ reason: DeadLetterReason) -> [KafkaHeader] {

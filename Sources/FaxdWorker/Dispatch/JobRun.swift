@@ -47,7 +47,12 @@ struct JobRun: Sendable {
     func attempt() async -> (AttemptEnd, Submission?) {
         let logger = logger
         guard let tenant = dependencies.tenants.tenant(job.tenantID) else {
-            let error = ErrorInfo(code: "unknown_tenant", message: "No credentials are configured for this tenant.", retryable: false, httpStatus: nil)
+            let error = ErrorInfo(
+                code: "unknown_tenant",
+                message: "No credentials are configured for this tenant.",
+                retryable: false,
+                httpStatus: nil
+            )
             logger.warning("Parking a job of an unknown tenant")
             return (.finished(published: await parkWithoutRequest(error)), nil)
         }
@@ -56,7 +61,14 @@ struct JobRun: Sendable {
             submission = carried
         } else {
             let keyWindow = TimeInterval(dependencies.configuration.dispatch.lateReplayAfterHours * 3600)
-            guard let decision = await dependencies.ledger.begin(job.reference, partition: record.partition, now: { Date() }, keyWindow: keyWindow) else {
+            guard
+                let decision = await dependencies.ledger.begin(
+                    job.reference,
+                    partition: record.partition,
+                    now: { Date() },
+                    keyWindow: keyWindow
+                )
+            else {
                 return (.finished(published: false), nil)
             }
             switch decision {
@@ -93,7 +105,11 @@ struct JobRun: Sendable {
 
     /// A submission that has sent nothing yet.
     private var fresh: Submission {
-        Submission(entry: JobLedgerEntry(job: job.reference, idempotencyKey: key.uuid, state: .attempting, origin: origin), recorded: false, ambiguous: false)
+        Submission(
+            entry: JobLedgerEntry(job: job.reference, idempotencyKey: key.uuid, state: .attempting, origin: origin),
+            recorded: false,
+            ambiguous: false
+        )
     }
 
     // MARK: Submitting
@@ -110,8 +126,11 @@ struct JobRun: Sendable {
             logger.notice("Job expired before it was sent", metadata: ["fax.attempt": "\(attempt)"])
             return finished(
                 await publish(
-                    ending: submission.ambiguous ? nil : submission.entry, recorded: submission.recorded,
-                    status: [events.expired(job.reference, attempt: attempt == 1 ? nil : attempt - 1, occurredAt: Date())]))
+                    ending: submission.ambiguous ? nil : submission.entry,
+                    recorded: submission.recorded,
+                    status: [events.expired(job.reference, attempt: attempt == 1 ? nil : attempt - 1, occurredAt: Date())]
+                )
+            )
         }
         let outcome: SubmissionOutcome
         switch await dependencies.documents.fetch(job.document) {
@@ -146,9 +165,12 @@ struct JobRun: Sendable {
             dependencies.metrics.deadLettered()
             return finished(
                 await publish(
-                    ending: submission.ambiguous ? nil : submission.entry, recorded: submission.recorded,
+                    ending: submission.ambiguous ? nil : submission.entry,
+                    recorded: submission.recorded,
                     status: [events.rejected(job.reference, error: error, attempt: attempt, occurredAt: Date())],
-                    deadLetter: (record, .init(error: error, attempts: attempt))))
+                    deadLetter: (record, .init(error: error, attempts: attempt))
+                )
+            )
         case .park(let error, let tenantCircuit):
             logger.warning("Job parked", metadata: ["error.code": "\(error.code)"])
             if tenantCircuit { await dispatcher.openCircuit(tenant: job.tenantID, error: error) }
@@ -157,17 +179,32 @@ struct JobRun: Sendable {
             switch await dispatcher.retryVerdict(run, notBefore: notBefore) {
             case .spent:
                 let spent = ErrorInfo(
-                    code: "retry_budget_exhausted", message: "Retries stopped after \(attempt) attempts; last: \(error.message)",
-                    retryable: false, httpStatus: error.httpStatus)
+                    code: "retry_budget_exhausted",
+                    message: "Retries stopped after \(attempt) attempts; last: \(error.message)",
+                    retryable: false,
+                    httpStatus: error.httpStatus
+                )
                 logger.warning("Retry budget spent", metadata: ["error.code": "\(error.code)", "fax.attempt": "\(attempt)"])
                 return finished(await park(spent, attempts: attempt, ending: ending()))
             case .retry(let delay):
                 dependencies.metrics.count("retried")
-                logger.notice("Retrying", metadata: ["error.code": "\(error.code)", "fax.attempt": "\(attempt)", "retry.delay": "\(delay)"])
+                logger.notice(
+                    "Retrying",
+                    metadata: ["error.code": "\(error.code)", "fax.attempt": "\(attempt)", "retry.delay": "\(delay)"]
+                )
                 let now = Date()
                 let published = await dependencies.publisher.publish(
                     tenantKey: tenantKey,
-                    status: [events.retrying(job.reference, attempt: attempt, error: error, nextAttemptAt: now.addingTimeInterval(delay.seconds), occurredAt: now)])
+                    status: [
+                        events.retrying(
+                            job.reference,
+                            attempt: attempt,
+                            error: error,
+                            nextAttemptAt: now.addingTimeInterval(delay.seconds),
+                            occurredAt: now
+                        )
+                    ]
+                )
                 return published ? (.retry(after: delay), submission) : finished(false)
             }
         }
@@ -176,17 +213,37 @@ struct JobRun: Sendable {
     /// One submission attempt.
     private func attemptOnce(_ document: DocumentFetcher.Document, tenant: TenantDirectory.Tenant) async -> SubmissionResult {
         let submission = FaxSubmission(
-            to: job.to, document: document.bytes, filename: document.filename, contentType: document.contentType,
-            webhookURL: webhookURL, maxAttempts: job.maxAttempts, csid: job.csid, pageSize: job.pageSize?.rawValue,
-            resolution: job.resolution?.rawValue, optimizeFor: job.optimizeFor?.rawValue, tags: job.submissionTags)
+            to: job.to,
+            document: document.bytes,
+            filename: document.filename,
+            contentType: document.contentType,
+            webhookURL: webhookURL,
+            maxAttempts: job.maxAttempts,
+            csid: job.csid,
+            pageSize: job.pageSize?.rawValue,
+            resolution: job.resolution?.rawValue,
+            optimizeFor: job.optimizeFor?.rawValue,
+            tags: job.submissionTags
+        )
         do {
             let timeout = Duration.milliseconds(dependencies.configuration.mintfax.requestTimeoutMS)
             let started = ContinuousClock.now
-            let response = try await dependencies.mintfax.submit(submission, key: tenant.apiKey, idempotencyKey: key.description, timeout: timeout)
+            let response = try await dependencies.mintfax.submit(
+                submission,
+                key: tenant.apiKey,
+                idempotencyKey: key.description,
+                timeout: timeout
+            )
             dependencies.metrics.submitted(after: ContinuousClock.now - started)
             await dispatcher.observe(tenant: job.tenantID, response: response)
-            return .response(SubmissionResponse(
-                status: response.status, body: response.body, retryAfter: response.retryAfterSeconds.map(String.init), replayed: response.replayed))
+            return .response(
+                SubmissionResponse(
+                    status: response.status,
+                    body: response.body,
+                    retryAfter: response.retryAfterSeconds.map(String.init),
+                    replayed: response.replayed
+                )
+            )
         } catch let error as HTTPClientError {
             return .transportFailure(Self.transportFailure(error))
         } catch {
@@ -221,11 +278,16 @@ struct JobRun: Sendable {
                 return .send(fresh)
             case .unknowable:
                 logger.warning("Cannot tell whether a late job was sent (zero-footprint retention); parking it unsent")
-                return .finished(published: await park(Self.outcomeUnknown("the tenant's zero-footprint retention leaves no fax to find"), attempts: 0))
+                return .finished(
+                    published: await park(Self.outcomeUnknown("the tenant's zero-footprint retention leaves no fax to find"), attempts: 0)
+                )
             case .askAgain(let error):
-                guard let delay = policy.delay(afterAttempt: asked, elapsed: ContinuousClock.now - started, notBefore: nil, random: &random) else {
+                guard let delay = policy.delay(afterAttempt: asked, elapsed: ContinuousClock.now - started, notBefore: nil, random: &random)
+                else {
                     logger.warning("Lookups kept failing; parking the job unsent", metadata: ["error.code": "\(error.code)"])
-                    return .finished(published: await park(Self.outcomeUnknown("looking it up kept failing, last: \(error.message)"), attempts: 0))
+                    return .finished(
+                        published: await park(Self.outcomeUnknown("looking it up kept failing, last: \(error.message)"), attempts: 0)
+                    )
                 }
                 dependencies.metrics.count("lookup_retried")
                 logger.notice("Lookup failed; asking again", metadata: ["error.code": "\(error.code)", "retry.delay": "\(delay)"])
@@ -244,15 +306,21 @@ struct JobRun: Sendable {
     private static func outcomeUnknown(_ why: String) -> ErrorInfo {
         ErrorInfo(
             code: "outcome_unknown",
-            message: "A request for this job may have reached mintfax longer ago than it keeps idempotency keys, and \(why); it was not sent again. Check with mintfax before re-driving it.",
-            retryable: false, httpStatus: nil)
+            message:
+                "A request for this job may have reached mintfax longer ago than it keeps idempotency keys, and \(why); it was not sent again. Check with mintfax before re-driving it.",
+            retryable: false,
+            httpStatus: nil
+        )
     }
 
     /// mintfax's tag search for the job's fax.
     private func lookUp(tenant: TenantDirectory.Tenant) async -> JobLedger.LookupAnswer {
         let answer: MintfaxAnswer<FaxList>
         do {
-            answer = try await dependencies.mintfax.faxes(taggedWith: ["faxd_tenant": job.tenantID, "faxd_job": job.jobID], key: tenant.apiKey)
+            answer = try await dependencies.mintfax.faxes(
+                taggedWith: ["faxd_tenant": job.tenantID, "faxd_job": job.jobID],
+                key: tenant.apiKey
+            )
         } catch let error as HTTPClientError {
             return .failed(Self.transportFailure(error).errorInfo)
         } catch {
@@ -281,11 +349,21 @@ struct JobRun: Sendable {
             logger.notice("A record repeats a job that already has a fax; not sending it again", metadata: ["fax.id": "\(faxID)"])
             status.append(
                 events.duplicate(
-                    job.reference, faxID: faxID, submittedAt: entry.submittedAt, partition: record.partition, offset: record.offset, occurredAt: Date()))
+                    job.reference,
+                    faxID: faxID,
+                    submittedAt: entry.submittedAt,
+                    partition: record.partition,
+                    offset: record.offset,
+                    occurredAt: Date()
+                )
+            )
         }
         let published = await dependencies.publisher.publish(
-            tenantKey: tenantKey, ledger: ledgerMessage(entry), status: status,
-            usage: [events.usageHold(job.reference, faxID: faxID, pages: nil, occurredAt: submittedAt)])
+            tenantKey: tenantKey,
+            ledger: ledgerMessage(entry),
+            status: status,
+            usage: [events.usageHold(job.reference, faxID: faxID, pages: nil, occurredAt: submittedAt)]
+        )
         if published { await dependencies.ledger.record(entry, partition: record.partition) }
         return published
     }
@@ -293,12 +371,19 @@ struct JobRun: Sendable {
     /// Publishes the end of a job without a fax; `ending`, when set and the attempt was recorded, is
     /// written as `not_sent` (no request can have created a fax, so a later record may be sent).
     private func publish(
-        ending: JobLedgerEntry?, recorded: Bool, status: [StatusEvent], deadLetter: (record: KafkaRecord, reason: EventPublisher.DeadLetterReason)? = nil
+        ending: JobLedgerEntry?,
+        recorded: Bool,
+        status: [StatusEvent],
+        deadLetter: (record: KafkaRecord, reason: EventPublisher.DeadLetterReason)? = nil
     ) async -> Bool {
         var notSent = recorded ? ending : nil
         notSent?.state = .notSent
         let published = await dependencies.publisher.publish(
-            tenantKey: tenantKey, ledger: notSent.map(ledgerMessage), status: status, deadLetter: deadLetter)
+            tenantKey: tenantKey,
+            ledger: notSent.map(ledgerMessage),
+            status: status,
+            deadLetter: deadLetter
+        )
         if published, let notSent { await dependencies.ledger.record(notSent, partition: record.partition) }
         return published
     }
@@ -323,9 +408,11 @@ struct JobRun: Sendable {
         dependencies.metrics.count("dead_lettered")
         dependencies.metrics.deadLettered()
         return await publish(
-            ending: ending, recorded: ending != nil,
+            ending: ending,
+            recorded: ending != nil,
             status: [events.deadLettered(job.reference, error: error, attempt: attempts == 0 ? nil : attempts, occurredAt: Date())],
-            deadLetter: (record, .init(error: error, attempts: attempts)))
+            deadLetter: (record, .init(error: error, attempts: attempts))
+        )
     }
 
     /// Parks the job without a request (its tenant's circuit is open, or the tenant is unknown). A
@@ -334,7 +421,10 @@ struct JobRun: Sendable {
     func parkWithoutRequest(_ error: ErrorInfo) async -> Bool {
         guard let submission = pending.submission else { return await park(error, attempts: 0) }
         let published = await park(
-            error, attempts: submission.attempt, ending: submission.ambiguous || !submission.recorded ? nil : submission.entry)
+            error,
+            attempts: submission.attempt,
+            ending: submission.ambiguous || !submission.recorded ? nil : submission.entry
+        )
         await dependencies.ledger.end(job.reference)
         return published
     }

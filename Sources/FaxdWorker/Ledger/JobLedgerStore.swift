@@ -118,7 +118,8 @@ actor JobLedgerStore {
     /// Writes `entry` to `partition`'s ledger and records it once Kafka acknowledged it.
     /// - Returns: false when cancelled first.
     func write(_ entry: JobLedgerEntry, partition: Int32) async -> Bool {
-        guard await publisher.publish(tenantKey: Array(entry.tenantID.utf8), ledger: message(entry, partition: partition), status: []) else { return false }
+        guard await publisher.publish(tenantKey: Array(entry.tenantID.utf8), ledger: message(entry, partition: partition), status: [])
+        else { return false }
         record(entry, partition: partition)
         return true
     }
@@ -144,7 +145,9 @@ actor JobLedgerStore {
                 due.append(Unfinished(entry: entry, partition: partition))
             }
         }
-        return due.sorted { ($0.entry.submittedAt ?? .distantPast, $0.entry.faxID ?? "") < ($1.entry.submittedAt ?? .distantPast, $1.entry.faxID ?? "") }
+        return due.sorted {
+            ($0.entry.submittedAt ?? .distantPast, $0.entry.faxID ?? "") < ($1.entry.submittedAt ?? .distantPast, $1.entry.faxID ?? "")
+        }
     }
 
     /// The reconciler looked `job` up at `date`.
@@ -158,7 +161,8 @@ actor JobLedgerStore {
     func observe(_ events: [StatusEvent]) async {
         var finished: [Unfinished] = []
         for event in events where event.type == .delivered || event.type == .failed {
-            guard let faxID = event.faxID, let (entry, partition) = unfinished(JobReference(tenantID: event.tenantID, jobID: event.jobID), faxID: faxID)
+            guard let faxID = event.faxID,
+                let (entry, partition) = unfinished(JobReference(tenantID: event.tenantID, jobID: event.jobID), faxID: faxID)
             else { continue }
             var done = entry
             done.state = event.type == .delivered ? .delivered : .failed
@@ -174,14 +178,21 @@ actor JobLedgerStore {
     /// The unfinished entry of `job` with fax `faxID`, and its partition.
     private func unfinished(_ job: JobReference, faxID: String) -> (JobLedgerEntry, Int32)? {
         for (partition, state) in partitions {
-            if case .ready(let ledger) = state, let entry = ledger.entry(job), entry.state == .submitted, entry.faxID == faxID { return (entry, partition) }
+            if case .ready(let ledger) = state, let entry = ledger.entry(job), entry.state == .submitted, entry.faxID == faxID {
+                return (entry, partition)
+            }
         }
         return nil
     }
 
     /// The record that writes `entry` to `partition`'s ledger.
     nonisolated func message(_ entry: JobLedgerEntry, partition: Int32) -> KafkaOutgoingMessage {
-        KafkaOutgoingMessage(topic: topic, partition: partition, key: Array(JobLedgerEntry.recordKey(entry.job).utf8), value: entry.jsonBytes())
+        KafkaOutgoingMessage(
+            topic: topic,
+            partition: partition,
+            key: Array(JobLedgerEntry.recordKey(entry.job).utf8),
+            value: entry.jsonBytes()
+        )
     }
 
     // MARK: Restoring
@@ -197,11 +208,15 @@ actor JobLedgerStore {
                     metadata: [
                         "kafka.partitions": "\(restoring)", "ledger.jobs": "\(ledgers.values.reduce(0) { $0 + $1.count })",
                         "ledger.restore_ms": "\(Int((ContinuousClock.now - started).seconds * 1000))",
-                    ])
+                    ]
+                )
                 return
             } catch {
                 if Task.isCancelled { return }
-                logger.error("Restoring the job ledger failed; trying again in 2 s", metadata: ["kafka.partitions": "\(restoring)", "error": "\(error)"])
+                logger.error(
+                    "Restoring the job ledger failed; trying again in 2 s",
+                    metadata: ["kafka.partitions": "\(restoring)", "error": "\(error)"]
+                )
                 try? await Task.sleep(for: .seconds(2))
             }
         }
@@ -209,7 +224,11 @@ actor JobLedgerStore {
 
     /// Reads the ledger partitions from their first record to their end as it is now.
     private static func read(
-        _ partitions: [Int32], topic: String, kafka: KafkaClientConfiguration, namespace: UUIDv5, logger: Logger
+        _ partitions: [Int32],
+        topic: String,
+        kafka: KafkaClientConfiguration,
+        namespace: UUIDv5,
+        logger: Logger
     ) async throws -> [Int32: JobLedger] {
         var ledgers = Dictionary(uniqueKeysWithValues: partitions.map { ($0, JobLedger(namespace: namespace)) })
         var kafka = kafka

@@ -80,7 +80,10 @@ public final class TenantDirectory: Sendable {
     ///   `mfx_live_` ↔ live). The message names the tenant and the reference, never the secret. A
     ///   bad file in the directory is logged and skipped, never thrown.
     public init(
-        path: String, directory: String? = nil, environment: [String: String], mintfaxEnvironment: String,
+        path: String,
+        directory: String? = nil,
+        environment: [String: String],
+        mintfaxEnvironment: String,
         logger: Logger = Logger(label: "faxd.tenants")
     ) throws(ConfigurationError) {
         self.path = path
@@ -94,7 +97,10 @@ public final class TenantDirectory: Sendable {
 
     /// Tenants given in memory; their secrets still come from `environment`.
     public init(
-        tenants: TenantsConfiguration, environment: [String: String], mintfaxEnvironment: String, logger: Logger = Logger(label: "faxd.tenants")
+        tenants: TenantsConfiguration,
+        environment: [String: String],
+        mintfaxEnvironment: String,
+        logger: Logger = Logger(label: "faxd.tenants")
     ) throws(ConfigurationError) {
         self.path = nil
         self.directory = nil
@@ -126,8 +132,16 @@ public final class TenantDirectory: Sendable {
         if let workspace = configuration.sharedWorkspace {
             shared = Workspace(
                 apiKey: try resolveKey(workspace.apiKey, owner: "shared_workspace", directory: base, source: source),
-                webhookSecrets: try resolveWebhookSecrets(workspace.webhookSecret, owner: "shared_workspace", directory: base, source: source),
-                retention: workspace.retention ?? .standard, rateLimitPerMinute: workspace.rateLimitPerMinute, members: workspace.members ?? [])
+                webhookSecrets: try resolveWebhookSecrets(
+                    workspace.webhookSecret,
+                    owner: "shared_workspace",
+                    directory: base,
+                    source: source
+                ),
+                retention: workspace.retention ?? .standard,
+                rateLimitPerMinute: workspace.rateLimitPerMinute,
+                members: workspace.members ?? []
+            )
         }
         var fileTenants: [String: Tenant] = [:]
         for entry in configuration.tenants {
@@ -164,7 +178,11 @@ public final class TenantDirectory: Sendable {
             do throws(ConfigurationError) {
                 let entry = try Self.directoryEntry(file: file, id: id)
                 guard !fileIDs.contains(entry.id), entries[entry.id] == nil else {
-                    throw ConfigurationError(source: file, path: "id", reason: "tenant '\(entry.id)' is listed twice; the first entry stays")
+                    throw ConfigurationError(
+                        source: file,
+                        path: "id",
+                        reason: "tenant '\(entry.id)' is listed twice; the first entry stays"
+                    )
                 }
                 try entry.validate(source: file, path: "tenant", sharedWorkspaceExists: shared != nil)
                 tenants[entry.id] = try resolve(entry, shared: shared, directory: directory, source: file)
@@ -192,7 +210,8 @@ public final class TenantDirectory: Sendable {
         for name in names where !name.hasPrefix(".") {
             // Attributes of the file a link points to: a Kubernetes volume swaps a link on update.
             let path = (directory + "/" + name as NSString).resolvingSymlinksInPath
-            guard let attributes = try? manager.attributesOfItem(atPath: path), attributes[.type] as? FileAttributeType == .typeRegular else { continue }
+            guard let attributes = try? manager.attributesOfItem(atPath: path), attributes[.type] as? FileAttributeType == .typeRegular
+            else { continue }
             let size = (attributes[.size] as? NSNumber)?.doubleValue ?? 0
             let modified = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
             signature[name] = [size, modified]
@@ -209,11 +228,18 @@ public final class TenantDirectory: Sendable {
             throw ConfigurationError(source: file, path: "", reason: "cannot read the file (\(error.localizedDescription))")
         }
         let entry = try TenantsConfiguration.decode(TenantsConfiguration.Tenant.self, yaml: text, source: file)
-        guard entry.id == id else { throw ConfigurationError(source: file, path: "id", reason: "must be the file's name, '\(id)', got '\(entry.id)'") }
+        guard entry.id == id else {
+            throw ConfigurationError(source: file, path: "id", reason: "must be the file's name, '\(id)', got '\(entry.id)'")
+        }
         return entry
     }
 
-    private func resolve(_ entry: TenantsConfiguration.Tenant, shared: Workspace?, directory: String, source: String) throws(ConfigurationError) -> Tenant {
+    private func resolve(
+        _ entry: TenantsConfiguration.Tenant,
+        shared: Workspace?,
+        directory: String,
+        source: String
+    ) throws(ConfigurationError) -> Tenant {
         let owner = "tenant \(entry.id)"
         let key: MintfaxAPIKey
         var secrets = try resolveWebhookSecrets(entry.webhookSecret, owner: owner, directory: directory, source: source)
@@ -226,13 +252,25 @@ public final class TenantDirectory: Sendable {
             throw ConfigurationError(source: source, path: "\(owner).shared", reason: "there is no shared_workspace to share")
         }
         return Tenant(
-            id: entry.id, apiKey: key, rateLimitPerMinute: entry.rateLimitPerMinute, maxInFlight: entry.maxInFlight, webhookSecrets: secrets,
-            balanceThresholdCents: entry.balanceThresholdCents, shared: entry.apiKey == nil,
-            retention: entry.retention ?? (entry.apiKey == nil ? shared?.retention ?? .standard : .standard))
+            id: entry.id,
+            apiKey: key,
+            rateLimitPerMinute: entry.rateLimitPerMinute,
+            maxInFlight: entry.maxInFlight,
+            webhookSecrets: secrets,
+            balanceThresholdCents: entry.balanceThresholdCents,
+            shared: entry.apiKey == nil,
+            retention: entry.retention ?? (entry.apiKey == nil ? shared?.retention ?? .standard : .standard)
+        )
     }
 
     /// Reads a secret; an error names its owner and key path (`tenant acme.webhook_secret`), never the value.
-    private func resolve(_ reference: SecretReference, owner: String, key: String, directory: String, source: String) throws(ConfigurationError) -> String {
+    private func resolve(
+        _ reference: SecretReference,
+        owner: String,
+        key: String,
+        directory: String,
+        source: String
+    ) throws(ConfigurationError) -> String {
         do {
             return try reference.resolve(environment: environment, relativeTo: directory)
         } catch {
@@ -240,26 +278,48 @@ public final class TenantDirectory: Sendable {
         }
     }
 
-    private func resolveKey(_ reference: SecretReference, owner: String, directory: String, source: String) throws(ConfigurationError) -> MintfaxAPIKey {
+    private func resolveKey(
+        _ reference: SecretReference,
+        owner: String,
+        directory: String,
+        source: String
+    ) throws(ConfigurationError) -> MintfaxAPIKey {
         let text = try resolve(reference, owner: owner, key: "api_key", directory: directory, source: source)
         guard let key = MintfaxAPIKey(text) else {
-            throw ConfigurationError(source: source, path: "\(owner).api_key", reason: "\(reference) does not hold a mintfax key (mfx_test_… or mfx_live_…)")
+            throw ConfigurationError(
+                source: source,
+                path: "\(owner).api_key",
+                reason: "\(reference) does not hold a mintfax key (mfx_test_… or mfx_live_…)"
+            )
         }
         guard key.kind == expectedKind else {
             throw ConfigurationError(
-                source: source, path: "\(owner).api_key",
-                reason: "\(reference) holds a \(key.kind.rawValue) key but mintfax.environment expects \(expectedKind.rawValue) keys")
+                source: source,
+                path: "\(owner).api_key",
+                reason: "\(reference) holds a \(key.kind.rawValue) key but mintfax.environment expects \(expectedKind.rawValue) keys"
+            )
         }
         return key
     }
 
     private func resolveWebhookSecrets(
-        _ references: SecretReferences?, owner: String, directory: String, source: String
+        _ references: SecretReferences?,
+        owner: String,
+        directory: String,
+        source: String
     ) throws(ConfigurationError) -> [WebhookSecret] {
         var secrets: [WebhookSecret] = []
         for reference in references?.references ?? [] {
-            guard let secret = WebhookSecret(try resolve(reference, owner: owner, key: "webhook_secret", directory: directory, source: source)) else {
-                throw ConfigurationError(source: source, path: "\(owner).webhook_secret", reason: "\(reference) does not hold a webhook secret (whsec_…)")
+            guard
+                let secret = WebhookSecret(
+                    try resolve(reference, owner: owner, key: "webhook_secret", directory: directory, source: source)
+                )
+            else {
+                throw ConfigurationError(
+                    source: source,
+                    path: "\(owner).webhook_secret",
+                    reason: "\(reference) does not hold a webhook secret (whsec_…)"
+                )
             }
             secrets.append(secret)
         }
@@ -278,8 +338,15 @@ public final class TenantDirectory: Sendable {
                 shared.members.contains(where: { TenantsConfiguration.matches(id, pattern: $0) })
             else { return nil }
             return Tenant(
-                id: id, apiKey: shared.apiKey, rateLimitPerMinute: nil, maxInFlight: nil, webhookSecrets: shared.webhookSecrets,
-                balanceThresholdCents: nil, shared: true, retention: shared.retention)
+                id: id,
+                apiKey: shared.apiKey,
+                rateLimitPerMinute: nil,
+                maxInFlight: nil,
+                webhookSecrets: shared.webhookSecrets,
+                balanceThresholdCents: nil,
+                shared: true,
+                retention: shared.retention
+            )
         }
     }
 

@@ -38,9 +38,13 @@ import Testing
     @Test func theTimeWindowIncludesSinceAndExcludesUntil() {
         let selection = DeadLetterSelection(since: Self.noon, until: Self.noon.addingTimeInterval(3600))
         #expect(selection.verdict(tenant: "acme", errorCode: "unknown_tenant", writtenAt: Self.noon) == .redrive)
-        #expect(selection.verdict(tenant: "acme", errorCode: "unknown_tenant", writtenAt: Self.noon.addingTimeInterval(-0.001)) == .notSelected)
+        #expect(
+            selection.verdict(tenant: "acme", errorCode: "unknown_tenant", writtenAt: Self.noon.addingTimeInterval(-0.001)) == .notSelected
+        )
         #expect(selection.verdict(tenant: "acme", errorCode: "unknown_tenant", writtenAt: Self.noon.addingTimeInterval(3599)) == .redrive)
-        #expect(selection.verdict(tenant: "acme", errorCode: "unknown_tenant", writtenAt: Self.noon.addingTimeInterval(3600)) == .notSelected)
+        #expect(
+            selection.verdict(tenant: "acme", errorCode: "unknown_tenant", writtenAt: Self.noon.addingTimeInterval(3600)) == .notSelected
+        )
         #expect(selection.verdict(tenant: "acme", errorCode: "unknown_tenant", writtenAt: nil) == .notSelected)
     }
 
@@ -54,7 +58,9 @@ import Testing
     /// The selection agrees with the classifier: what it rejects is a rejection, what it parks is not.
     @Test(arguments: Array(400..<500))
     func mintfaxAnswersWithoutABodyAreRejectionsExactlyWhenTheClassifierRejectsThem(status: Int) {
-        let outcome = SubmissionClassifier.classify(.response(SubmissionResponse(status: status, body: [], retryAfter: nil, replayed: false)))
+        let outcome = SubmissionClassifier.classify(
+            .response(SubmissionResponse(status: status, body: [], retryAfter: nil, replayed: false))
+        )
         guard let code = outcome.error?.code else {
             Issue.record("no error for \(status)")
             return
@@ -72,7 +78,9 @@ import Testing
     ])
     func mintfaxCodesAreRejectionsExactlyWhenTheClassifierRejectsThem(status: Int, code: String, rejected: Bool) {
         let body = #"{"error":"\#(code)","message":"m"}"#
-        let outcome = SubmissionClassifier.classify(.response(SubmissionResponse(status: status, body: Array(body.utf8), retryAfter: nil, replayed: false)))
+        let outcome = SubmissionClassifier.classify(
+            .response(SubmissionResponse(status: status, body: Array(body.utf8), retryAfter: nil, replayed: false))
+        )
         if case .rejected = outcome { #expect(rejected) } else { #expect(!rejected) }
         #expect(DeadLetterSelection.isRejection(code) == rejected)
     }

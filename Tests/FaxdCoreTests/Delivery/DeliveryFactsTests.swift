@@ -7,7 +7,14 @@ import Testing
     static let reconciler = EventFactory(source: .reconciler, environment: .live)
 
     /// A Gen C `fax.failed` delivery body, as the sandbox and API.md §9.2 write it.
-    static func envelope(type: String, status: String, attempts: Int, pages: Int? = 1, errorCode: String? = nil, tags: String = #"{"faxd_tenant":"acme","faxd_job":"inv-1","order":"A-1"}"#) -> [UInt8] {
+    static func envelope(
+        type: String,
+        status: String,
+        attempts: Int,
+        pages: Int? = 1,
+        errorCode: String? = nil,
+        tags: String = #"{"faxd_tenant":"acme","faxd_job":"inv-1","order":"A-1"}"#
+    ) -> [UInt8] {
         let attemptList = (1...max(attempts, 1)).prefix(attempts).map { n in
             #"{"attempt_number":\#(n),"started_at":"2026-11-27T10:3\#(n):00Z","completed_at":"2026-11-27T10:3\#(n):30Z","duration_ms":30000,"error_code":\#(errorCode.map { "\"\($0)\"" } ?? "null"),"error_subcode":null,"error_message":null}"#
         }
@@ -21,7 +28,8 @@ import Testing
              "tags":\#(tags),"csid":null,"submitted_at":"2026-11-27T10:30:10Z",
              "completed_at":\#(terminal ? "\"2026-11-27T10:40:00Z\"" : "null"),
              "created_at":"2026-11-27T10:30:05Z","updated_at":"2026-11-27T10:40:00Z","future_field":{"x":1}}}}
-            """#.utf8)
+            """#.utf8
+        )
     }
 
     @Test func aWebhookEnvelopeParsesWithItsFaxAndTags() throws {
@@ -39,7 +47,9 @@ import Testing
     @Test func bodiesThatAreNotEventsAreRefusedWithTheReason() {
         #expect(throws: MintfaxWebhookEvent.ParseError.self) { try MintfaxWebhookEvent.parse(Array("nope".utf8)) }
         do {
-            _ = try MintfaxWebhookEvent.parse(Array(#"{"id":"evt_1","type":"fax.queued","created":1,"data":{"object":{"id":"fax_1"}}}"#.utf8))
+            _ = try MintfaxWebhookEvent.parse(
+                Array(#"{"id":"evt_1","type":"fax.queued","created":1,"data":{"object":{"id":"fax_1"}}}"#.utf8)
+            )
             Issue.record("a fax event without status was accepted")
         } catch {
             #expect(error.reason.contains("status"))
@@ -47,12 +57,16 @@ import Testing
     }
 
     @Test func balanceEventsParseWithoutAFax() throws {
-        let event = try MintfaxWebhookEvent.parse(Array(#"{"id":"evt_2","type":"balance.low","created":1,"data":{"object":{"available":10}}}"#.utf8))
+        let event = try MintfaxWebhookEvent.parse(
+            Array(#"{"id":"evt_2","type":"balance.low","created":1,"data":{"object":{"available":10}}}"#.utf8)
+        )
         #expect(event.fax == nil && event.type == "balance.low")
     }
 
     @Test func aFaxWithoutFaxdTagsMapsToNoJob() throws {
-        let event = try MintfaxWebhookEvent.parse(Self.envelope(type: "fax.queued", status: "queued", attempts: 0, tags: #"{"order":"A-1"}"#))
+        let event = try MintfaxWebhookEvent.parse(
+            Self.envelope(type: "fax.queued", status: "queued", attempts: 0, tags: #"{"order":"A-1"}"#)
+        )
         #expect(event.fax?.jobReference == nil)
     }
 
@@ -65,7 +79,9 @@ import Testing
     }
 
     @Test func aFailedSnapshotProvesTheWholeHistoryAndARelease() throws {
-        let fax = try #require(try MintfaxWebhookEvent.parse(Self.envelope(type: "fax.failed", status: "failed", attempts: 3, errorCode: "busy")).fax)
+        let fax = try #require(
+            try MintfaxWebhookEvent.parse(Self.envelope(type: "fax.failed", status: "failed", attempts: 3, errorCode: "busy")).fax
+        )
         let facts = DeliveryFacts.of(fax, job: F.job, factory: F.webhook)
         #expect(facts.status.map(\.type) == [.queued, .sending, .sending, .sending, .failed])
         #expect(facts.status.filter { $0.type == .sending }.map(\.attempt) == [1, 2, 3])
@@ -77,7 +93,9 @@ import Testing
     }
 
     @Test func aDeliveredSnapshotCapturesThePagesSent() throws {
-        let fax = try #require(try MintfaxWebhookEvent.parse(Self.envelope(type: "fax.delivered", status: "delivered", attempts: 1, pages: 3)).fax)
+        let fax = try #require(
+            try MintfaxWebhookEvent.parse(Self.envelope(type: "fax.delivered", status: "delivered", attempts: 1, pages: 3)).fax
+        )
         let facts = DeliveryFacts.of(fax, job: F.job, factory: F.webhook)
         #expect(facts.status.map(\.type) == [.queued, .sending, .delivered])
         #expect(facts.status.last?.pages == 3)
@@ -101,8 +119,12 @@ import Testing
 
     /// A later snapshot proves a superset: the facts an earlier webhook published keep their ids.
     @Test func laterSnapshotsExtendEarlierOnesWithTheSameIDs() throws {
-        let sending = try #require(try MintfaxWebhookEvent.parse(Self.envelope(type: "fax.sending", status: "in_progress", attempts: 1)).fax)
-        let delivered = try #require(try MintfaxWebhookEvent.parse(Self.envelope(type: "fax.delivered", status: "delivered", attempts: 1)).fax)
+        let sending = try #require(
+            try MintfaxWebhookEvent.parse(Self.envelope(type: "fax.sending", status: "in_progress", attempts: 1)).fax
+        )
+        let delivered = try #require(
+            try MintfaxWebhookEvent.parse(Self.envelope(type: "fax.delivered", status: "delivered", attempts: 1)).fax
+        )
         let early = Set(DeliveryFacts.of(sending, job: F.job, factory: F.webhook).eventIDs)
         let late = Set(DeliveryFacts.of(delivered, job: F.job, factory: F.webhook).eventIDs)
         #expect(early.isSubset(of: late) && late.count == early.count + 2)

@@ -1,6 +1,7 @@
-@testable import FaxdCore
 import Foundation
 import Testing
+
+@testable import FaxdCore
 
 @Suite struct DeliveryLedgerTests {
     private typealias F = EventFixtures
@@ -8,9 +9,14 @@ import Testing
 
     static func snapshot(_ status: FaxSnapshot.Status, attempts: Int = 0, faxID: String = F.faxID) -> FaxSnapshot {
         FaxSnapshot(
-            id: faxID, status: status, pages: 1, errorCode: status == .failed ? "busy" : nil,
+            id: faxID,
+            status: status,
+            pages: 1,
+            errorCode: status == .failed ? "busy" : nil,
             attempts: (0..<attempts).map { FaxSnapshot.Attempt(number: $0 + 1, startedAt: t0.addingTimeInterval(Double(60 * ($0 + 1)))) },
-            createdAt: t0, completedAt: status.isTerminal ? t0.addingTimeInterval(600) : nil)
+            createdAt: t0,
+            completedAt: status.isTerminal ? t0.addingTimeInterval(600) : nil
+        )
     }
 
     @Test func publishedFactsAreDroppedAndNewOnesKept() {
@@ -92,7 +98,9 @@ import Testing
 
     @Test func theLatestBalanceIsTheLatestByTimeNotByArrival() {
         var ledger = DeliveryLedger(forgetAfter: 3600)
-        ledger.record(F.worker.usageBalance(tenantID: "acme", crossingID: "b", available: 500, held: 6, occurredAt: Self.t0.addingTimeInterval(60)))
+        ledger.record(
+            F.worker.usageBalance(tenantID: "acme", crossingID: "b", available: 500, held: 6, occurredAt: Self.t0.addingTimeInterval(60))
+        )
         ledger.record(F.worker.usageBalance(tenantID: "acme", crossingID: "a", available: 5000, held: 0, occurredAt: Self.t0))
         #expect(ledger.balance(tenant: "acme")?.available == 500)
         #expect(ledger.balance(tenant: "globex") == nil)

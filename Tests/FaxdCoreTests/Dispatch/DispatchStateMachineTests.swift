@@ -6,16 +6,28 @@ import Testing
     private static let t0 = ContinuousClock.Instant.now
 
     private static func machine(
-        maxInFlight: Int = 100, perTenantInFlight: Int = 100, ratePerMinute: Double = 1_000_000, burst: Int = 1_000_000,
-        maxBufferedJobs: Int = 1_000, perTenant: Int = 1_000, budget: Duration = .seconds(30), partitions: [Int32] = [0, 1, 2]
+        maxInFlight: Int = 100,
+        perTenantInFlight: Int = 100,
+        ratePerMinute: Double = 1_000_000,
+        burst: Int = 1_000_000,
+        maxBufferedJobs: Int = 1_000,
+        perTenant: Int = 1_000,
+        budget: Duration = .seconds(30),
+        partitions: [Int32] = [0, 1, 2]
     ) -> Machine {
         var machine = Machine(
             configuration: .init(
                 scheduler: TenantSchedulerConfiguration(
-                    maxInFlight: maxInFlight, defaultLimits: TenantLimits(maxInFlight: perTenantInFlight, ratePerMinute: ratePerMinute, burst: burst)),
-                maxBufferedJobs: maxBufferedJobs, maxBufferedBytes: 1 << 30, maxBufferedJobsPerTenant: perTenant,
+                    maxInFlight: maxInFlight,
+                    defaultLimits: TenantLimits(maxInFlight: perTenantInFlight, ratePerMinute: ratePerMinute, burst: burst)
+                ),
+                maxBufferedJobs: maxBufferedJobs,
+                maxBufferedBytes: 1 << 30,
+                maxBufferedJobsPerTenant: perTenant,
                 retryPolicy: RetryPolicy(initialDelay: .milliseconds(500), maxDelay: .seconds(30), budget: budget),
-                breaker: .init(failureThreshold: 5, openFor: .seconds(5), maxOpenFor: .seconds(60))))
+                breaker: .init(failureThreshold: 5, openFor: .seconds(5), maxOpenFor: .seconds(60))
+            )
+        )
         machine.assigned(partitions)
         return machine
     }
@@ -23,13 +35,21 @@ import Testing
     /// Reads job `name` of `tenant` at `offset` of `partition`.
     @discardableResult
     private static func read(
-        _ machine: inout Machine, _ name: String, tenant: String, partition: Int32 = 0, offset: Int64, at now: ContinuousClock.Instant = t0
+        _ machine: inout Machine,
+        _ name: String,
+        tenant: String,
+        partition: Int32 = 0,
+        offset: Int64,
+        at now: ContinuousClock.Instant = t0
     ) -> [Machine.Action] {
         machine.read(name, tenant: tenant, partition: partition, offset: offset, bytes: 100, now: now)
     }
 
     /// The runs `next` starts at `now`, and when it asks to be woken.
-    private static func started(_ machine: inout Machine, at now: ContinuousClock.Instant = t0) -> (runs: [Machine.Run], wake: ContinuousClock.Instant?) {
+    private static func started(
+        _ machine: inout Machine,
+        at now: ContinuousClock.Instant = t0
+    ) -> (runs: [Machine.Run], wake: ContinuousClock.Instant?) {
         let (actions, wake) = machine.next(now: now)
         return (actions.compactMap { if case .attempt(let run) = $0 { run } else { nil } }, wake)
     }

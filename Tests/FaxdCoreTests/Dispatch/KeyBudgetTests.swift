@@ -47,12 +47,22 @@ import Testing
 
     // MARK: One bucket per key
 
-    private static func scheduler(keyRate: Double = 60, burst: Int = 5, tenantLimits: [String: TenantLimits] = [:]) -> TenantScheduler<String> {
+    private static func scheduler(
+        keyRate: Double = 60,
+        burst: Int = 5,
+        tenantLimits: [String: TenantLimits] = [:]
+    ) -> TenantScheduler<String> {
         TenantScheduler(
             configuration: TenantSchedulerConfiguration(
-                maxInFlight: 100, defaultLimits: TenantLimits(maxInFlight: 100, ratePerMinute: 1_000_000, burst: 1_000_000), tenantLimits: tenantLimits,
+                maxInFlight: 100,
+                defaultLimits: TenantLimits(maxInFlight: 100, ratePerMinute: 1_000_000, burst: 1_000_000),
+                tenantLimits: tenantLimits,
                 tenantKeys: ["a": "key-shared", "b": "key-shared", "c": "key-shared", "own": "key-own"],
-                keyBudgets: ["key-shared": KeyBudget(ratePerMinute: keyRate, burst: burst), "key-own": KeyBudget(ratePerMinute: 6_000, burst: 100)]))
+                keyBudgets: [
+                    "key-shared": KeyBudget(ratePerMinute: keyRate, burst: burst), "key-own": KeyBudget(ratePerMinute: 6_000, burst: 100),
+                ]
+            )
+        )
     }
 
     /// Starts what may start at `now`.
@@ -90,7 +100,10 @@ import Testing
 
     @Test func aTenantsOwnLimitAppliesInsideItsKeysBudget() {
         var scheduler = Self.scheduler(
-            keyRate: 6_000, burst: 100, tenantLimits: ["a": TenantLimits(maxInFlight: 100, ratePerMinute: 60, burst: 2)])
+            keyRate: 6_000,
+            burst: 100,
+            tenantLimits: ["a": TenantLimits(maxInFlight: 100, ratePerMinute: 60, burst: 2)]
+        )
         for index in 0..<5 {
             scheduler.enqueue("a\(index)", tenant: "a")
             scheduler.enqueue("b\(index)", tenant: "b")
@@ -118,7 +131,11 @@ import Testing
         var machine = DispatchStateMachine<String>(
             configuration: .init(
                 scheduler: TenantSchedulerConfiguration(
-                    maxInFlight: 10, defaultLimits: TenantLimits(maxInFlight: 10, ratePerMinute: 1_000_000, burst: 1_000_000))))
+                    maxInFlight: 10,
+                    defaultLimits: TenantLimits(maxInFlight: 10, ratePerMinute: 1_000_000, burst: 1_000_000)
+                )
+            )
+        )
         machine.assigned([0])
         machine.setKeyBudgets(["key-shared": KeyBudget(ratePerMinute: 6_000, burst: 100)])
         for tenant in ["a", "b"] { machine.setKey("key-shared", tenant: tenant) }
@@ -141,8 +158,12 @@ import Testing
         var machine = DispatchStateMachine<String>(
             configuration: .init(
                 scheduler: TenantSchedulerConfiguration(
-                    maxInFlight: 10, defaultLimits: TenantLimits(maxInFlight: 10, ratePerMinute: 1_000_000, burst: 1_000_000)),
-                breaker: .init(failureThreshold: 2, openFor: .seconds(5), maxOpenFor: .seconds(60))))
+                    maxInFlight: 10,
+                    defaultLimits: TenantLimits(maxInFlight: 10, ratePerMinute: 1_000_000, burst: 1_000_000)
+                ),
+                breaker: .init(failureThreshold: 2, openFor: .seconds(5), maxOpenFor: .seconds(60))
+            )
+        )
         machine.assigned([0])
         machine.setKeyBudgets(["key-shared": KeyBudget(ratePerMinute: 6_000, burst: 100)])
         for tenant in ["a", "b"] { machine.setKey("key-shared", tenant: tenant) }

@@ -25,7 +25,10 @@ import Testing
     }
 
     /// Runs decisions at `now` until one is not `.run`; returns the started items and that decision.
-    private static func drain(_ scheduler: inout TenantScheduler<String>, at now: ContinuousClock.Instant) -> (
+    private static func drain(
+        _ scheduler: inout TenantScheduler<String>,
+        at now: ContinuousClock.Instant
+    ) -> (
         [String], TenantScheduler<String>.Decision
     ) {
         var started: [String] = []

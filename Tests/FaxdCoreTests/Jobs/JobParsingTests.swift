@@ -63,7 +63,8 @@ import Testing
         #expect(Job.parse(value: deep, key: nil).failure?.code == .tooDeep)
         let arrays = Array((String(repeating: "[", count: 33) + String(repeating: "]", count: 33)).utf8)
         #expect(Job.parse(value: arrays, key: nil).failure?.code == .tooDeep)
-        let nested = #"{"a":"#.utf8 + Array(String(repeating: "[", count: 31).utf8) + Array(String(repeating: "]", count: 31).utf8) + Array("}".utf8)
+        let nested =
+            #"{"a":"#.utf8 + Array(String(repeating: "[", count: 31).utf8) + Array(String(repeating: "]", count: 31).utf8) + Array("}".utf8)
         #expect(Job.parse(value: nested, key: nil).failure?.code == .missingField, "32 levels are allowed")
         let brackets = JobJSON().setting("tags", #"{"note":"\#(String(repeating: #"{[\""#, count: 40))"}"#)
         #expect(try accepted(brackets).tags["note"]?.count == 120)

@@ -16,8 +16,15 @@ import Testing
 
     private static func entry(_ state: JobLedgerEntry.State, faxID: String? = nil, firstAttemptAt: Date? = t0) -> JobLedgerEntry {
         JobLedgerEntry(
-            job: job, idempotencyKey: key, state: state, faxID: faxID, firstAttemptAt: firstAttemptAt, submittedAt: faxID == nil ? nil : t0,
-            attempt: faxID == nil ? nil : 1, origin: .init(partition: 2, offset: 7))
+            job: job,
+            idempotencyKey: key,
+            state: state,
+            faxID: faxID,
+            firstAttemptAt: firstAttemptAt,
+            submittedAt: faxID == nil ? nil : t0,
+            attempt: faxID == nil ? nil : 1,
+            origin: .init(partition: 2, offset: 7)
+        )
     }
 
     @Test func aJobWithoutAnEntryIsSentWhateverTheRecordsAge() {
@@ -27,7 +34,10 @@ import Testing
     @Test func aSubmittedJobIsNeverSentAgainAtAnyAge() {
         let submitted = Self.entry(.submitted, faxID: "fax_1")
         for age: TimeInterval in [0, 3600, 25 * 3600, 400 * 86_400] {
-            #expect(Self.ledger(submitted).decide(Self.job, now: Self.t0.addingTimeInterval(age), keyWindow: Self.window) == .alreadySubmitted(submitted))
+            #expect(
+                Self.ledger(submitted).decide(Self.job, now: Self.t0.addingTimeInterval(age), keyWindow: Self.window)
+                    == .alreadySubmitted(submitted)
+            )
         }
     }
 
@@ -43,13 +53,19 @@ import Testing
         #expect(Self.ledger(withoutTime).decide(Self.job, now: Self.t0, keyWindow: Self.window) == .lookUp(withoutTime))
         // A state this build does not know reads as `attempting`: a request may have gone out.
         let unknownState = Self.entry(.init(rawValue: "archived"), firstAttemptAt: nil)
-        #expect(Self.ledger(unknownState).decide(Self.job, now: Self.t0, keyWindow: Self.window) == .lookUp(Self.entry(.attempting, firstAttemptAt: nil)))
+        #expect(
+            Self.ledger(unknownState).decide(Self.job, now: Self.t0, keyWindow: Self.window)
+                == .lookUp(Self.entry(.attempting, firstAttemptAt: nil))
+        )
         let submittedWithoutFax = Self.entry(.submitted, firstAttemptAt: nil)
         #expect(Self.ledger(submittedWithoutFax).decide(Self.job, now: Self.t0, keyWindow: Self.window) == .lookUp(submittedWithoutFax))
     }
 
     @Test func aJobThatEndedWithoutAFaxMayBeSentAgain() {
-        #expect(Self.ledger(Self.entry(.notSent)).decide(Self.job, now: Self.t0.addingTimeInterval(48 * 3600), keyWindow: Self.window) == .submit)
+        #expect(
+            Self.ledger(Self.entry(.notSent)).decide(Self.job, now: Self.t0.addingTimeInterval(48 * 3600), keyWindow: Self.window)
+                == .submit
+        )
     }
 
     @Test(arguments: [TenantRetention.standard, .zeroFootprint])
@@ -74,9 +90,16 @@ import Testing
 
     @Test func everyFieldSurvivesTheCompactForm() {
         let entry = JobLedgerEntry(
-            job: JobReference(tenantID: "t", jobID: "ü/日本"), idempotencyKey: JobReference(tenantID: "t", jobID: "ü/日本").idempotencyKey().uuid,
-            state: .delivered, faxID: "fax_4kT9sLq2Zr8WbN1xYc7VmD", firstAttemptAt: Self.t0, submittedAt: Self.t0.addingTimeInterval(2), attempt: 3,
-            pages: 12, origin: .init(partition: 5, offset: 1 << 40))
+            job: JobReference(tenantID: "t", jobID: "ü/日本"),
+            idempotencyKey: JobReference(tenantID: "t", jobID: "ü/日本").idempotencyKey().uuid,
+            state: .delivered,
+            faxID: "fax_4kT9sLq2Zr8WbN1xYc7VmD",
+            firstAttemptAt: Self.t0,
+            submittedAt: Self.t0.addingTimeInterval(2),
+            attempt: 3,
+            pages: 12,
+            origin: .init(partition: 5, offset: 1 << 40)
+        )
         var ledger = Self.ledger(entry)
         #expect(ledger.entry(entry.job) == entry)
         var bare = entry
@@ -89,8 +112,16 @@ import Testing
 
     @Test func anEntryReadsBackAsItWasWritten() throws {
         let entry = JobLedgerEntry(
-            job: JobReference(tenantID: "t", jobID: "ü/日本"), idempotencyKey: Self.key, state: .submitted, faxID: "fax_x",
-            firstAttemptAt: Self.t0.addingTimeInterval(0.7), submittedAt: Self.t0, attempt: 2, pages: 3, origin: .init(partition: 5, offset: 1 << 40))
+            job: JobReference(tenantID: "t", jobID: "ü/日本"),
+            idempotencyKey: Self.key,
+            state: .submitted,
+            faxID: "fax_x",
+            firstAttemptAt: Self.t0.addingTimeInterval(0.7),
+            submittedAt: Self.t0,
+            attempt: 2,
+            pages: 3,
+            origin: .init(partition: 5, offset: 1 << 40)
+        )
         let bytes = entry.jsonBytes()
         #expect(JobLedgerEntry.parse(bytes) == entry)
         #expect(entry.firstAttemptAt == Self.t0, "times are kept in whole seconds")
@@ -112,7 +143,10 @@ import Testing
             ledger.record(Self.entry(state, faxID: "fax_1"))
             #expect(ledger.unfinished.isEmpty)
             #expect(ledger.entry(Self.job)?.state == state)
-            #expect(ledger.decide(Self.job, now: Self.t0.addingTimeInterval(90 * 86_400), keyWindow: Self.window) == .alreadySubmitted(Self.entry(state, faxID: "fax_1")))
+            #expect(
+                ledger.decide(Self.job, now: Self.t0.addingTimeInterval(90 * 86_400), keyWindow: Self.window)
+                    == .alreadySubmitted(Self.entry(state, faxID: "fax_1"))
+            )
         }
     }
 
@@ -128,10 +162,24 @@ import Testing
     func theFastReaderAndJSONDecoderAgree(jobID: String) throws {
         let job = JobReference(tenantID: "t.1_a-b", jobID: jobID)
         let entries = [
-            JobLedgerEntry(job: job, idempotencyKey: job.idempotencyKey().uuid, state: .attempting, firstAttemptAt: Self.t0, origin: .init(partition: 0, offset: 0)),
             JobLedgerEntry(
-                job: job, idempotencyKey: job.idempotencyKey().uuid, state: .submitted, faxID: "fax_4kT9sLq2Zr8WbN1xYc7VmD", firstAttemptAt: Self.t0,
-                submittedAt: Self.t0, attempt: 2, pages: 0, origin: .init(partition: 127, offset: Int64.max)),
+                job: job,
+                idempotencyKey: job.idempotencyKey().uuid,
+                state: .attempting,
+                firstAttemptAt: Self.t0,
+                origin: .init(partition: 0, offset: 0)
+            ),
+            JobLedgerEntry(
+                job: job,
+                idempotencyKey: job.idempotencyKey().uuid,
+                state: .submitted,
+                faxID: "fax_4kT9sLq2Zr8WbN1xYc7VmD",
+                firstAttemptAt: Self.t0,
+                submittedAt: Self.t0,
+                attempt: 2,
+                pages: 0,
+                origin: .init(partition: 127, offset: Int64.max)
+            ),
             JobLedgerEntry(job: job, idempotencyKey: job.idempotencyKey().uuid, state: .init(rawValue: "later")),
         ]
         for entry in entries {
@@ -146,7 +194,8 @@ import Testing
     }
 
     @Test(arguments: [
-        #"{"v":1}"#, #"{"v":1,"v":1}"#, #"[1]"#, #"{"attempt":1.5,"fax_id":null,"first_attempt_at":null,"idempotency_key":"c020cab0-5fa5-575d-8617-acd6fc49e2c0","job_id":"j","origin":null,"pages":null,"state":"attempting","submitted_at":null,"tenant_id":"t","v":1}"#,
+        #"{"v":1}"#, #"{"v":1,"v":1}"#, #"[1]"#,
+        #"{"attempt":1.5,"fax_id":null,"first_attempt_at":null,"idempotency_key":"c020cab0-5fa5-575d-8617-acd6fc49e2c0","job_id":"j","origin":null,"pages":null,"state":"attempting","submitted_at":null,"tenant_id":"t","v":1}"#,
         #"{"attempt":null,"fax_id":null,"first_attempt_at":null,"idempotency_key":"not-a-uuid","job_id":"j","origin":null,"pages":null,"state":"attempting","submitted_at":null,"tenant_id":"t","v":1}"#,
         #"{"attempt":null,"fax_id":null,"first_attempt_at":null,"idempotency_key":"c020cab0-5fa5-575d-8617-acd6fc49e2c0","job_id":"j","origin":{"partition":99999999999,"offset":1},"pages":null,"state":"attempting","submitted_at":null,"tenant_id":"t","v":1}"#,
         "", "{", #"{"v":99999999999999999999}"#,

@@ -3,7 +3,9 @@ import Testing
 
 @Suite struct Murmur2PartitionerTests {
     /// Kafka's own `Utils.murmur2` values for these keys.
-    @Test(arguments: [("1", -1_993_445_489), ("12", 126_087_238), ("123", -267_702_483), ("1234", -1_614_185_708), ("12345", -1_188_365_604)])
+    @Test(arguments: [
+        ("1", -1_993_445_489), ("12", 126_087_238), ("123", -267_702_483), ("1234", -1_614_185_708), ("12345", -1_188_365_604),
+    ])
     func theHashIsKafkasMurmur2(key: String, expected: Int32) {
         #expect(Murmur2Partitioner.hash(Array(key.utf8)) == expected)
     }

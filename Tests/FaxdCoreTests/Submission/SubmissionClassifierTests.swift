@@ -6,7 +6,12 @@ import Testing
         #"{"error":"\#(code)","message":"\#(message)","action":"x","docs":"https://mintfax.com/docs/errors/x","request_id":"req_01JA2B5M2N8P4Q6R0S3T7V9WXY"}"#
     }
 
-    private static func classify(_ status: Int, _ body: String, retryAfter: String? = nil, replayed: Bool = false)
+    private static func classify(
+        _ status: Int,
+        _ body: String,
+        retryAfter: String? = nil,
+        replayed: Bool = false
+    )
         -> SubmissionOutcome
     {
         SubmissionClassifier.classify(

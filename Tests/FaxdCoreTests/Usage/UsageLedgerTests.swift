@@ -18,11 +18,23 @@ import Testing
         f.usageHold(job(tenant, "job-\(fax)"), faxID: fax, pages: nil, occurredAt: at(minutes: minutes))
     }
 
-    private static func capture(_ fax: String, tenant: String = "acme", pages: Int, minutes: Double = 1, _ f: EventFactory = sandbox) -> UsageEvent {
+    private static func capture(
+        _ fax: String,
+        tenant: String = "acme",
+        pages: Int,
+        minutes: Double = 1,
+        _ f: EventFactory = sandbox
+    ) -> UsageEvent {
         f.usageCapture(job(tenant, "job-\(fax)"), faxID: fax, pages: pages, occurredAt: at(minutes: minutes))
     }
 
-    private static func release(_ fax: String, tenant: String = "acme", pages: Int?, minutes: Double = 1, _ f: EventFactory = sandbox) -> UsageEvent {
+    private static func release(
+        _ fax: String,
+        tenant: String = "acme",
+        pages: Int?,
+        minutes: Double = 1,
+        _ f: EventFactory = sandbox
+    ) -> UsageEvent {
         f.usageRelease(job(tenant, "job-\(fax)"), faxID: fax, pages: pages, occurredAt: at(minutes: minutes))
     }
 
@@ -36,7 +48,14 @@ import Testing
         return ledger
     }
 
-    private static func counts(held: Int = 0, open: Int = 0, captured: Int = 0, pagesCaptured: Int = 0, released: Int = 0, pagesReleased: Int = 0)
+    private static func counts(
+        held: Int = 0,
+        open: Int = 0,
+        captured: Int = 0,
+        pagesCaptured: Int = 0,
+        released: Int = 0,
+        pagesReleased: Int = 0
+    )
         -> UsageReport.Counts
     {
         var counts = UsageReport.Counts()
