@@ -270,23 +270,19 @@ private final class SoakPool {
             brokerDown = broker
             return replaced + ", broker \(broker) down"
         case 1:
-            try await harness.sandboxControl(
-                "faults",
-                json: #"{"seed": \#(round), "latency": {"min_ms": 5, "max_ms": 40}, "server_error_rate": 0.3}"#
+            try await faults(
+                #"{"seed": \#(round), "latency": {"min_ms": 5, "max_ms": 40}, "server_error_rate": 0.3}"#
             )
             return replaced + ", 30 % of submissions answered 5xx"
         case 2:
-            try await harness.sandboxControl(
-                "faults",
-                json:
-                    #"{"seed": \#(round), "latency": {"min_ms": 5, "max_ms": 2500}, "drop_connection_rate": 0.1, "lookup_error_rate": 0.2}"#
+            try await faults(
+                #"{"seed": \#(round), "latency": {"min_ms": 5, "max_ms": 2500}, "drop_connection_rate": 0.1, "lookup_error_rate": 0.2}"#
             )
             return replaced + ", 10 % of connections dropped, requests up to 2.5 s (timeout 2 s), 20 % of lookups failing"
         default:
             let seconds = SoakProcessTests.roundSeconds / 3
-            try await harness.sandboxControl(
-                "faults",
-                json: #"{"seed": \#(round), "rate_limit_storms": [{"environment": "e2e", "seconds": \#(seconds)}]}"#
+            try await faults(
+                #"{"seed": \#(round), "rate_limit_storms": [{"environment": "e2e", "seconds": \#(seconds)}]}"#
             )
             return replaced + ", a \(seconds) s 429 storm"
         }
@@ -298,7 +294,18 @@ private final class SoakPool {
             try await control("up \(broker)")
             brokerDown = nil
         }
-        try await harness.sandboxControl("faults", json: SoakProcessTests.baseFaults)
+        try await faults(SoakProcessTests.baseFaults)
+    }
+
+    /// Sets the sandbox's faults; a call the busy sandbox did not answer in time is made again.
+    private func faults(_ json: String) async throws {
+        for attempt in 1...5 {
+            do {
+                return try await harness.sandboxControl("faults", json: json)
+            } catch  where attempt < 5 {
+                print("soak: setting the sandbox's faults failed (\(error)); again")
+            }
+        }
     }
 
     /// Sends `line` to `faxd broker`'s standard input and waits for its `ok`.

@@ -31,6 +31,16 @@ import Testing
             let both = try await Self.list(sandbox, "tag[batch]=b1&tag[parity]=even")
             #expect(Self.ids(both) == [created[4], created[2], created[0]])
             #expect(both["has_more"] as? Bool == false && both["next_cursor"] is NSNull)
+            // A tag's own index, walked a page at a time from each cursor.
+            var even: [String] = []
+            var evenCursor: String?
+            repeat {
+                let page = try await Self.list(sandbox, "tag[parity]=even&per_page=1" + (evenCursor.map { "&cursor=\($0)" } ?? ""))
+                even += Self.ids(page)
+                evenCursor = page["next_cursor"] as? String
+            } while evenCursor != nil
+            #expect(even == [created[6], created[4], created[2], created[0]])
+            #expect(Self.ids(try await Self.list(sandbox, "tag[parity]=none")).isEmpty)
 
             var seen: [String] = []
             var cursor: String?

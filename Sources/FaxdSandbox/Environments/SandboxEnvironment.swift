@@ -10,6 +10,9 @@ struct SandboxEnvironment: Sendable {
     var faxes: [String: FaxRecord] = [:]
     /// Fax ids in creation order, oldest first; a fax's ``FaxRecord/sequence`` is its index.
     var faxOrder: [String] = []
+    /// The ``FaxRecord/sequence``s of the faxes with each tag (`key`, NUL, `value`), oldest first: a
+    /// lookup by tag reads its faxes, not every fax (a fax's tags never change).
+    var faxSequencesByTag: [String: [Int]] = [:]
     var endpoints: [WebhookEndpoint]
 
     /// The environment as configured, with nothing sent yet.
@@ -33,4 +36,9 @@ struct SandboxEnvironment: Sendable {
     func handle(index: Int) -> EnvironmentHandle {
         EnvironmentHandle(index: index, name: configuration.name, keySuffix: configuration.keySuffix)
     }
+}
+
+extension SandboxEnvironment {
+    /// The key of a tag in ``faxSequencesByTag``.
+    static func tagKey(_ key: String, _ value: String) -> String { key + "\u{0}" + value }
 }

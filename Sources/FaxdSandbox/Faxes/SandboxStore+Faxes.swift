@@ -32,6 +32,9 @@ extension SandboxStore {
             )
             state.environments[index].faxes[record.id] = record
             state.environments[index].faxOrder.append(record.id)
+            for (key, value) in options.tags {
+                state.environments[index].faxSequencesByTag[SandboxEnvironment.tagKey(key, value), default: []].append(record.sequence)
+            }
             return (.created(record), state.generation)
         }
         if case .created(let record) = creation {
@@ -71,15 +74,22 @@ extension SandboxStore {
             var page: [FaxRecord] = []
             var hasMore = false
             let configuration = state.environments[environment.index].configuration
-            while position >= 0 {
-                if let fax = faxes[order[position]], query.matches(fax), !Self.isStripped(fax, configuration, now: now) {
+            // Newest first from `position`: of the faxes with the query's rarest tag, or of all.
+            let byTag = state.environments[environment.index].faxSequencesByTag
+            let candidates = query.tags.map { tag in byTag[SandboxEnvironment.tagKey(tag.key, tag.value)] ?? [] }.min {
+                $0.count < $1.count
+            }
+            var next = candidates.map { sequences in sequences.lastIndex { $0 <= position } ?? -1 } ?? position
+            while next >= 0 {
+                let sequence = candidates?[next] ?? next
+                if let fax = faxes[order[sequence]], query.matches(fax), !Self.isStripped(fax, configuration, now: now) {
                     if page.count == query.perPage {
                         hasMore = true
                         break
                     }
                     page.append(fax)
                 }
-                position -= 1
+                next -= 1
             }
             return FaxPage(data: page, nextCursor: hasMore ? page.last?.id : nil, hasMore: hasMore)
         }

@@ -12,7 +12,18 @@ public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
         self.reason = reason
     }
 
+    /// One line, whatever the file held: a key or value quoted from it with a line break in it
+    /// (`"a\nb": 1`, found by `make fuzz`) shows the break escaped.
     public var description: String {
-        path.isEmpty ? "\(source): \(reason)" : "\(source): \(path): \(reason)"
+        let line = path.isEmpty ? "\(source): \(reason)" : "\(source): \(path): \(reason)"
+        guard line.contains(where: \.isNewline) else { return line }
+        return line.unicodeScalars.map { scalar in
+            switch scalar {
+            case "\n": "\\n"
+            case "\r": "\\r"
+            case _ where Character(scalar).isNewline: "\\u{\(String(scalar.value, radix: 16))}"
+            default: String(scalar)
+            }
+        }.joined()
     }
 }
