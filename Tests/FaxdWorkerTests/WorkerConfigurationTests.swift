@@ -82,6 +82,9 @@ import Testing
         ("? {a: 1}: x\n", "faxd.yaml: a key must be plain text"),
         (Self.aliasBomb, "more than 100000 values"),
         (String(repeating: "[", count: 100) + String(repeating: "]", count: 100), "nested more than 64 levels deep"),
+        // Found by `make fuzz`: Yams composes recursively, and thousands of levels overflow the stack.
+        ("kafka: " + String(repeating: "{", count: 20_000), "nested more than 64 levels deep"),
+        (String(repeating: "- ", count: 20_000) + "x\n", "nested more than 64 levels deep"),
         // Found by `make fuzz`: a key or value quoted from the file with a line break in it.
         ("\"kafka\\nx\": 1\n", #"faxd.yaml: kafka\nx: unknown key"#),
         ("dispatch:\n  max_in_flight: \"1\\r\\n2\"\n", #"expected a whole number, got '1\r\n2'"#),
