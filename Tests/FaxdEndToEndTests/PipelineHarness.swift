@@ -24,6 +24,8 @@ final class PipelineHarness {
     let sandboxURL: String
     let groupID = UniqueName.make("workers")
     private(set) var workers: [ManagedProcess] = []
+    /// Each worker's `/metrics` URL.
+    private var metrics: [(worker: ManagedProcess, url: String)] = []
     /// The `to` of every job this harness produced (and the default one), for `checkNothingLeaked`.
     private let recipients = Mutex<Set<String>>(["+12125550100"])
 
@@ -100,12 +102,17 @@ final class PipelineHarness {
             sharedWorkspace: sharedWorkspace,
             extraConfiguration: extraConfiguration
         )
+        // Every worker's /metrics on a port of its own, read for the leak scan at `stop()`.
+        var environment = environment
+        let metricsListen = environment["FAXD_METRICS_LISTEN"] ?? "127.0.0.1:\(freeLocalPort())"
+        environment["FAXD_METRICS_LISTEN"] = metricsListen
         let worker = try ManagedProcess(
             ManagedProcess.faxdExecutable,
             ["worker", "--config", config.path],
             environment: processEnvironment.merging(environment) { _, new in new }
         )
         workers.append(worker)
+        metrics.append((worker, "http://\(metricsListen)/metrics"))
         return worker
     }
 
@@ -358,6 +365,7 @@ final class PipelineHarness {
     }
 
     func stop() async {
+        let exposition = await scrapeMetrics()
         for worker in workers { _ = try? await worker.stop(timeout: .seconds(30)) }
         // The run's events, read once for both uses.
         var events: [(kind: String, values: [String])] = []
@@ -365,10 +373,24 @@ final class PipelineHarness {
             events.append((kind, ((try? await readAll(topic)) ?? []).map { String(decoding: $0.value, as: UTF8.self) }))
         }
         keep(events)
-        await checkNothingLeaked(events)
+        await checkNothingLeaked(events, metrics: exposition)
         _ = try? await sandbox.stop()
         _ = try? await broker.stop()
         try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// The `/metrics` exposition of every worker still running, for the leak scan.
+    private func scrapeMetrics() async -> [(name: String, text: String)] {
+        guard let client = try? HTTPClient() else { return [] }
+        defer { client.shutdown() }
+        var exposition: [(name: String, text: String)] = []
+        for (index, entry) in metrics.enumerated() where entry.worker.isRunning {
+            guard let response = try? await client.execute(HTTPRequest(method: .GET, url: entry.url), timeout: .seconds(5)) else {
+                continue
+            }
+            exposition.append(("worker \(index + 1)'s /metrics", String(decoding: response.body, as: UTF8.self)))
+        }
+        return exposition
     }
 
     /// What must never leave faxd in the clear (DESIGN §1): the keys and the webhook secret the
@@ -384,11 +406,13 @@ final class PipelineHarness {
     }
 
     /// Scans what this run's faxd processes wrote (stdout, stderr: every log line), its status and
-    /// usage `events`, and the dead letters' faxd headers for `secrets`, recording an issue for each hit.
-    private func checkNothingLeaked(_ events: [(kind: String, values: [String])]) async {
+    /// usage `events`, the dead letters' faxd headers and the workers' `metrics` for `secrets`,
+    /// recording an issue for each hit.
+    private func checkNothingLeaked(_ events: [(kind: String, values: [String])], metrics: [(name: String, text: String)]) async {
         var sources: [(name: String, text: String)] = workers.enumerated().map {
             ("faxd process \($0.offset + 1)'s output", $0.element.standardError + $0.element.outputLines.joined(separator: "\n"))
         }
+        sources += metrics
         sources += events.map { ("the \($0.kind) events", $0.values.joined(separator: "\n")) }
         let deadLetters = (try? await readAll("fax.jobs.dlq")) ?? []
         sources.append(
