@@ -104,7 +104,11 @@ fuzz-build: deps
 ## fuzz-merge: the inputs `make fuzz` found that add coverage, merged into the committed corpus
 fuzz-merge: fuzz-build
 	@for target in $(FUZZ_TARGETS); do \
-		SWIFT_BACKTRACE=enable=no $(FUZZER) $$target -set_cover_merge=1 -max_len=16384 Tests/FuzzCorpus/$$target $(FUZZ_BUILD)/corpus/$$target 2>&1 | grep -E "MERGE-OUTER: [0-9]+ new files" || exit 1; \
+		log=$(FUZZ_BUILD)/$$target.merge.log; \
+		SWIFT_BACKTRACE=enable=no $(FUZZER) $$target -set_cover_merge=1 -max_len=16384 Tests/FuzzCorpus/$$target $(FUZZ_BUILD)/corpus/$$target >$$log 2>&1 \
+			|| { echo "make fuzz-merge: $$target failed (log $$log)"; exit 1; }; \
+		if grep -q "MERGE-OUTER: attempt 2" $$log; then echo "make fuzz-merge: an input stopped $$target's merge run (log $$log)"; exit 1; fi; \
+		echo "$$target: $$(grep -E 'MERGE-OUTER: [0-9]+ new files' $$log)"; \
 	done
 
 ## soak: FAXD_SOAK_JOBS (100000) jobs over 4 release workers on faxd broker under scripted faults, then the

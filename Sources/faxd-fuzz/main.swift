@@ -12,11 +12,16 @@ import CFuzzerDriver
 
 let usage = "usage: faxd-fuzz TARGET [ARGUMENTS…]; targets: " + FuzzTarget.allCases.map(\.rawValue).joined(separator: ", ")
 var arguments = CommandLine.arguments
-guard arguments.count >= 2, let target = FuzzTarget(rawValue: arguments[1]) else {
+let named = arguments.count >= 2 ? FuzzTarget(rawValue: arguments[1]) : nil
+// libFuzzer starts itself again for -merge, -fork and -jobs with its own flags only, without TARGET:
+// those runs find it in the environment.
+let inherited = ProcessInfo.processInfo.environment["FAXD_FUZZ_TARGET"].flatMap(FuzzTarget.init(rawValue:))
+guard let target = named ?? inherited else {
     FileHandle.standardError.write(Data((usage + "\n").utf8))
     exit(2)
 }
-arguments.remove(at: 1)
+if named != nil { arguments.remove(at: 1) }
+setenv("FAXD_FUZZ_TARGET", target.rawValue, 1)
 nonisolated(unsafe) var selected = target
 
 #if FUZZING
