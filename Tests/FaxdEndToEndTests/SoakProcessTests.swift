@@ -15,9 +15,12 @@ import Testing
     static let environment = ProcessInfo.processInfo.environment
     static let jobCount = environment["FAXD_SOAK_JOBS"].flatMap { Int($0) }
     static let roundSeconds = environment["FAXD_SOAK_ROUND_SECONDS"].flatMap { Int($0) } ?? 60
-    static let tenants = 20
-    /// librdkafka's mock cluster keeps about 5 MB a partition and drops older records (docs/kafka.md):
-    /// 100,000 jobs write some 250 MB of status events, so they are spread thin enough to stay whole.
+    /// Jobs and their events are keyed by tenant, and librdkafka's mock cluster keeps about 5 MB a
+    /// partition (dropping older records) and walks the log from its start to find each fetch's offset:
+    /// 100,000 jobs write some 250 MB of status events, so 200 tenants over 128 partitions keep each
+    /// log to about 2 MB. (20 tenants filled 20 partitions, which lost records and then stalled the
+    /// cluster at 47,000 jobs.)
+    static let tenants = 200
     static let partitions = 128
     static let workers = 4
     /// Outside faults, the base every round returns to: a little of everything.
