@@ -140,6 +140,8 @@ let package = Package(
         ),
         // libFuzzer's driver, declared for `faxd-fuzz` (defined by the fuzzer runtime `make fuzz` links).
         .target(name: "CFuzzerDriver"),
+        // posix_spawn's close-from action, for the tests' child processes (FaxdTestSupport.ManagedProcess).
+        .target(name: "CSpawn"),
         .executableTarget(
             name: "faxd-fuzz",
             dependencies: ["CFuzzerDriver", "FaxdFuzzTargets"],
@@ -149,6 +151,7 @@ let package = Package(
         .target(
             name: "FaxdTestSupport",
             dependencies: [
+                "CSpawn",
                 "FaxdKafka",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -1,18 +1,66 @@
+import CSpawn
 public import Foundation
 import Synchronization
 
 /// A child process for end-to-end tests: stdout read line by line, stderr kept for failure messages,
 /// terminated (SIGTERM, then SIGKILL) when the test is done with it.
 public final class ManagedProcess: Sendable {
-    private let process: Process
+    private let child: Child
     private let stdinPipe: Pipe
     private let output = Output()
 
-    /// Held while a child's pipes are made and it is spawned. Foundation closes in the child only the
-    /// descriptors open when it starts building the spawn, so a sibling spawned at the same moment on
-    /// another thread could inherit this child's pipes and the socket Foundation watches for its exit:
-    /// the child's exit and the end of its output would then go unseen until the sibling exits.
-    private static let spawning = Mutex(())
+    /// A child started with `posix_spawn` and reaped by a thread of its own, in place of Foundation's
+    /// `Process`: on Linux its `run()` copies 256 bytes of each `/proc/self/fd` entry's name, reading
+    /// past the end of glibc's buffer, and crashed the test process now and then once it held some
+    /// thousand descriptors (SIGSEGV in `Process.run()`, swift-corelibs-foundation#5472, fixed after
+    /// Swift 6.3.1; it stopped CI once). The child closes every descriptor above 2 before it runs, so
+    /// no sibling inherits another child's pipes.
+    private final class Child: Sendable {
+        let pid: pid_t
+        let name: String
+        let firstArgument: String
+        /// Once reaped: the exit code, or the number of the signal that ended it.
+        let exitStatus = Mutex<Int32?>(nil)
+
+        init(_ executable: URL, _ arguments: [String], environment: [String: String], standard: (Int32, Int32, Int32)) throws {
+            var actions = posix_spawn_file_actions_t()
+            posix_spawn_file_actions_init(&actions)
+            defer { posix_spawn_file_actions_destroy(&actions) }
+            posix_spawn_file_actions_adddup2(&actions, standard.0, STDIN_FILENO)
+            posix_spawn_file_actions_adddup2(&actions, standard.1, STDOUT_FILENO)
+            posix_spawn_file_actions_adddup2(&actions, standard.2, STDERR_FILENO)
+            faxd_spawn_file_actions_addclosefrom(&actions, 3)
+            var attributes = posix_spawnattr_t()
+            posix_spawnattr_init(&attributes)
+            defer { posix_spawnattr_destroy(&attributes) }
+            // Its own process group, as Foundation's `Process` did: a signal to the test's group stays there.
+            posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
+            // argv[0] the whole path, as Foundation gave it: a venv's python finds its prefix from it.
+            let argv = ([executable.path] + arguments).map { strdup($0) } + [nil]
+            let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+            defer { for pointer in argv + envp { free(pointer) } }
+            var pid = pid_t()
+            let result = posix_spawn(&pid, executable.path, &actions, &attributes, argv, envp)
+            guard result == 0 else {
+                throw ProcessFailure(description: "cannot start \(executable.path): \(String(cString: strerror(result)))")
+            }
+            self.pid = pid
+            self.name = executable.lastPathComponent
+            self.firstArgument = arguments.first ?? ""
+            let reaper = Thread { [self] in
+                var status: Int32 = 0
+                while waitpid(self.pid, &status, 0) == -1 && errno == EINTR {}
+                // WIFEXITED / WEXITSTATUS / WTERMSIG, which Swift does not import.
+                let signal = status & 0x7f
+                self.exitStatus.withLock { $0 = signal == 0 ? (status >> 8) & 0xff : signal }
+            }
+            reaper.name = "managed-process.wait"
+            reaper.start()
+        }
+
+        var isRunning: Bool { exitStatus.withLock { $0 == nil } }
+        var terminationStatus: Int32 { exitStatus.withLock { $0 ?? -1 } }
+    }
 
     /// What the child wrote, filled by two reader threads.
     private final class Output: Sendable {
@@ -32,19 +80,20 @@ public final class ManagedProcess: Sendable {
 
     /// Starts `executable` with `arguments`; `environment` entries are added to this process's.
     public init(_ executable: URL, _ arguments: [String], environment: [String: String] = [:]) throws {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        let (stdinPipe, out, err) = try Self.spawning.withLock { _ in
-            let pipes = (Pipe(), Pipe(), Pipe())
-            process.standardInput = pipes.0
-            process.standardOutput = pipes.1
-            process.standardError = pipes.2
-            try process.run()
-            return pipes
-        }
-        self.process = process
+        let (stdinPipe, out, err) = (Pipe(), Pipe(), Pipe())
+        child = try Child(
+            executable,
+            arguments,
+            environment: ProcessInfo.processInfo.environment.merging(environment) { _, new in new },
+            standard: (
+                stdinPipe.fileHandleForReading.fileDescriptor, out.fileHandleForWriting.fileDescriptor,
+                err.fileHandleForWriting.fileDescriptor
+            )
+        )
+        // The child's ends, now its own: the reads below see the end of its output when it exits.
+        try stdinPipe.fileHandleForReading.close()
+        try out.fileHandleForWriting.close()
+        try err.fileHandleForWriting.close()
         self.stdinPipe = stdinPipe
         // Blocking reads on threads of their own: the end of the stream is seen for certain, which
         // Foundation's readability handlers do not promise on Linux.
@@ -76,14 +125,14 @@ public final class ManagedProcess: Sendable {
     }
 
     deinit {
-        if process.isRunning { process.terminate() }
+        if child.isRunning { kill(child.pid, SIGTERM) }
     }
 
     /// Whether the process has not exited yet.
-    public var isRunning: Bool { process.isRunning }
+    public var isRunning: Bool { child.isRunning }
 
     /// The process's id.
-    public var pid: Int32 { process.processIdentifier }
+    public var pid: Int32 { child.pid }
 
     /// What the process wrote to stderr so far.
     public var standardError: String { output.stderrText.withLock { $0.text } }
@@ -104,13 +153,13 @@ public final class ManagedProcess: Sendable {
 
     /// Waits for the first `count` stdout lines.
     public func firstLines(_ count: Int, timeout: Duration = .seconds(30)) async throws -> [String] {
-        try await Eventually.wait(for: "\(count) lines from \(process.executableURL?.lastPathComponent ?? "process")", timeout: timeout) {
-            output.lines.withLock { $0.lines.count >= count } || !process.isRunning
+        try await Eventually.wait(for: "\(count) lines from \(child.name)", timeout: timeout) {
+            output.lines.withLock { $0.lines.count >= count } || !child.isRunning
         }
         let got = outputLines
         guard got.count >= count else {
             throw ProcessFailure(
-                description: "process exited with \(process.terminationStatus) before printing \(count) lines; stderr: \(standardError)"
+                description: "process exited with \(child.terminationStatus) before printing \(count) lines; stderr: \(standardError)"
             )
         }
         return Array(got.prefix(count))
@@ -130,26 +179,26 @@ public final class ManagedProcess: Sendable {
     /// Sends `signal` (SIGTERM by default) and waits for the exit. - Returns: the exit status.
     @discardableResult
     public func stop(signal: Int32 = SIGTERM, timeout: Duration = .seconds(30)) async throws -> Int32 {
-        if process.isRunning { kill(process.processIdentifier, signal) }
+        if child.isRunning { kill(child.pid, signal) }
         return try await waitForExit(timeout: timeout)
     }
 
     /// Waits for the process to exit on its own. - Returns: the exit status.
     public func waitForExit(timeout: Duration = .seconds(60)) async throws -> Int32 {
         do {
-            try await Eventually.wait(for: "exit of \(process.executableURL?.lastPathComponent ?? "process")", timeout: timeout) {
-                !process.isRunning
+            try await Eventually.wait(for: "exit of \(child.name)", timeout: timeout) {
+                !child.isRunning
             }
         } catch {
-            kill(process.processIdentifier, SIGKILL)
+            kill(child.pid, SIGKILL)
             throw error
         }
         // Let the stdout handler see the end of the stream.
         try await Eventually.wait(
-            for: "end of the output of \(process.executableURL?.lastPathComponent ?? "process") \(process.arguments?.first ?? "")",
+            for: "end of the output of \(child.name) \(child.firstArgument)",
             timeout: .seconds(10)
         ) { output.lines.withLock { $0.closed } && output.stderrText.withLock { $0.closed } }
-        return process.terminationStatus
+        return child.terminationStatus
     }
 
     public struct ProcessFailure: Error, CustomStringConvertible {

@@ -1,0 +1,6 @@
+#define _GNU_SOURCE
+#include "CSpawn.h"
+
+int faxd_spawn_file_actions_addclosefrom(posix_spawn_file_actions_t *actions, int from) {
+    return posix_spawn_file_actions_addclosefrom_np(actions, from);
+}
