@@ -137,8 +137,8 @@ public final class ManagedProcess: Sendable {
     /// What the process wrote to stderr so far.
     public var standardError: String { output.stderrText.withLock { $0.text } }
 
-    /// Waits until stderr holds at least one complete line (its handler runs on Foundation's
-    /// threads, so text written just before exit can arrive after ``waitForExit(timeout:)``).
+    /// Waits until stderr holds at least one complete line, or its end (it is read on a thread of its
+    /// own, so a line the child has written may not have arrived yet).
     /// - Returns: what the process wrote to stderr so far.
     @discardableResult
     public func standardErrorLine(timeout: Duration = .seconds(10)) async throws -> String {
