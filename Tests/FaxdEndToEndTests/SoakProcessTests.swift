@@ -15,13 +15,15 @@ import Testing
     static let environment = ProcessInfo.processInfo.environment
     static let jobCount = environment["FAXD_SOAK_JOBS"].flatMap { Int($0) }
     static let roundSeconds = environment["FAXD_SOAK_ROUND_SECONDS"].flatMap { Int($0) } ?? 60
-    /// Jobs and their events are keyed by tenant, and librdkafka's mock cluster keeps about 5 MB a
-    /// partition (dropping older records) and walks the log from its start to find each fetch's offset:
-    /// 100,000 jobs write some 250 MB of status events, so 200 tenants over 128 partitions keep each
-    /// log to about 2 MB. (20 tenants filled 20 partitions past 5 MB. Both ways, the 100,000-job run
-    /// still stalls near 48,000 jobs with the broker busy: docs/reliability.md.)
-    static let tenants = 200
-    static let partitions = 128
+    /// Jobs and their events are keyed by tenant, and librdkafka's mock cluster walks a partition's
+    /// log from its start to find each fetch's offset: every reader behind the end (each worker's
+    /// and the ingress's follower of the result topics after every new record, a new worker's read of
+    /// the recent window, each ledger restore) costs the broker the partition's length in steps, so
+    /// its work grows with records per partition. At 128 partitions its one thread saturated near
+    /// 48,000 jobs (docs/reliability.md, runs 4 and 5); 1,000 tenants over 512 partitions keep each
+    /// log a quarter as long.
+    static let tenants = 1_000
+    static let partitions = 512
     static let workers = 4
     /// Outside faults, the base every round returns to: a little of everything.
     static let baseFaults =
