@@ -62,9 +62,15 @@ public final class WebhookServer: Service, Sendable {
     /// - Throws: `ConfigurationError` when a listener cannot be bound, or naming the `kafka.topics`
     ///   key of a result topic the cluster does not have (see `ConfiguredTopics`).
     public func run(onListening: @escaping @Sendable (_ listener: String, _ port: Int) -> Void) async throws {
+        let (metrics, tracker) = (metrics, ingress.tracker)
         let listeners = try WorkerHTTPServer.listeners(
             configuration,
-            admin: .admin(metrics: metrics, consumer: nil, readiness: readiness, ingress: ingress),
+            admin: .admin(
+                metrics: metrics,
+                refresh: { metrics.setResultTopicsCaughtUp(await tracker.isCaughtUp) },
+                readiness: readiness,
+                ingress: ingress
+            ),
             ingress: ingress,
             logger: logger
         )

@@ -138,9 +138,17 @@ public final class Worker: Service, Sendable {
     ///   `ConfiguredTopics`); the error of a part that failed, after the others stopped (the
     ///   dispatcher leaving the group cleanly).
     public func run() async throws {
+        let (consumer, dispatcher, ledger, tracker, metrics) = (consumer, dispatcher, ledger, delivery.tracker, metrics)
+        let jobsTopic = configuration.kafka.topics.jobs
+        let refresh: @Sendable () async -> Void = {
+            metrics.recordLag(consumer.lag())
+            metrics.recordDispatch(await dispatcher.view(), topic: jobsTopic, now: Date())
+            metrics.setLedgerRestoring(await ledger.restoringCount)
+            metrics.setResultTopicsCaughtUp(await tracker.isCaughtUp)
+        }
         let listeners = try WorkerHTTPServer.listeners(
             configuration,
-            admin: .admin(metrics: metrics, consumer: consumer, readiness: readiness, ingress: delivery.ingress),
+            admin: .admin(metrics: metrics, refresh: refresh, readiness: readiness, ingress: delivery.ingress),
             ingress: delivery.ingress,
             logger: logger
         )

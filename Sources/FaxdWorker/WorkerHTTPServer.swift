@@ -11,8 +11,9 @@ import Synchronization
 /// the internet: `POST /webhooks/mintfax/{tenant}` and `POST /webhooks/mintfax`, nothing else.
 struct WorkerHTTPServer: Sendable {
     enum Routes: Sendable {
-        /// `consumer`: the jobs consumer, for lag (nil in `faxd webhooks`); `ingress`, for readiness.
-        case admin(metrics: WorkerMetrics, consumer: KafkaConsumer?, readiness: Readiness, ingress: WebhookIngress?)
+        /// `refresh` brings the gauges read from other parts (lag, the dispatch, restores) up to date
+        /// before each scrape; `ingress`, for readiness.
+        case admin(metrics: WorkerMetrics, refresh: @Sendable () async -> Void, readiness: Readiness, ingress: WebhookIngress?)
         case webhooks(WebhookIngress)
     }
 
@@ -79,7 +80,7 @@ struct WorkerHTTPServer: Sendable {
     func run(onListening: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
         let router = Router()
         switch routes {
-        case .admin(let metrics, let consumer, let readiness, let ingress):
+        case .admin(let metrics, let refresh, let readiness, let ingress):
             router.get("healthz") { _, _ in "ok\n" }
             router.get("readyz") { _, _ -> Response in
                 // With the webhook ingress, ready also means the ledger has read the result topics.
@@ -88,7 +89,7 @@ struct WorkerHTTPServer: Sendable {
                     ? Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ready\n"))) : Response(status: .serviceUnavailable)
             }
             router.get("metrics") { _, _ -> Response in
-                if let consumer { metrics.recordLag(consumer.lag()) }
+                await refresh()
                 var headers = HTTPFields()
                 headers[.contentType] = "text/plain; version=0.0.4"
                 return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: metrics.render())))

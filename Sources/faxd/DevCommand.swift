@@ -138,7 +138,7 @@ struct DevCommand: AsyncParsableCommand {
         return try Worker(
             configuration: configuration,
             tenants: tenants,
-            metrics: WorkerMetrics(registry: PrometheusCollectorRegistry()),
+            metrics: WorkerMetrics(registry: PrometheusCollectorRegistry(), tenantLabels: configuration.metrics.tenantLabels),
             logger: logger
         )
     }

@@ -26,7 +26,7 @@ struct WorkerCommand: AsyncParsableCommand {
             worker = try Worker(
                 configuration: configuration,
                 tenants: tenants,
-                metrics: WorkerMetrics(registry: PrometheusCollectorRegistry()),
+                metrics: WorkerMetrics(registry: PrometheusCollectorRegistry(), tenantLabels: configuration.metrics.tenantLabels),
                 logger: logger
             )
         } catch {

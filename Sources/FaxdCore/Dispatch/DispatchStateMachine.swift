@@ -60,6 +60,8 @@ public struct DispatchStateMachine<Job: Sendable>: Sendable {
         public let partition: Int32
         public let offset: Int64
         public let bytes: Int
+        /// When the record was written (milliseconds since the epoch), when it says.
+        public let recordTime: Int64?
         /// Attempts started, this one included.
         public fileprivate(set) var attempts = 0
         fileprivate var firstAttempt: Instant?
@@ -67,12 +69,13 @@ public struct DispatchStateMachine<Job: Sendable>: Sendable {
         /// Whether this attempt is the probe of mintfax's breaker, of its tenant's breaker.
         fileprivate var probes = (provider: false, tenant: false)
 
-        fileprivate init(job: Job, tenant: String, partition: Int32, offset: Int64, bytes: Int) {
+        fileprivate init(job: Job, tenant: String, partition: Int32, offset: Int64, bytes: Int, recordTime: Int64?) {
             self.job = job
             self.tenant = tenant
             self.partition = partition
             self.offset = offset
             self.bytes = bytes
+            self.recordTime = recordTime
         }
     }
 
@@ -160,6 +163,73 @@ public struct DispatchStateMachine<Job: Sendable>: Sendable {
         jobsWaiting == 0 && scheduler.totalInFlight == 0 && parking == 0
     }
 
+    /// What an operator sees of the dispatch at `now`: each tenant with work, each owned partition.
+    /// Changes nothing; O(tenants + partitions + jobs waiting to retry).
+    public func view(now: Instant) -> View {
+        var tenants: [String: View.Tenant] = [:]
+        for (tenant, entry) in scheduler.activity(now: now) {
+            var row = View.Tenant()
+            row.activity = entry.activity
+            row.oldestQueuedTime = entry.first?.recordTime
+            tenants[tenant] = row
+        }
+        for (_, run) in delayed { tenants[run.tenant, default: View.Tenant()].retrying += 1 }
+        for (tenant, var row) in tenants {
+            let key = budget(of: tenant)
+            if circuits[key].map({ $0.until > now }) ?? false || keyBreakers[key]?.isOpen == true { row.activity.circuitOpen = true }
+            if row.activity.circuitOpen { row.activity.throttled = false }
+            tenants[tenant] = row
+        }
+        var partitions: [Int32: View.Partition] = [:]
+        for (partition, state) in self.partitions where !state.leaving {
+            partitions[partition] = View.Partition(
+                unfinished: state.offsets.outstandingCount,
+                held: state.held.count,
+                oldestUnfinishedTime: state.offsets.oldestOutstandingTime
+            )
+        }
+        return View(tenants: tenants, partitions: partitions)
+    }
+
+    /// `view(now:)`'s answer.
+    public struct View: Sendable, Equatable {
+        public struct Tenant: Sendable, Equatable {
+            /// Queued, in flight, throttled; `circuitOpen` also while its key's breaker is open or
+            /// its credentials' or balance's circuit is.
+            public var activity = TenantActivity(queued: 0, inFlight: 0, throttled: false, circuitOpen: false)
+            /// Jobs waiting for a retry's delay.
+            public var retrying = 0
+            /// The record time of its first queued job, the one that waited longest to start.
+            public var oldestQueuedTime: Int64?
+
+            public init() {}
+        }
+
+        public struct Partition: Sendable, Equatable {
+            /// Records read and not yet done (waiting, running, or publishing).
+            public var unfinished: Int
+            /// Records read and not taken in: no room in the read-ahead, so the partition is paused.
+            public var held: Int
+            /// The record time of the lowest unfinished offset: how far behind the partition's
+            /// committed offset is, in time.
+            public var oldestUnfinishedTime: Int64?
+
+            public init(unfinished: Int, held: Int, oldestUnfinishedTime: Int64?) {
+                self.unfinished = unfinished
+                self.held = held
+                self.oldestUnfinishedTime = oldestUnfinishedTime
+            }
+        }
+
+        public var tenants: [String: Tenant]
+        public var partitions: [Int32: Partition]
+
+        public init(tenants: [String: Tenant], partitions: [Int32: Partition]) {
+            self.tenants = tenants
+            self.partitions = partitions
+        }
+    }
+
     /// Applies a tenant's own limits (from the tenants file) to its next starts.
     public mutating func setLimits(_ limits: TenantLimits?, tenant: String) {
         guard scheduler.configuration.tenantLimits[tenant] != limits else { return }
@@ -216,11 +286,20 @@ public struct DispatchStateMachine<Job: Sendable>: Sendable {
 
     // MARK: Records
 
-    /// A record's job was read at `now`.
-    public mutating func read(_ job: Job, tenant: String, partition: Int32, offset: Int64, bytes: Int, now: Instant) -> [Action] {
+    /// A record's job was read at `now`; `recordTime` is when the record was written (milliseconds
+    /// since the epoch), when it says.
+    public mutating func read(
+        _ job: Job,
+        tenant: String,
+        partition: Int32,
+        offset: Int64,
+        bytes: Int,
+        recordTime: Int64? = nil,
+        now: Instant
+    ) -> [Action] {
         guard var state = partitions[partition], !state.leaving else { return [] }
-        state.offsets.start(offset)
-        let run = Run(job: job, tenant: tenant, partition: partition, offset: offset, bytes: bytes)
+        state.offsets.start(offset, time: recordTime)
+        let run = Run(job: job, tenant: tenant, partition: partition, offset: offset, bytes: bytes, recordTime: recordTime)
         if !state.held.isEmpty || !fits(run) {
             let pauses = state.held.isEmpty
             state.held.append(run)
@@ -233,8 +312,8 @@ public struct DispatchStateMachine<Job: Sendable>: Sendable {
     }
 
     /// A record that finishes without a run (malformed, say) was read: its offset waits for `finished`.
-    public mutating func readWithoutRun(partition: Int32, offset: Int64) {
-        partitions[partition]?.offsets.start(offset)
+    public mutating func readWithoutRun(partition: Int32, offset: Int64, recordTime: Int64? = nil) {
+        partitions[partition]?.offsets.start(offset, time: recordTime)
     }
 
     /// A record read with `readWithoutRun` is done.

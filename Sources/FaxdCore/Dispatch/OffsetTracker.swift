@@ -10,6 +10,8 @@
 public struct OffsetTracker: Sendable {
     /// Started offsets in increasing order; `outstanding[head...]` are not yet passed by the commit point.
     private var outstanding: [Int64] = []
+    /// The record time (milliseconds since the epoch, or nil) of each offset in `outstanding`.
+    private var times: [Int64?] = []
     private var head = 0
     /// Offsets in `outstanding[head...]` that finished out of order.
     private var finishedEarly: Set<Int64> = []
@@ -19,13 +21,15 @@ public struct OffsetTracker: Sendable {
 
     public init() {}
 
-    /// Records that the record at `offset` was taken.
+    /// Records that the record at `offset`, written at `time` (milliseconds since the epoch; nil when
+    /// the record has none), was taken.
     ///
     /// - Precondition: `offset` is greater than every offset started since the last `reset()`.
-    public mutating func start(_ offset: Int64) {
+    public mutating func start(_ offset: Int64, time: Int64? = nil) {
         precondition(lastStarted.map { offset > $0 } ?? true, "offsets must increase within a partition")
         lastStarted = offset
         outstanding.append(offset)
+        times.append(time)
     }
 
     /// Records that the record at `offset` is done (its events are acknowledged).
@@ -43,9 +47,11 @@ public struct OffsetTracker: Sendable {
         }
         if head == outstanding.count {
             outstanding.removeAll(keepingCapacity: true)
+            times.removeAll(keepingCapacity: true)
             head = 0
         } else if head >= 1024, head * 2 >= outstanding.count {
             outstanding.removeFirst(head)
+            times.removeFirst(head)
             head = 0
         }
         return true
@@ -56,6 +62,12 @@ public struct OffsetTracker: Sendable {
         guard anyFinished else { return nil }
         if head < outstanding.count { return outstanding[head] }
         return lastFinishedInOrder.map { $0 + 1 }
+    }
+
+    /// The record time of the lowest unfinished offset (the job waiting longest to be done), when it
+    /// has one; nil when nothing is outstanding.
+    public var oldestOutstandingTime: Int64? {
+        head < outstanding.count ? times[head] : nil
     }
 
     /// The number of started records not yet finished.

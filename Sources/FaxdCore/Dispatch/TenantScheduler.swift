@@ -182,6 +182,24 @@ public struct TenantScheduler<Item> {
         tenants[tenant]?.inFlight ?? 0
     }
 
+    /// Each tenant with jobs queued or in flight at `now`, with its first queued job (the one that
+    /// waited longest). Changes nothing; O(tenants).
+    public func activity(now: Instant) -> [String: (activity: TenantActivity, first: Item?)] {
+        var result: [String: (activity: TenantActivity, first: Item?)] = [:]
+        for (tenant, state) in tenants where !state.queue.isEmpty || state.inFlight > 0 {
+            let bucket = budgets[configuration.budget(of: tenant)]
+            let circuitOpen = bucket?.pausedUntil.map { $0 > now } ?? false
+            var due = bucket?.due(now: now, rate: budgetRate(of: tenant))
+            if let own = ownRate(of: tenant), let ownDue = state.own.due(now: now, rate: own) { due = ownDue }
+            let throttled = !circuitOpen && !state.queue.isEmpty && due != nil
+            result[tenant] = (
+                TenantActivity(queued: state.queue.count, inFlight: state.inFlight, throttled: throttled, circuitOpen: circuitOpen),
+                state.queue.first
+            )
+        }
+        return result
+    }
+
     // MARK: Budgets
 
     /// The rate of the budget `tenant` draws on: its key's share, or its own limits.
@@ -297,6 +315,24 @@ private struct Bucket: Sendable {
     /// Blocks the bucket until `instant` (a later block wins).
     mutating func throttle(until instant: ContinuousClock.Instant) {
         throttledUntil = max(throttledUntil ?? instant, instant)
+    }
+}
+
+/// One tenant's jobs in a `TenantScheduler` and what holds its queued ones back, for an operator's view.
+public struct TenantActivity: Sendable, Equatable {
+    public var queued: Int
+    public var inFlight: Int
+    /// Jobs are queued and the tenant's budget may not start one now: no token yet, or mintfax's
+    /// feedback (`Retry-After`, `X-RateLimit-Remaining: 0`) blocks it. Not while its circuit is open.
+    public var throttled: Bool
+    /// Its key's circuit is open.
+    public var circuitOpen: Bool
+
+    public init(queued: Int, inFlight: Int, throttled: Bool, circuitOpen: Bool) {
+        self.queued = queued
+        self.inFlight = inFlight
+        self.throttled = throttled
+        self.circuitOpen = circuitOpen
     }
 }
 

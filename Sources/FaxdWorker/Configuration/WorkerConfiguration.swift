@@ -220,6 +220,13 @@ public struct WorkerConfiguration: Codable, Sendable, Equatable {
         /// `host:port` of the admin listener: `/metrics`, `/healthz`, `/readyz`; keep it off the
         /// internet. Default `0.0.0.0:9464`.
         public var listen = "0.0.0.0:9464"
+        /// Per-tenant series (`faxd_tenant_*{tenant}`) for the tenants with work; false leaves only the
+        /// counts over all tenants, for deployments with thousands of tenants. Default true.
+        public var tenantLabels = true
         public init() {}
+        enum CodingKeys: String, CodingKey {
+            case listen
+            case tenantLabels = "tenant_labels"
+        }
     }
 }

@@ -198,7 +198,7 @@ actor Dispatcher: KafkaRebalanceListener {
             while rejecting + toReject.count >= Self.maxRejectionsInFlight {
                 await withCheckedContinuation { rejectionRoomWaiters.append($0) }
             }
-            machine.readWithoutRun(partition: record.partition, offset: record.offset)
+            machine.readWithoutRun(partition: record.partition, offset: record.offset, recordTime: record.timestampMilliseconds)
             toReject.append((record, rejection))
         case .success(let job):
             if placement?.observe(tenant: job.tenantID, key: record.key, partition: record.partition) == true {
@@ -216,6 +216,7 @@ actor Dispatcher: KafkaRebalanceListener {
                     partition: record.partition,
                     offset: record.offset,
                     bytes: record.value.count,
+                    recordTime: record.timestampMilliseconds,
                     now: clock.now
                 )
             )
@@ -238,7 +239,7 @@ actor Dispatcher: KafkaRebalanceListener {
             deadLetter: (record, .init(error: rejection.errorInfo, attempts: 0))
         )
         dependencies.metrics.count("malformed")
-        dependencies.metrics.deadLettered()
+        dependencies.metrics.deadLettered(code: rejection.errorInfo.code)
         await rejected(record, published: done)
     }
 
@@ -444,12 +445,18 @@ actor Dispatcher: KafkaRebalanceListener {
         poked = false
     }
 
+    /// What `/metrics` reports of the dispatch, read at each scrape.
+    func view() -> DispatchStateMachine<PendingJob>.View {
+        machine.view(now: clock.now)
+    }
+
     // MARK: Rebalancing
 
     /// Starts restoring the partitions' job ledger (their jobs wait for it) and tracks their offsets.
     func partitionsAssigned(_ partitions: [KafkaTopicPartition]) async {
         machine.assigned(partitions.map(\.partition))
         owned.formUnion(partitions.map(\.partition))
+        dependencies.metrics.rebalanced("assigned")
         dependencies.metrics.setAssignedPartitions(owned.count)
         await dependencies.ledger.assigned(partitions.map(\.partition))
     }
@@ -458,6 +465,7 @@ actor Dispatcher: KafkaRebalanceListener {
     /// again), lets their running jobs finish (at most `drain_timeout_seconds`), then lets them go.
     func partitionsRevoked(_ partitions: [KafkaTopicPartition], lost: Bool) async {
         let numbers = partitions.map(\.partition)
+        dependencies.metrics.rebalanced(lost ? "lost" : "revoked")
         let dropped = machine.jobsWaiting
         perform(machine.revoking(numbers))
         let leaving = Set(numbers)

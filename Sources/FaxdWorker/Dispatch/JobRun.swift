@@ -162,7 +162,7 @@ struct JobRun: Sendable {
         case .rejected(let error):
             logger.warning("Job rejected", metadata: ["error.code": "\(error.code)"])
             dependencies.metrics.count("rejected")
-            dependencies.metrics.deadLettered()
+            dependencies.metrics.deadLettered(code: error.code)
             return finished(
                 await publish(
                     ending: submission.ambiguous ? nil : submission.entry,
@@ -406,7 +406,7 @@ struct JobRun: Sendable {
     /// - Returns: whether Kafka acknowledged everything.
     func park(_ error: ErrorInfo, attempts: Int, ending: JobLedgerEntry? = nil) async -> Bool {
         dependencies.metrics.count("dead_lettered")
-        dependencies.metrics.deadLettered()
+        dependencies.metrics.deadLettered(code: error.code)
         return await publish(
             ending: ending,
             recorded: ending != nil,

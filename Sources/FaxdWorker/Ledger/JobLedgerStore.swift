@@ -74,6 +74,11 @@ actor JobLedgerStore {
         }
     }
 
+    /// Assigned partitions whose ledger is still being read.
+    var restoringCount: Int {
+        partitions.values.count { if case .restoring = $0 { true } else { false } }
+    }
+
     /// Whether every assigned partition's ledger is restored.
     var isRestored: Bool {
         partitions.values.allSatisfy { if case .ready = $0 { true } else { false } }
