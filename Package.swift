@@ -140,8 +140,9 @@ let package = Package(
         ),
         // libFuzzer's driver, declared for `faxd-fuzz` (defined by the fuzzer runtime `make fuzz` links).
         .target(name: "CFuzzerDriver"),
-        // posix_spawn's close-from action, for the tests' child processes (FaxdTestSupport.ManagedProcess).
-        .target(name: "CSpawn"),
+        // C for the tests: posix_spawn's close-from action (FaxdTestSupport.ManagedProcess) and the
+        // crashed thread's frames on a fatal signal (FAXD_TEST_CRASH_FRAMES).
+        .target(name: "CTestSupport"),
         .executableTarget(
             name: "faxd-fuzz",
             dependencies: ["CFuzzerDriver", "FaxdFuzzTargets"],
@@ -151,12 +152,15 @@ let package = Package(
         .target(
             name: "FaxdTestSupport",
             dependencies: [
-                "CSpawn",
+                "CTestSupport",
                 "FaxdKafka",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: swiftSettings,
+            // The crashed thread's frames (CTestSupport) name Swift functions only if the test
+            // binary exports its symbols.
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--export-dynamic"])]
         ),
         .executableTarget(
             name: "FaxdBench",

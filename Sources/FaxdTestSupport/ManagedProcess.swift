@@ -1,4 +1,4 @@
-import CSpawn
+import CTestSupport
 public import Foundation
 import Synchronization
 

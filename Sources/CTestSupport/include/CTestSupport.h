@@ -1,5 +1,5 @@
-#ifndef FAXD_CSPAWN_H
-#define FAXD_CSPAWN_H
+#ifndef FAXD_CTESTSUPPORT_H
+#define FAXD_CTESTSUPPORT_H
 
 #include <spawn.h>
 
