@@ -41,6 +41,9 @@ import Testing
         let harness = try await PipelineHarness(partitions: Self.partitions, brokers: 3, sandboxFaults: "")
         try await harness.sandboxControl("faults", json: Self.baseFaults)
         let webhooksPort = freeLocalPort()
+        // Each worker that starts reads the result topics' last `forget_after_minutes` from the
+        // mock's partitions (a walk per fetch); 5 minutes still cover the sandbox's webhook
+        // redeliveries (its retry schedule runs at `time_scale` 0.001, about a second).
         let configuration = """
             webhooks:
               enabled: false
@@ -48,6 +51,7 @@ import Testing
             delivery:
               reconcile_after_seconds: 20
               reconcile_interval_seconds: 5
+              forget_after_minutes: 5
             """
         let pool = SoakPool(harness: harness, configuration: configuration)
         try await pool.start(Self.workers)
