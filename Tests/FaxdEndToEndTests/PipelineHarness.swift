@@ -338,7 +338,7 @@ final class PipelineHarness {
     /// The `POST /v1/faxes` requests the sandbox received (introspection), as `(idempotency key,
     /// replayed, answer status)`.
     func sandboxSubmissions() async throws -> [(key: String?, replayed: Bool, status: Int?)] {
-        let client = try HTTPClient()
+        let client = try Self.listingClient()
         defer { client.shutdown() }
         let response = try await client.execute(HTTPRequest(method: .GET, url: sandboxURL + "/_sandbox/submissions"))
         struct Entry: Decodable {
@@ -351,8 +351,14 @@ final class PipelineHarness {
     }
 
     /// The sandbox's faxes (introspection), as `(idempotency key, tags)`.
+    /// A client for the sandbox's whole listings: a soak's 100,000 faxes are some 100 MB of JSON,
+    /// past the default 16 MiB and 30 s (the first 100,000-job soak to reach its checker stopped there).
+    private static func listingClient() throws -> HTTPClient {
+        try HTTPClient(configuration: HTTPClientConfiguration(totalTimeout: .seconds(600), maxResponseBodyBytes: 1 << 30))
+    }
+
     func sandboxFaxes() async throws -> [(key: String, tags: [String: String])] {
-        let client = try HTTPClient()
+        let client = try Self.listingClient()
         defer { client.shutdown() }
         let response = try await client.execute(HTTPRequest(method: .GET, url: sandboxURL + "/_sandbox/faxes"))
         struct Entry: Decodable {

@@ -75,7 +75,7 @@ import Testing
         let finals = FinalEvents()
         let jobs = expected
         let bootstrap = harness.bootstrap
-        let following = Task { try await finals.follow(bootstrap: bootstrap, until: jobs) }
+        let following = Task { try await finals.follow(bootstrap: bootstrap, partitions: Self.partitions, until: jobs) }
         for chunk in stride(from: 0, to: lines.count, by: 20_000) {
             try await harness.produce(Array(lines[chunk..<min(chunk + 20_000, lines.count)]))
         }
@@ -151,12 +151,20 @@ private final class FinalEvents: Sendable {
     }
 
     /// Reads the status topic from the beginning until every job of `jobs` is final.
-    func follow(bootstrap: String, until jobs: Set<String>) async throws {
+    ///
+    /// The topic's `partitions` are assigned, not subscribed to: a group member's session that ends
+    /// while a broker is down revokes everything, and the member then read the whole topic again
+    /// from its start (twice in run 8, minutes each on the mock cluster).
+    func follow(bootstrap: String, partitions: Int, until jobs: Set<String>) async throws {
         let consumer = try KafkaConsumer(
             configuration: KafkaFixtures.consumerConfiguration(bootstrapServers: bootstrap, groupID: UniqueName.make("soak-reader")),
             logger: KafkaFixtures.logger("test.e2e.soak-reader")
         )
-        try consumer.subscribe(topics: ["fax.status"])
+        try consumer.assign(
+            Dictionary(
+                uniqueKeysWithValues: (0..<Int32(partitions)).map { (KafkaTopicPartition(topic: "fax.status", partition: $0), Int64(0)) }
+            )
+        )
         for try await record in consumer.records where add(record, completing: jobs) { break }
         try await consumer.close()
     }
