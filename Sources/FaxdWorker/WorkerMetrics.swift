@@ -45,7 +45,9 @@ public struct WorkerMetrics: Sendable {
 
         /// - Parameter values: by label values, in the order of `labelNames`.
         func update(_ values: [[String]: Double]) {
-            let left = gauges.withLock { gauges in
+            // Unregistered under the lock too: a scrape at the same time must not take a gauge from
+            // the registry that this one is about to unregister.
+            gauges.withLock { gauges in
                 for (labels, value) in values {
                     let gauge =
                         gauges[labels]
@@ -56,11 +58,11 @@ public struct WorkerMetrics: Sendable {
                     gauge.set(value)
                     gauges[labels] = gauge
                 }
-                let left = gauges.filter { values[$0.key] == nil }
-                for labels in left.keys { gauges[labels] = nil }
-                return left.values
+                for (labels, gauge) in gauges where values[labels] == nil {
+                    registry.unregisterGauge(gauge)
+                    gauges[labels] = nil
+                }
             }
-            for gauge in left { registry.unregisterGauge(gauge) }
         }
     }
 
