@@ -1,6 +1,7 @@
 import ArgumentParser
 import FaxdCore
 import FaxdKafka
+import FaxdWorker
 import Foundation
 import Logging
 
@@ -62,12 +63,14 @@ struct RedriveCommand: AsyncParsableCommand {
             until: until.flatMap(RFC3339Timestamp.parse),
             includeRejected: includeRejected
         )
-        let reader: KafkaTopicSnapshotReader
+        let redrive: DeadLetterRedrive
         do {
-            reader = try await KafkaTopicSnapshotReader(
-                topic: dlqTopic,
-                configuration: .init(bootstrapServers: brokers),
-                idleTimeout: .seconds(readTimeout),
+            redrive = try await DeadLetterRedrive(
+                cluster: KafkaClientConfiguration(bootstrapServers: brokers),
+                deadLetterTopic: dlqTopic,
+                jobsTopic: topic,
+                selection: selection,
+                readTimeout: .seconds(readTimeout),
                 logger: logger
             )
         } catch {
@@ -75,33 +78,16 @@ struct RedriveCommand: AsyncParsableCommand {
         }
         // A mistyped --topic fails here, before anything is read or named as a dry run's destination.
         try await PublishTarget.requireExisting(topic, brokers: brokers, logger: logger)
-
-        var republisher = try Republisher(brokers: brokers, dryRun: dryRun, logger: logger)
-        var read = ReadResult()
+        let read: DeadLetterRedrive.Outcome
         do {
-            try await reader.read { record in
-                read.readCount += 1
-                let deadLetter = DeadLetter(record)
-                switch selection.verdict(tenant: deadLetter.tenant, errorCode: deadLetter.errorCode, writtenAt: deadLetter.writtenAt) {
-                case .redrive where deadLetter.truncated:
-                    read.skippedTruncated += 1
-                case .redrive:
-                    read.selected[Row(tenant: deadLetter.tenant ?? "-", errorCode: deadLetter.errorCode ?? "-"), default: 0] += 1
-                    try await republisher.publish(Self.redriven(record, to: topic))
-                case .skipRejected:
-                    read.skippedRejected += 1
-                case .notSelected:
-                    break
-                }
-            }
+            read = try await redrive.run(dryRun: dryRun)
         } catch {
-            read.stopped = "\(error)"
+            throw CommandFailure("\(error)")
         }
-        let (published, failure) = await republisher.finish(cut: read.stopped != nil)
 
         let safe = "running redrive again is safe (same idempotency keys)"
         if let stopped = read.stopped {
-            let before = dryRun ? "nothing published" : "published \(published) dead letters to \(topic) before that; \(safe)"
+            let before = dryRun ? "nothing published" : "published \(read.published) dead letters to \(topic) before that; \(safe)"
             throw CommandFailure("stopped reading \(dlqTopic): \(stopped); \(before)")
         }
         printSummary(read)
@@ -109,20 +95,20 @@ struct RedriveCommand: AsyncParsableCommand {
             CommandLogging.printLine(
                 "dry run: \(read.selectedCount) of \(read.readCount) dead letters on \(dlqTopic) would be re-published to \(topic); nothing published"
             )
-        } else if let failure {
+        } else if let failure = read.failure {
             throw CommandFailure(
-                "published \(published) of \(read.selectedCount) dead letters to \(topic); the others failed: \(failure); \(safe)"
+                "published \(read.published) of \(read.selectedCount) dead letters to \(topic); the others failed: \(failure); \(safe)"
             )
         } else {
             CommandLogging.printLine(
-                "published \(published) of \(read.readCount) dead letters from \(dlqTopic) to \(topic) (same job ids and idempotency keys: no fax is sent twice)"
+                "published \(read.published) of \(read.readCount) dead letters from \(dlqTopic) to \(topic) (same job ids and idempotency keys: no fax is sent twice)"
             )
         }
     }
 
     /// The table of selected dead letters per tenant and error code, the total, and what was skipped.
-    private func printSummary(_ read: ReadResult) {
-        let rows = read.selected.sorted { ($0.key.tenant, $0.key.errorCode) < ($1.key.tenant, $1.key.errorCode) }
+    private func printSummary(_ read: DeadLetterRedrive.Outcome) {
+        let rows = read.selected.sorted { $0.key < $1.key }
         let tenantWidth = max("tenant".count, "total".count, rows.map(\.key.tenant.count).max() ?? 0) + 2
         let codeWidth = max("error code".count, rows.map(\.key.errorCode.count).max() ?? 0) + 2
         func line(_ tenant: String, _ code: String, _ count: String) {
@@ -144,57 +130,5 @@ struct RedriveCommand: AsyncParsableCommand {
                 "skipped \(read.skippedRejected) rejected jobs, which would be rejected again (--include-rejected re-drives them too)"
             )
         }
-    }
-
-    // MARK: Reading and publishing
-
-    /// A dead letter as the selection sees it.
-    struct DeadLetter {
-        var tenant: String?
-        var errorCode: String?
-        var writtenAt: Date?
-        /// Only a reference to the job was kept (the record was too large for Kafka with the reason).
-        var truncated: Bool
-
-        init(_ record: KafkaRecord) {
-            tenant = record.key.map { String(decoding: $0, as: UTF8.self) }
-            errorCode = record.header(Self.errorCodeHeader).map { String(decoding: $0, as: UTF8.self) }
-            writtenAt = record.timestampMilliseconds.map { Date(timeIntervalSince1970: Double($0) / 1000) }
-            truncated = record.header("faxd.truncated") != nil
-        }
-
-        /// Written by the worker's `EventPublisher.deadLetter`, like every `faxd.` header.
-        static let errorCodeHeader = "faxd.error.code"
-    }
-
-    /// A row of the summary: a tenant ("-" for a record without a key) and an error code ("-" without one).
-    struct Row: Hashable, Sendable {
-        var tenant: String
-        var errorCode: String
-    }
-
-    /// What reading the dead-letter topic found and did.
-    struct ReadResult {
-        var readCount = 0
-        var selected: [Row: Int] = [:]
-        var skippedRejected = 0
-        var skippedTruncated = 0
-        /// Why reading ended before the end of the topic; nil when it reached the end.
-        var stopped: String?
-
-        var selectedCount: Int { selected.values.reduce(0, +) }
-    }
-
-    /// The job of a dead letter, bytes unchanged, without the `faxd.` reason headers (the worker adds
-    /// new ones if it parks the job again), with the producer's other headers, and with
-    /// `faxd.redriven-from` naming the dead letter (`topic/partition/offset`).
-    static func redriven(_ record: KafkaRecord, to topic: String) -> KafkaOutgoingMessage {
-        KafkaOutgoingMessage(
-            topic: topic,
-            key: record.key,
-            value: record.value,
-            headers: record.headers.filter { !$0.name.hasPrefix("faxd.") }
-                + [KafkaHeader(name: "faxd.redriven-from", string: "\(record.topic)/\(record.partition)/\(record.offset)")]
-        )
     }
 }

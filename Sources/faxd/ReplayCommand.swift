@@ -1,6 +1,7 @@
 import ArgumentParser
 import FaxdCore
 import FaxdKafka
+import FaxdWorker
 import Foundation
 import Logging
 
@@ -170,7 +171,12 @@ struct ReplayCommand: AsyncParsableCommand {
         }
         let wanted = Set(tenants)
         let untilMilliseconds = until.flatMap(RFC3339Timestamp.parse).map { Int64(($0.timeIntervalSince1970 * 1000).rounded(.down)) }
-        var republisher = try Republisher(brokers: brokers, dryRun: dryRun, logger: logger)
+        var republisher: Republisher
+        do {
+            republisher = try Republisher(cluster: KafkaClientConfiguration(bootstrapServers: brokers), dryRun: dryRun, logger: logger)
+        } catch {
+            throw CommandFailure("\(error)")
+        }
         var selected: [String: Int] = [:]
         var stopped: String?
         do {

@@ -1,27 +1,25 @@
-import FaxdKafka
-import Logging
+public import FaxdKafka
+public import Logging
 
-/// Hands records to a producer in order and collects their delivery reports: how `faxd redrive` and a
-/// tenant replay re-publish jobs. A dry run's republisher has no producer and publishes nothing.
-struct Republisher {
+/// Hands records to a producer in order and collects their delivery reports: how a redrive (`faxd
+/// redrive`, the console) and a tenant replay re-publish jobs. A dry run's republisher has no producer
+/// and publishes nothing.
+public struct Republisher {
     private let producer: KafkaProducer?
     private let reports: AsyncStream<Result<KafkaDeliveryReport, KafkaError>>
     private let reportSink: AsyncStream<Result<KafkaDeliveryReport, KafkaError>>.Continuation
     /// Records handed to the producer: as many delivery reports follow.
-    private(set) var produced = 0
+    public private(set) var produced = 0
 
-    /// - Throws: `CommandFailure` when the producer cannot be made.
-    init(brokers: String, dryRun: Bool, logger: Logger) throws {
+    /// - Throws: `KafkaError` when the producer cannot be made.
+    public init(cluster: KafkaClientConfiguration, dryRun: Bool, logger: Logger) throws(KafkaError) {
         (reports, reportSink) = AsyncStream.makeStream(of: Result<KafkaDeliveryReport, KafkaError>.self)
-        do {
-            producer = dryRun ? nil : try KafkaProducer(configuration: .init(bootstrapServers: brokers), logger: logger)
-        } catch {
-            throw CommandFailure("\(error)")
-        }
+        producer =
+            dryRun ? nil : try KafkaProducer(configuration: .init(bootstrapServers: cluster.bootstrapServers, properties: cluster.properties), logger: logger)
     }
 
     /// Hands `message` to the producer (waiting while its queue is full); nothing on a dry run.
-    mutating func publish(_ message: KafkaOutgoingMessage) async throws {
+    public mutating func publish(_ message: KafkaOutgoingMessage) async throws {
         guard let producer else { return }
         while true {
             do {
@@ -37,7 +35,7 @@ struct Republisher {
     /// Waits for every delivery report and closes the producer. After a read that stopped early
     /// (`cut`: the cluster may be gone) what was handed over gets a short while, the rest fails.
     /// - Returns: how many records Kafka acknowledged, and the first failure.
-    func finish(cut: Bool) async -> (published: Int, failure: KafkaError?) {
+    public func finish(cut: Bool) async -> (published: Int, failure: KafkaError?) {
         if cut { await producer?.close(timeout: .seconds(10)) }
         var published = 0
         var failure: KafkaError?
