@@ -69,7 +69,8 @@ public final class WebhookServer: Service, Sendable {
                 metrics: metrics,
                 refresh: { metrics.setResultTopicsCaughtUp(await tracker.isCaughtUp) },
                 readiness: readiness,
-                ingress: ingress
+                ingress: ingress,
+                console: nil
             ),
             ingress: ingress,
             logger: logger

@@ -129,6 +129,33 @@ public final class Worker: Service, Sendable {
         )
     }
 
+    /// The console's routes, when `console.token` is set.
+    private func console() -> ConsoleRoutes? {
+        guard !configuration.console.token.isEmpty else { return nil }
+        let (consumer, dispatcher, readiness, recent) = (consumer, dispatcher, readiness, metrics.recent)
+        let (group, jobsTopic) = (configuration.kafka.groupID, configuration.kafka.topics.jobs)
+        let kafka = configuration.kafka
+        return ConsoleRoutes(
+            token: configuration.console.token,
+            sources: .init(
+                snapshot: {
+                    ConsoleSnapshot(
+                        view: await dispatcher.view(),
+                        lag: consumer.lag(),
+                        recent: recent.counts(),
+                        group: group,
+                        topic: jobsTopic,
+                        ready: readiness.isReady,
+                        now: Date()
+                    )
+                },
+                cluster: KafkaClientConfiguration(bootstrapServers: kafka.bootstrapServers, properties: kafka.properties),
+                topics: kafka.topics,
+                logger: logger
+            )
+        )
+    }
+
     /// Joins the group and dispatches until a graceful shutdown; then flushes the producer. Meanwhile
     /// serves `/healthz`, `/readyz` and `/metrics` on `metrics.listen` and the webhook ingress on
     /// `webhooks.listen`, follows the result topics, reconciles overdue faxes and watches balances.
@@ -148,7 +175,7 @@ public final class Worker: Service, Sendable {
         }
         let listeners = try WorkerHTTPServer.listeners(
             configuration,
-            admin: .admin(metrics: metrics, refresh: refresh, readiness: readiness, ingress: delivery.ingress),
+            admin: .admin(metrics: metrics, refresh: refresh, readiness: readiness, ingress: delivery.ingress, console: console()),
             ingress: delivery.ingress,
             logger: logger
         )

@@ -7,13 +7,19 @@ import Synchronization
 
 /// One of a worker's two HTTP listeners. The admin listener (`metrics.listen`): `/healthz` (the
 /// process answers), `/readyz` (subscribed and not draining, and with the ingress, the result topics
-/// read) and `/metrics` (Prometheus text). The webhook listener (`webhooks.listen`), the one meant for
+/// read), `/metrics` (Prometheus text) and, with `console.token`, the console. The webhook listener (`webhooks.listen`), the one meant for
 /// the internet: `POST /webhooks/mintfax/{tenant}` and `POST /webhooks/mintfax`, nothing else.
 struct WorkerHTTPServer: Sendable {
     enum Routes: Sendable {
         /// `refresh` brings the gauges read from other parts (lag, the dispatch, restores) up to date
         /// before each scrape; `ingress`, for readiness.
-        case admin(metrics: WorkerMetrics, refresh: @Sendable () async -> Void, readiness: Readiness, ingress: WebhookIngress?)
+        case admin(
+            metrics: WorkerMetrics,
+            refresh: @Sendable () async -> Void,
+            readiness: Readiness,
+            ingress: WebhookIngress?,
+            console: ConsoleRoutes?
+        )
         case webhooks(WebhookIngress)
     }
 
@@ -79,8 +85,11 @@ struct WorkerHTTPServer: Sendable {
     /// Serves until the calling task is cancelled. `onListening` gets the bound port (for port 0).
     func run(onListening: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
         let router = Router()
+        var console: ConsoleRoutes?
         switch routes {
-        case .admin(let metrics, let refresh, let readiness, let ingress):
+        case .admin(let metrics, let refresh, let readiness, let ingress, let routes):
+            console = routes
+            routes?.register(on: router)
             router.get("healthz") { _, _ in "ok\n" }
             router.get("readyz") { _, _ -> Response in
                 // With the webhook ingress, ready also means the ledger has read the result topics.
@@ -122,7 +131,9 @@ struct WorkerHTTPServer: Sendable {
         do {
             try await withTaskCancellationHandler {
                 try await running.value
-            } onCancel: {
+            } onCancel: { [console] in
+                // Open event streams would hold the graceful shutdown up.
+                console?.close()
                 Task { await services.triggerGracefulShutdown() }
             }
         } catch  where !listening.isReady {

@@ -7,6 +7,8 @@ import Synchronization
 /// The worker's Prometheus metrics, registered in an injected registry (the executable owns it).
 public struct WorkerMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
+    /// Each tenant's outcomes of the last minutes, for the console.
+    let recent = RecentOutcomes()
     private let outcomes: [String: Counter]
     private let inFlight: Gauge
     private let ledgerRestoring: Gauge
@@ -193,6 +195,12 @@ public struct WorkerMetrics: Sendable {
     }
 
     func count(_ outcome: String) { outcomes[outcome]?.increment() }
+
+    /// Counts `outcome` of a job of `tenant`, also for the console's per-tenant throughput and failures.
+    func count(_ outcome: RecentOutcomes.Outcome, tenant: String) {
+        outcomes[outcome.rawValue]?.increment()
+        recent.record(outcome, tenant: tenant)
+    }
     /// `faxd_dead_letters_total{code}`: a record written to the dead-letter topic, by its
     /// `faxd.error.code` (a bounded set: faxd's own codes and mintfax's).
     func deadLettered(code: String) {

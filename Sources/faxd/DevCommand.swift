@@ -22,7 +22,7 @@ struct DevCommand: AsyncParsableCommand {
     @Option(help: "Partitions of each topic (1–64).") var partitions: Int = 6
     @Option(help: "Seconds per simulated fax lifecycle step in the sandbox.") var timeScale: Double = 0.5
     @Option(help: "The worker's webhook port on 127.0.0.1: the sandbox's webhooks.") var port: Int = 8090
-    @Option(help: "The worker's admin port on 127.0.0.1: /metrics, /healthz, /readyz.") var adminPort: Int = 8091
+    @Option(help: "The worker's admin port on 127.0.0.1: /metrics, /healthz, /readyz, the console.") var adminPort: Int = 8091
 
     func validate() throws {
         guard (1...64).contains(partitions) else { throw ValidationError("--partitions must be between 1 and 64, got \(partitions)") }
@@ -60,11 +60,16 @@ struct DevCommand: AsyncParsableCommand {
         try await SandboxApplication.withRunning(configuration: sandboxConfiguration, logger: logger) { sandboxPort in
             let sandboxURL = "http://127.0.0.1:\(sandboxPort)"
 
+            var console = WorkerConfiguration.Console()
+            console.token = ProcessInfo.processInfo.environment["FAXD_CONSOLE_TOKEN"] ?? Self.randomToken()
+            if let problem = console.problem { throw CommandFailure("FAXD_CONSOLE_TOKEN \(problem)") }
+            let consoleToken = console.token
             let worker = try Self.makeWorker(
                 bootstrap: cluster.bootstrapServers,
                 sandboxURL: sandboxURL,
                 port: port,
                 adminPort: adminPort,
+                consoleToken: consoleToken,
                 logger: logger
             )
             CommandLogging.printLine(
@@ -73,6 +78,7 @@ struct DevCommand: AsyncParsableCommand {
                   Kafka      \(cluster.bootstrapServers)   topics \(topics.all.joined(separator: ", "))
                   mintfax    \(sandboxURL)/v1   (sandbox; demo tenants acme, globex)
                   worker     group faxd-dev   webhooks http://127.0.0.1:\(port)   /metrics http://127.0.0.1:\(adminPort)/metrics
+                  console    http://127.0.0.1:\(adminPort)/console?token=\(consoleToken)
                 Your own job, from another terminal:
                   faxd enqueue --brokers \(cluster.bootstrapServers) --tenant acme --job mine-1 --to +12125551234 --file README.md --content-type text/plain
                 Ctrl-C stops.
@@ -105,8 +111,16 @@ struct DevCommand: AsyncParsableCommand {
         }
     }
 
-    private static func makeWorker(bootstrap: String, sandboxURL: String, port: Int, adminPort: Int, logger: Logger) throws -> Worker {
+    private static func makeWorker(
+        bootstrap: String,
+        sandboxURL: String,
+        port: Int,
+        adminPort: Int,
+        consoleToken: String,
+        logger: Logger
+    ) throws -> Worker {
         var configuration = WorkerConfiguration()
+        configuration.console.token = consoleToken
         configuration.kafka.bootstrapServers = bootstrap
         configuration.kafka.groupID = "faxd-dev"
         configuration.mintfax.baseURL = sandboxURL + "/v1"
@@ -141,6 +155,13 @@ struct DevCommand: AsyncParsableCommand {
             metrics: WorkerMetrics(registry: PrometheusCollectorRegistry(), tenantLabels: configuration.metrics.tenantLabels),
             logger: logger
         )
+    }
+
+    /// A console token for this run (FAXD_CONSOLE_TOKEN sets one instead): 24 letters and digits.
+    static func randomToken() -> String {
+        let alphabet = Array("abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+        var generator = SystemRandomNumberGenerator()
+        return String((0..<24).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] })
     }
 
     private static func enqueueSamples(bootstrap: String, topic: String, logger: Logger) async throws {

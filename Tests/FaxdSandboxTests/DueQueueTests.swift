@@ -1,5 +1,6 @@
-@testable import FaxdSandbox
 import Testing
+
+@testable import FaxdSandbox
 
 /// The queue the sandbox's lifecycles and webhook retries wait in.
 @Suite struct DueQueueTests {

@@ -70,6 +70,19 @@ extension WorkerConfiguration {
             throw fail("dispatch.idempotency_namespace", "must be a UUID, got '\(dispatch.idempotencyNamespace)'")
         }
         guard HostPort(metrics.listen) != nil else { throw fail("metrics.listen", "must be host:port, got '\(metrics.listen)'") }
+        if let problem = console.problem { throw fail("console.token", problem) }
+    }
+}
+
+extension WorkerConfiguration.Console {
+    /// What is wrong with `token`, nil when nothing. The token itself is never repeated: a secret.
+    public var problem: String? {
+        if token.isEmpty { return nil }
+        if token.count < 16 { return "must be at least 16 characters (or empty: no console), got \(token.count)" }
+        if !token.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-._~".contains($0)) }) {
+            return "must use only letters, digits and - . _ ~ (it travels in a URL and a cookie)"
+        }
+        return nil
     }
 }
 

@@ -14,6 +14,7 @@ public struct WorkerConfiguration: Codable, Sendable, Equatable {
     public var delivery = Delivery()
     public var balance = Balance()
     public var metrics = Metrics()
+    public var console = Console()
 
     public init() {}
 
@@ -228,5 +229,13 @@ public struct WorkerConfiguration: Codable, Sendable, Equatable {
             case listen
             case tenantLabels = "tenant_labels"
         }
+    }
+
+    /// The live console on the admin listener (`/console`, docs/worker.md).
+    public struct Console: Codable, Sendable, Equatable {
+        /// The token the console asks for, at least 16 characters; empty (the default) turns the
+        /// console off. Set it with `FAXD_CONSOLE_TOKEN` rather than in the file.
+        public var token = ""
+        public init() {}
     }
 }

@@ -59,7 +59,12 @@ public struct DeadLetterRedrive: Sendable {
         self.jobsTopic = jobsTopic
         self.selection = selection
         self.logger = logger
-        reader = try await KafkaTopicSnapshotReader(topic: deadLetterTopic, configuration: cluster, idleTimeout: readTimeout, logger: logger)
+        reader = try await KafkaTopicSnapshotReader(
+            topic: deadLetterTopic,
+            configuration: cluster,
+            idleTimeout: readTimeout,
+            logger: logger
+        )
     }
 
     /// Reads the topic up to the end noted at `init` and re-publishes what is selected (nothing on a

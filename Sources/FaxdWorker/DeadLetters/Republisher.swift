@@ -15,7 +15,12 @@ public struct Republisher {
     public init(cluster: KafkaClientConfiguration, dryRun: Bool, logger: Logger) throws(KafkaError) {
         (reports, reportSink) = AsyncStream.makeStream(of: Result<KafkaDeliveryReport, KafkaError>.self)
         producer =
-            dryRun ? nil : try KafkaProducer(configuration: .init(bootstrapServers: cluster.bootstrapServers, properties: cluster.properties), logger: logger)
+            dryRun
+            ? nil
+            : try KafkaProducer(
+                configuration: .init(bootstrapServers: cluster.bootstrapServers, properties: cluster.properties),
+                logger: logger
+            )
     }
 
     /// Hands `message` to the producer (waiting while its queue is full); nothing on a dry run.

@@ -122,7 +122,7 @@ struct JobRun: Sendable {
         func ending() -> JobLedgerEntry? { submission.ambiguous || !submission.recorded ? nil : submission.entry }
         func finished(_ published: Bool) -> (AttemptEnd, Submission) { (.finished(published: published), submission) }
         if job.isExpired(at: Date()) {
-            dependencies.metrics.count("expired")
+            dependencies.metrics.count(.expired, tenant: job.tenantID)
             logger.notice("Job expired before it was sent", metadata: ["fax.attempt": "\(attempt)"])
             return finished(
                 await publish(
@@ -151,7 +151,7 @@ struct JobRun: Sendable {
         }
         switch outcome {
         case .submitted(let faxID, let replayed):
-            dependencies.metrics.count("submitted")
+            dependencies.metrics.count(.submitted, tenant: job.tenantID)
             logger.info("Fax submitted", metadata: ["fax.id": "\(faxID)", "fax.replayed": "\(replayed)", "fax.attempt": "\(attempt)"])
             var entry = submission.entry
             entry.state = .submitted
@@ -161,7 +161,7 @@ struct JobRun: Sendable {
             return finished(await republish(entry, logger: logger))
         case .rejected(let error):
             logger.warning("Job rejected", metadata: ["error.code": "\(error.code)"])
-            dependencies.metrics.count("rejected")
+            dependencies.metrics.count(.rejected, tenant: job.tenantID)
             dependencies.metrics.deadLettered(code: error.code)
             return finished(
                 await publish(
@@ -187,7 +187,7 @@ struct JobRun: Sendable {
                 logger.warning("Retry budget spent", metadata: ["error.code": "\(error.code)", "fax.attempt": "\(attempt)"])
                 return finished(await park(spent, attempts: attempt, ending: ending()))
             case .retry(let delay):
-                dependencies.metrics.count("retried")
+                dependencies.metrics.count(.retried, tenant: job.tenantID)
                 logger.notice(
                     "Retrying",
                     metadata: ["error.code": "\(error.code)", "fax.attempt": "\(attempt)", "retry.delay": "\(delay)"]
@@ -405,7 +405,7 @@ struct JobRun: Sendable {
     /// `ending` to the ledger as `not_sent` when given.
     /// - Returns: whether Kafka acknowledged everything.
     func park(_ error: ErrorInfo, attempts: Int, ending: JobLedgerEntry? = nil) async -> Bool {
-        dependencies.metrics.count("dead_lettered")
+        dependencies.metrics.count(.deadLettered, tenant: job.tenantID)
         dependencies.metrics.deadLettered(code: error.code)
         return await publish(
             ending: ending,
