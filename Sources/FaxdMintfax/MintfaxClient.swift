@@ -2,6 +2,7 @@ public import FaxdCore
 public import FaxdHTTP
 import Foundation
 public import Logging
+import Tracing
 
 /// The mintfax REST API (Gen C) over `FaxdHTTP`: submit, fetch and list faxes, read the balance.
 ///
@@ -40,16 +41,24 @@ public struct MintfaxClient: Sendable {
             form.addField(name: "tag[\(name)]", value: value)
         }
         form.addFile(name: "file", filename: submission.filename, contentType: submission.contentType, bytes: submission.document)
-        let request = HTTPRequest(
-            method: .POST,
-            url: baseURL + "/faxes",
-            headers: [
+        let body = try form.encode()
+        // A client span, its context sent on as `traceparent` (a no-op unless a tracer is bootstrapped).
+        return try await withSpan("POST /faxes", ofKind: .client) { span in
+            span.attributes["http.request.method"] = "POST"
+            span.attributes["server.address"] = URL(string: baseURL)?.host ?? ""
+            var headers: HTTPHeaders = [
                 "Authorization": key.bearerValue, "Idempotency-Key": idempotencyKey, "Content-Type": form.contentType,
                 "Accept": "application/json",
-            ],
-            body: try form.encode()
-        )
-        return Self.response(try await http.execute(request, timeout: timeout))
+            ]
+            InstrumentationSystem.instrument.inject(span.context, into: &headers, using: HTTPHeadersInjector())
+            let response = try await http.execute(
+                HTTPRequest(method: .POST, url: baseURL + "/faxes", headers: headers, body: body),
+                timeout: timeout
+            )
+            span.attributes["http.response.status_code"] = response.status
+            if response.status >= 500 { span.setStatus(SpanStatus(code: .error)) }
+            return Self.response(response)
+        }
     }
 
     /// `GET /faxes/{id}`: the fax's snapshot (for a zero-footprint fax after it finished, only its id,

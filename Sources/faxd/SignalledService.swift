@@ -31,13 +31,21 @@ enum SignalledService {
     }
 
     /// Runs `service` in one `ServiceGroup` with a reader of SIGHUP, which re-reads `tenants` (on
-    /// failure the previous tenants stay), and `alongside` (shut down before it; one of them failing
-    /// shuts the group down). SIGTERM or SIGINT shuts the group down gracefully: the service drains
+    /// failure the previous tenants stay), `before` (shut down after it: the span exporter) and
+    /// `alongside` (shut down before it); one of them failing shuts the group down. SIGTERM or SIGINT shuts the group down gracefully: the service drains
     /// and returns, and so does this; `service` ending or failing ends it too.
-    static func run(_ service: any Service, alongside: [any Service] = [], tenants: TenantDirectory, logger: Logger) async throws {
+    static func run(
+        _ service: any Service,
+        before: [any Service] = [],
+        alongside: [any Service] = [],
+        tenants: TenantDirectory,
+        logger: Logger
+    ) async throws {
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: [
+                services: before.map {
+                    .init(service: $0, successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup)
+                } + [
                     .init(
                         service: service,
                         successTerminationBehavior: .gracefullyShutdownGroup,

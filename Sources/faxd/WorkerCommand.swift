@@ -2,7 +2,10 @@ import ArgumentParser
 import FaxdWorker
 import Foundation
 import Logging
+import OTel
 import Prometheus
+import ServiceLifecycle
+import Tracing
 
 /// `faxd worker --config config/faxd.yaml`: one member of the worker pool.
 struct WorkerCommand: AsyncParsableCommand {
@@ -32,7 +35,28 @@ struct WorkerCommand: AsyncParsableCommand {
         } catch {
             throw CommandFailure("\(error)")
         }
-        try await SignalledService.run(worker, tenants: tenants, logger: logger)
+        let tracing = try Self.bootstrapTracing(configuration.tracing, logger: logger)
+        try await SignalledService.run(worker, before: tracing.map { [$0] } ?? [], tenants: tenants, logger: logger)
+    }
+
+    /// With `tracing.otlp_traces_endpoint`, the OTLP/HTTP tracer as the process's instrument, and the
+    /// service that exports its spans (shut down after the worker, so the last jobs' spans go out).
+    static func bootstrapTracing(_ tracing: WorkerConfiguration.Tracing, logger: Logger) throws -> (any Service)? {
+        guard !tracing.otlpTracesEndpoint.isEmpty else { return nil }
+        var configuration = OTel.Configuration.default
+        configuration.serviceName = tracing.serviceName
+        configuration.diagnosticLogger = .custom(logger)
+        configuration.logs.enabled = false
+        configuration.metrics.enabled = false
+        configuration.traces.otlpExporter.endpoint = tracing.otlpTracesEndpoint
+        configuration.traces.otlpExporter.protocol = tracing.otlpProtocol == "http/json" ? .httpJSON : .httpProtobuf
+        do {
+            let (tracer, service) = try OTel.makeTracingBackend(configuration: configuration)
+            InstrumentationSystem.bootstrap(tracer)
+            return service
+        } catch {
+            throw CommandFailure("tracing: \(error)")
+        }
     }
 }
 

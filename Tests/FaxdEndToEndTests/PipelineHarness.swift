@@ -183,12 +183,18 @@ final class PipelineHarness {
 
     /// Produces `lines` (`key<TAB>value`) to the jobs topic with kcat, partitioning as producers
     /// should (murmur2, like faxd's own producers and Kafka's Java client), or with librdkafka's
-    /// `partitioner` (nil: its default, CRC32 of the key).
-    func produce(_ lines: [String], topic: String = "fax.jobs", partitioner: String? = "murmur2_random") async throws {
+    /// `partitioner` (nil: its default, CRC32 of the key); every record carries `headers` (kcat `-H`).
+    func produce(
+        _ lines: [String],
+        topic: String = "fax.jobs",
+        partitioner: String? = "murmur2_random",
+        headers: [(name: String, value: String)] = []
+    ) async throws {
         noteRecipients(lines)
         let kcat = try ManagedProcess(
             ManagedProcess.kcat,
             ["-P", "-b", bootstrap, "-t", topic, "-K", "\t"] + (partitioner.map { ["-X", "partitioner=\($0)"] } ?? [])
+                + headers.flatMap { ["-H", "\($0.name)=\($0.value)"] }
         )
         try kcat.send(stdin: Data((lines.joined(separator: "\n") + "\n").utf8))
         guard try await kcat.waitForExit() == 0 else { throw ManagedProcess.ProcessFailure(description: "kcat: \(kcat.standardError)") }

@@ -113,6 +113,32 @@ import Testing
             "\(error)".contains("environment variable FAXD_DISPATCH_MAX_IN_FLIGHT") && "\(error)".contains("dispatch.max_in_flight")
         }
     }
+
+    @Test(arguments: [
+        ("tracing:\n  otlp_protocol: grpc\n", "tracing.otlp_protocol", "must be http/protobuf or http/json, got 'grpc'"),
+        (
+            "tracing:\n  otlp_traces_endpoint: collector:4318\n", "tracing.otlp_traces_endpoint",
+            "must be an http(s) URL, got 'collector:4318'"
+        ),
+    ])
+    func aTracingSettingThatCannotWorkNamesItsKey(yaml: String, path: String, reason: String) {
+        let error = #expect(throws: ConfigurationError.self) {
+            try WorkerConfiguration.parse(yaml: yaml, source: "faxd.yaml", environment: [:])
+        }
+        #expect(error?.path == path)
+        #expect(error?.reason == reason)
+    }
+
+    @Test func tracingIsOffByDefaultAndTheEnvironmentTurnsItOn() throws {
+        #expect(try WorkerConfiguration.parse(yaml: "", source: "faxd.yaml", environment: [:]).tracing.otlpTracesEndpoint.isEmpty)
+        let traced = try WorkerConfiguration.parse(
+            yaml: "",
+            source: "faxd.yaml",
+            environment: ["FAXD_TRACING_OTLP_TRACES_ENDPOINT": "http://otel:4318/v1/traces"]
+        )
+        #expect(traced.tracing.otlpTracesEndpoint == "http://otel:4318/v1/traces")
+        #expect(traced.tracing.otlpProtocol == "http/protobuf" && traced.tracing.serviceName == "faxd")
+    }
 }
 
 @Suite struct TenantsConfigurationTests {

@@ -15,4 +15,6 @@ extension HTTPField.Name {
     static let idempotencyKeyEcho = HTTPField.Name("X-Idempotency-Key")!
     /// `Idempotent-Replayed: true` on replays (the name mintfax uses is not documented).
     static let idempotentReplayed = HTTPField.Name("Idempotent-Replayed")!
+    /// `traceparent` (W3C Trace Context), recorded for `GET /_sandbox/submissions`.
+    static let traceparent = HTTPField.Name("traceparent")!
 }

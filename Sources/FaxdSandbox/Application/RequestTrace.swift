@@ -24,6 +24,8 @@ final class RequestTrace: Sendable {
         var bodyHash: String?
         /// The fax created or replayed.
         var faxID: String?
+        /// The W3C `traceparent` sent, if any.
+        var traceparent: String?
     }
 
     private let values = Mutex(Values())

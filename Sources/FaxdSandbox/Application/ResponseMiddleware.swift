@@ -13,7 +13,11 @@ struct ResponseMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let receivedAt = store.clock.now()
         let requestID = Identifier.request(at: receivedAt)
-        context.trace.update { $0.requestID = requestID }
+        let traceparent = request.headers[.traceparent]
+        context.trace.update {
+            $0.requestID = requestID
+            $0.traceparent = traceparent
+        }
         let path = request.uri.path
         let isSubmission = request.method == .post && Self.isSubmissionPath(path)
         var response: Response
@@ -101,7 +105,8 @@ struct ResponseMiddleware: RouterMiddleware {
                 outcome: status == nil ? "dropped" : "answered",
                 error: error,
                 faxID: trace.faxID,
-                replayed: trace.replayed
+                replayed: trace.replayed,
+                traceparent: trace.traceparent
             )
         )
     }

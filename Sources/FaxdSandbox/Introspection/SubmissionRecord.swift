@@ -23,9 +23,11 @@ struct SubmissionRecord: Sendable, Encodable {
     var faxID: String?
     /// Whether the answer was an idempotent replay.
     var replayed: Bool
+    /// The W3C `traceparent` header sent, if any.
+    var traceparent: String?
 
     enum CodingKeys: String, CodingKey {
-        case environment, path, tags, status, outcome, error, replayed
+        case environment, path, tags, status, outcome, error, replayed, traceparent
         case keySuffix = "key_last4"
         case idempotencyKey = "idempotency_key"
         case bodyHash = "body_hash"
@@ -47,5 +49,6 @@ struct SubmissionRecord: Sendable, Encodable {
         try container.encode(error, forKey: .error)
         try container.encode(faxID, forKey: .faxID)
         try container.encode(replayed, forKey: .replayed)
+        try container.encode(traceparent, forKey: .traceparent)
     }
 }

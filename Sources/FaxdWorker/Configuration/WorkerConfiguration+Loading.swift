@@ -71,6 +71,14 @@ extension WorkerConfiguration {
         }
         guard HostPort(metrics.listen) != nil else { throw fail("metrics.listen", "must be host:port, got '\(metrics.listen)'") }
         if let problem = console.problem { throw fail("console.token", problem) }
+        guard ["http/protobuf", "http/json"].contains(tracing.otlpProtocol) else {
+            throw fail("tracing.otlp_protocol", "must be http/protobuf or http/json, got '\(tracing.otlpProtocol)'")
+        }
+        if !tracing.otlpTracesEndpoint.isEmpty {
+            guard let url = URL(string: tracing.otlpTracesEndpoint), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+                throw fail("tracing.otlp_traces_endpoint", "must be an http(s) URL, got '\(tracing.otlpTracesEndpoint)'")
+            }
+        }
     }
 }
 

@@ -15,6 +15,7 @@ public struct WorkerConfiguration: Codable, Sendable, Equatable {
     public var balance = Balance()
     public var metrics = Metrics()
     public var console = Console()
+    public var tracing = Tracing()
 
     public init() {}
 
@@ -237,5 +238,23 @@ public struct WorkerConfiguration: Codable, Sendable, Equatable {
         /// console off. Set it with `FAXD_CONSOLE_TOKEN` rather than in the file.
         public var token = ""
         public init() {}
+    }
+
+    /// Traces over OTLP/HTTP (swift-otel): a `faxd job` span per attempt, a child of the producer's
+    /// `traceparent`, and a client span per mintfax submission, whose context is sent on.
+    public struct Tracing: Codable, Sendable, Equatable {
+        /// The collector's traces URL, used as it is, e.g. `http://otel-collector:4318/v1/traces`;
+        /// empty (the default) exports nothing. swift-otel's `OTEL_*` variables apply too.
+        public var otlpTracesEndpoint = ""
+        /// `http/protobuf` (the default) or `http/json`.
+        public var otlpProtocol = "http/protobuf"
+        /// The `service.name` resource attribute. Default `faxd`.
+        public var serviceName = "faxd"
+        public init() {}
+        enum CodingKeys: String, CodingKey {
+            case otlpTracesEndpoint = "otlp_traces_endpoint"
+            case otlpProtocol = "otlp_protocol"
+            case serviceName = "service_name"
+        }
     }
 }

@@ -3,6 +3,7 @@ import FaxdKafka
 import FaxdMintfax
 import Foundation
 import Logging
+import Tracing
 
 /// The dispatch pipeline of one worker (DESIGN §6): records in, faxes submitted, events out, offsets
 /// stored only below the first job that is not done.
@@ -301,7 +302,9 @@ actor Dispatcher: KafkaRebalanceListener {
 
     /// One attempt of a job; runs outside the actor.
     private nonisolated func execute(_ run: Run) async {
-        let (end, submission) = await JobRun(run: run, dependencies: dependencies, dispatcher: self).attempt()
+        let (end, submission) = await Self.inJobSpan(run) {
+            await JobRun(run: run, dependencies: dependencies, dispatcher: self).attempt()
+        }
         var next = run
         next.job.submission = submission
         await attemptEnded(next, end)
@@ -309,8 +312,27 @@ actor Dispatcher: KafkaRebalanceListener {
 
     /// Parks one job of a tenant with an open circuit; runs outside the actor.
     private nonisolated func executeParking(_ run: Run, error: ErrorInfo) async {
-        let published = await JobRun(run: run, dependencies: dependencies, dispatcher: self).parkWithoutRequest(error)
+        let published = await Self.inJobSpan(run) {
+            await JobRun(run: run, dependencies: dependencies, dispatcher: self).parkWithoutRequest(error)
+        }
         await parked(run, published: published)
+    }
+
+    /// Runs `body` in a `faxd job` span (one per attempt), a child of the producer's trace when the
+    /// record carries a W3C `traceparent`. Without a tracer bootstrapped (`tracing.otlp_endpoint`
+    /// empty) the span is a no-op.
+    private static func inJobSpan<T: Sendable>(_ run: Run, _ body: () async -> T) async -> T {
+        let (job, record) = (run.job.job, run.job.record)
+        var context = ServiceContext.topLevel
+        InstrumentationSystem.instrument.extract(record.headers, into: &context, using: KafkaHeadersExtractor())
+        return await withSpan("faxd job", context: context, ofKind: .consumer) { span in
+            span.attributes["faxd.tenant_id"] = job.tenantID
+            span.attributes["faxd.job_id"] = job.jobID
+            span.attributes["messaging.destination.name"] = record.topic
+            span.attributes["messaging.destination.partition.id"] = String(record.partition)
+            span.attributes["messaging.kafka.offset"] = Int(record.offset)
+            return await body()
+        }
     }
 
     private func attemptEnded(_ run: Run, _ end: DispatchStateMachine<PendingJob>.AttemptEnd) {

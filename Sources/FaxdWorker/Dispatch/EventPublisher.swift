@@ -3,6 +3,7 @@ public import FaxdCore
 public import FaxdKafka
 public import Logging
 import Synchronization
+import Tracing
 
 /// Writes status and usage events and dead letters through the idempotent producer, and returns only
 /// once Kafka acknowledged every record: a job is done when its events are durable.
@@ -54,8 +55,13 @@ public struct EventPublisher: Sendable {
         deadLetter: (record: KafkaRecord, reason: DeadLetterReason)? = nil
     ) async -> Bool {
         var messages = ledger.map { [$0] } ?? []
-        messages += status.map { KafkaOutgoingMessage(topic: topics.status, key: tenantKey, value: $0.jsonBytes()) }
-        messages += usage.map { KafkaOutgoingMessage(topic: topics.usage, key: tenantKey, value: $0.jsonBytes()) }
+        // The trace context of the job's span, when there is one, so consumers can join the trace.
+        var traceHeaders: [KafkaHeader] = []
+        if let context = ServiceContext.current {
+            InstrumentationSystem.instrument.inject(context, into: &traceHeaders, using: KafkaHeadersInjector())
+        }
+        messages += status.map { KafkaOutgoingMessage(topic: topics.status, key: tenantKey, value: $0.jsonBytes(), headers: traceHeaders) }
+        messages += usage.map { KafkaOutgoingMessage(topic: topics.usage, key: tenantKey, value: $0.jsonBytes(), headers: traceHeaders) }
         if let (record, reason) = deadLetter {
             messages.append(Self.deadLetter(record, reason: reason, topic: topics.deadLetters))
         }
