@@ -85,6 +85,8 @@ struct WorkerHTTPServer: Sendable {
     /// Serves until the calling task is cancelled. `onListening` gets the bound port (for port 0).
     func run(onListening: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
         let router = Router()
+        // Requests per route and status, through swift-metrics (bootstrapped by the command).
+        router.middlewares.add(MetricsMiddleware())
         var console: ConsoleRoutes?
         switch routes {
         case .admin(let metrics, let refresh, let readiness, let ingress, let routes):

@@ -152,7 +152,7 @@ struct DevCommand: AsyncParsableCommand {
         return try Worker(
             configuration: configuration,
             tenants: tenants,
-            metrics: WorkerMetrics(registry: PrometheusCollectorRegistry(), tenantLabels: configuration.metrics.tenantLabels),
+            metrics: WorkerMetrics(registry: CommandMetrics.bootstrap(), tenantLabels: configuration.metrics.tenantLabels),
             logger: logger
         )
     }

@@ -27,7 +27,7 @@ struct WebhooksCommand: AsyncParsableCommand {
             server = try WebhookServer(
                 configuration: configuration,
                 tenants: tenants,
-                metrics: WorkerMetrics(registry: PrometheusCollectorRegistry()),
+                metrics: WorkerMetrics(registry: CommandMetrics.bootstrap()),
                 logger: logger
             )
         } catch {

@@ -29,7 +29,7 @@ struct WorkerCommand: AsyncParsableCommand {
             worker = try Worker(
                 configuration: configuration,
                 tenants: tenants,
-                metrics: WorkerMetrics(registry: PrometheusCollectorRegistry(), tenantLabels: configuration.metrics.tenantLabels),
+                metrics: WorkerMetrics(registry: CommandMetrics.bootstrap(), tenantLabels: configuration.metrics.tenantLabels),
                 logger: logger
             )
         } catch {

@@ -56,6 +56,11 @@ import Testing
         #expect(backlog[#"faxd_tenant_jobs_count{tenant="t1",state="in_flight"}"#].map { $0 <= 4 } == true)
         #expect(backlog[#"faxd_rebalances_total{kind="assigned"}"#].map { $0 >= 1 } == true)
         #expect(backlog["faxd_partitions_assigned_count"] == 4)
+        // Hummingbird's own series, recorded through the swift-metrics facade: the earlier scrapes.
+        #expect(
+            (backlog[#"hb_requests{http_route="/metrics",http_request_method="GET",http_response_status_code="200"}"#] ?? 0) >= 1,
+            "swift-metrics reaches /metrics"
+        )
         #expect(backlog["faxd_ledger_partitions_restoring_count"] == 0, "jobs started, so every ledger was restored")
         let ages = backlog.filter { $0.key.hasPrefix("faxd_partition_oldest_unfinished_age_seconds{") }
         #expect(ages.count == 4, "one series per owned partition: \(ages)")
