@@ -7,8 +7,9 @@ import Synchronization
 
 /// One of a worker's two HTTP listeners. The admin listener (`metrics.listen`): `/healthz` (the
 /// process answers), `/readyz` (subscribed and not draining, and with the ingress, the result topics
-/// read), `/metrics` (Prometheus text) and, with `console.token`, the console. The webhook listener (`webhooks.listen`), the one meant for
-/// the internet: `POST /webhooks/mintfax/{tenant}` and `POST /webhooks/mintfax`, nothing else.
+/// read), `/metrics` (Prometheus text) and, with `console.token`, the console. The webhook listener
+/// (`webhooks.listen`), the one meant for the internet: `POST /webhooks/mintfax/{tenant}` and
+/// `POST /webhooks/mintfax`, nothing else.
 struct WorkerHTTPServer: Sendable {
     enum Routes: Sendable {
         /// `refresh` brings the gauges read from other parts (lag, the dispatch, restores) up to date
@@ -89,9 +90,9 @@ struct WorkerHTTPServer: Sendable {
         router.middlewares.add(MetricsMiddleware())
         var console: ConsoleRoutes?
         switch routes {
-        case .admin(let metrics, let refresh, let readiness, let ingress, let routes):
-            console = routes
-            routes?.register(on: router)
+        case .admin(let metrics, let refresh, let readiness, let ingress, let consoleRoutes):
+            console = consoleRoutes
+            consoleRoutes?.register(on: router)
             router.get("healthz") { _, _ in "ok\n" }
             router.get("readyz") { _, _ -> Response in
                 // With the webhook ingress, ready also means the ledger has read the result topics.
