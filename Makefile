@@ -62,7 +62,7 @@ image:
 	docker build -f deploy/Dockerfile -t faxd:dev .
 
 ## bench: release-build benchmarks; results are printed and written to docs/benchmarks.md by hand
-bench: deps
+bench: deps test-venv
 	$(SWIFT) build -c release --product faxd-bench
 	$(SWIFT) build -c release --product faxd
 	.build/release/faxd-bench

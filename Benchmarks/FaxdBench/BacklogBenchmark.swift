@@ -174,14 +174,17 @@ enum BacklogBenchmark {
     /// 24 bytes, base64: no padding.
     static let webhookSecret = "whsec_" + Data("bench-webhook-secret-001".utf8).base64EncodedString()
 
-    /// `tenants.yaml` in `directory`: no tenants listed, the shared workspace's key and webhook secret
-    /// from `BENCH_MINTFAX_KEY` and `BENCH_WEBHOOK_SECRET` (`webhookSecret`).
+    /// `tenants.yaml` in `directory`: no tenants listed; the shared workspace's key and webhook secret
+    /// from `BENCH_MINTFAX_KEY` and `BENCH_WEBHOOK_SECRET` (`webhookSecret`), used by `t1`…`t5`, its rate
+    /// out of the way.
     static func writeSharedTenants(in directory: URL) throws {
         try """
         tenants: []
         shared_workspace:
           api_key: { env: BENCH_MINTFAX_KEY }
           webhook_secret: { env: BENCH_WEBHOOK_SECRET }
+          rate_limit_per_minute: 100000000
+          members: ["t*"]
         """.write(to: directory.appendingPathComponent("tenants.yaml"), atomically: true, encoding: .utf8)
     }
 

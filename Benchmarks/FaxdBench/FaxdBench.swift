@@ -6,6 +6,7 @@ import Logging
 /// `make bench`: the baselines that the dispatch pipeline is measured against, in one run on one
 /// machine. Prints a Markdown table of medians, then the pipeline's ratios to its two halves.
 ///
+/// `faxd-bench worker` runs only the worker-process figures at the end (`WorkerProcessBenchmark`);
 /// `faxd-bench backlog` (`make bench-backlog`) is the backlog benchmark instead (`BacklogBenchmark`),
 /// `faxd-bench readiness` (`make bench-readiness`) the start-up benchmark (`ReadinessBenchmark`).
 @main
@@ -36,12 +37,30 @@ enum FaxdBench {
             return
         }
         let runs = environment["FAXD_BENCH_RUNS"].flatMap(Int.init) ?? 5
+        let processRuns = environment["FAXD_BENCH_PROCESS_RUNS"].flatMap(Int.init) ?? 3
         let records = environment["FAXD_BENCH_RECORDS"].flatMap(Int.init) ?? 100_000
         let requests = environment["FAXD_BENCH_REQUESTS"].flatMap(Int.init) ?? 20_000
         let submissions = environment["FAXD_BENCH_SUBMISSIONS"].flatMap(Int.init) ?? 4_000
         let jobs = environment["FAXD_BENCH_JOBS"].flatMap(Int.init) ?? 10_000
         var logger = Logger(label: "faxd.bench")
         logger.logLevel = .error
+        if CommandLine.arguments.dropFirst().first == "worker-once" {
+            // One run for a profiler: `faxd-bench worker-once LATENCY_MS [PER_SECOND]`, FAXD_BINARY a wrapper.
+            let arguments = CommandLine.arguments.dropFirst(2).compactMap { Double($0) }
+            let outcome = try await WorkerProcessBenchmark.run(
+                jobs: jobs,
+                maxInFlight: 256,
+                latencyMS: Int(arguments.first ?? 50),
+                perSecond: arguments.dropFirst().first,
+                logger: logger
+            )
+            print(outcome)
+            return
+        }
+        if CommandLine.arguments.dropFirst().first == "worker" {
+            for line in try await WorkerProcessBenchmark.report(runs: processRuns, jobs: jobs, logger: logger) { print(line) }
+            return
+        }
 
         let cluster = try MockKafkaCluster(brokers: 1, logger: logger)
         var results: [Benchmark.Result] = []
@@ -97,5 +116,9 @@ enum FaxdBench {
             "- the smaller baseline is \(smaller): the ratio to it is "
                 + String(format: "%.2f", pipeline.median / min(httpOnly.median, kafkaOnly.median)) + " (target: at least 0.5)"
         )
+
+        // Issue #16: the worker as a process of its own, what it costs per job and what a producer waits.
+        print("")
+        for line in try await WorkerProcessBenchmark.report(runs: processRuns, jobs: jobs, logger: logger) { print(line) }
     }
 }
