@@ -14,6 +14,7 @@ public struct WorkerMetrics: Sendable {
     private let ledgerRestoring: Gauge
     private let resultTopicsCaughtUp: Gauge
     private let submitLatency: DurationHistogram
+    private let enqueueToSubmitted: DurationHistogram
     private let providerBreaker: Gauge
     private let keyBreakers: Gauge
     private let listedTenants: Gauge
@@ -188,6 +189,18 @@ public struct WorkerMetrics: Sendable {
                 .seconds(2.5), .seconds(5), .seconds(10), .seconds(30),
             ]
         )
+        enqueueToSubmitted = registry.makeDurationHistogram(
+            descriptor: Self.name(
+                "enqueue_to_submitted",
+                "seconds",
+                "Time from a job's record timestamp (its producer's enqueue) to mintfax accepting its fax: what a producer waits."
+            ),
+            buckets: [
+                .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250),
+                .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10), .seconds(30), .seconds(60), .seconds(300),
+                .seconds(900), .seconds(3600),
+            ]
+        )
     }
 
     fileprivate static func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
@@ -233,6 +246,13 @@ public struct WorkerMetrics: Sendable {
     func setListedTenants(_ count: Int) { listedTenants.set(Double(count)) }
     func setAssignedPartitions(_ count: Int) { assignedPartitions.set(Double(count)) }
     func submitted(after duration: Duration) { submitLatency.record(duration) }
+    /// A job's fax was accepted at `now`, its record written at `recordTime` (milliseconds since the
+    /// epoch, its producer's clock); a record without a timestamp, or stamped ahead of now, is not counted.
+    func submitted(recordTime: Int64?, now: Date) {
+        guard let recordTime else { return }
+        let waited = Int64(now.timeIntervalSince1970 * 1000) - recordTime
+        if waited >= 0 { enqueueToSubmitted.record(.milliseconds(waited)) }
+    }
 
     /// `faxd_consumer_lag_records{topic,partition}`, refreshed from the consumer before each scrape:
     /// records not yet finished per owned partition. A partition no longer owned loses its gauge, so

@@ -1,3 +1,4 @@
+import FaxdCore
 import Foundation
 import Logging
 import Synchronization
@@ -24,32 +25,40 @@ struct JSONLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        let (level, message, explicit) = (event.level, event.message, event.metadata)
-        var object: [String: Any] = [
-            "ts": ISO8601DateFormatter.string(
-                from: Date(),
-                timeZone: .gmt,
-                formatOptions: [.withInternetDateTime, .withFractionalSeconds]
-            ),
-            "level": level.rawValue, "logger": label, "message": message.description,
-        ]
         var merged = metadata
         if let provided = metadataProvider?.get() { merged.merge(provided) { $1 } }
-        if let explicit { merged.merge(explicit) { $1 } }
+        if let explicit = event.metadata { merged.merge(explicit) { $1 } }
         if let error = event.error { merged["error"] = "\(error)" }
-        for (key, value) in merged where object[key] == nil { object[key] = Self.plain(value) }
-        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else {
-            return
-        }
-        Self.lock.withLock { _ in FileHandle.standardError.write(data + Data("\n".utf8)) }
+        // These four are the line's own: metadata of the same names gives way.
+        merged["ts"] = .string(RFC3339Timestamp.format(milliseconds: Date()))
+        merged["level"] = .string(event.level.rawValue)
+        merged["logger"] = .string(label)
+        merged["message"] = .string(event.message.description)
+        var json = JSONWriter(capacity: 512)
+        Self.write(.dictionary(merged), to: &json)
+        let line = json.bytes + [UInt8(ascii: "\n")]
+        Self.lock.withLock { _ in FileHandle.standardError.write(Data(line)) }
     }
 
-    private static func plain(_ value: Logger.Metadata.Value) -> Any {
+    /// A metadata value as JSON, an object's keys sorted: by hand, since `JSONSerialization` and an
+    /// ISO 8601 formatter per line were a third of a busy worker's CPU (docs/benchmarks.md).
+    private static func write(_ value: Logger.Metadata.Value, to json: inout JSONWriter) {
         switch value {
-        case .string(let string): string
-        case .stringConvertible(let convertible): convertible.description
-        case .array(let values): values.map(plain)
-        case .dictionary(let values): values.mapValues(plain)
+        case .string(let string):
+            json.string(string)
+        case .stringConvertible(let convertible):
+            json.string(convertible.description)
+        case .array(let values):
+            json.beginArray()
+            for value in values { write(value, to: &json) }
+            json.endArray()
+        case .dictionary(let values):
+            json.beginObject()
+            for (key, value) in values.sorted(by: { $0.key < $1.key }) {
+                json.key(key)
+                write(value, to: &json)
+            }
+            json.endObject()
         }
     }
 }

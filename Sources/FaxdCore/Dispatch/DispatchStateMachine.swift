@@ -22,8 +22,11 @@
 /// - **Key circuits.** A key whose credentials or balance failed (`openCircuit`) has the waiting jobs
 ///   of all its tenants, and those read until the circuit's end, parked (`.park`) without a request, at most
 ///   `maxInFlight` at a time, within the read-ahead.
+/// - **Publishing.** An attempt holds its in-flight slot while its request is out: once mintfax
+///   answered (`requestEnded`) the slot goes to the next job while the attempt's events wait for
+///   Kafka. At most `maxPublishing` jobs wait so; beyond it nothing starts (Kafka is slow or away).
 /// - **Offsets.** A record's offset is committable once it and every record before it on its partition
-///   finished (`.commit`).
+///   finished (`.commit`): a job whose events Kafka has not acknowledged is not finished.
 public struct DispatchStateMachine<Job: Sendable>: Sendable {
     public typealias Instant = ContinuousClock.Instant
 
@@ -32,6 +35,8 @@ public struct DispatchStateMachine<Job: Sendable>: Sendable {
         public var maxBufferedJobs: Int
         public var maxBufferedBytes: Int
         public var maxBufferedJobsPerTenant: Int
+        /// Jobs whose request ended and whose events wait for Kafka's acknowledgement.
+        public var maxPublishing: Int
         public var retryPolicy: RetryPolicy
         public var breaker: CircuitBreaker.Configuration
 
@@ -40,6 +45,7 @@ public struct DispatchStateMachine<Job: Sendable>: Sendable {
             maxBufferedJobs: Int = 20_000,
             maxBufferedBytes: Int = 64 * 1024 * 1024,
             maxBufferedJobsPerTenant: Int = 5_000,
+            maxPublishing: Int = 256,
             retryPolicy: RetryPolicy = RetryPolicy(),
             breaker: CircuitBreaker.Configuration = CircuitBreaker.Configuration()
         ) {
@@ -47,6 +53,7 @@ public struct DispatchStateMachine<Job: Sendable>: Sendable {
             self.maxBufferedJobs = maxBufferedJobs
             self.maxBufferedBytes = maxBufferedBytes
             self.maxBufferedJobsPerTenant = maxBufferedJobsPerTenant
+            self.maxPublishing = maxPublishing
             self.retryPolicy = retryPolicy
             self.breaker = breaker
         }
@@ -108,6 +115,17 @@ public struct DispatchStateMachine<Job: Sendable>: Sendable {
         case spent
     }
 
+    /// A run's record: one attempt of it runs at a time.
+    private struct RunID: Hashable, Sendable {
+        var partition: Int32
+        var offset: Int64
+
+        init(_ run: Run) {
+            partition = run.partition
+            offset = run.offset
+        }
+    }
+
     private struct Partition: Sendable {
         var offsets = OffsetTracker()
         var running = 0
@@ -123,6 +141,8 @@ public struct DispatchStateMachine<Job: Sendable>: Sendable {
     private var delayed: [(due: Instant, run: Run)] = []
     private var toPark = FIFOQueue<(run: Run, error: ErrorInfo)>()
     private var parking = 0
+    /// Attempts whose request ended (their slot given back) and whose events are not yet acknowledged.
+    private var publishing: Set<RunID> = []
     /// Circuits, breakers and failures are kept by budget (`TenantSchedulerConfiguration.budget(of:)`):
     /// what a key's failure stops, it stops for every tenant of the key.
     private var circuits: [String: (until: Instant, error: ErrorInfo)] = [:]
@@ -146,6 +166,9 @@ public struct DispatchStateMachine<Job: Sendable>: Sendable {
     /// Attempts running.
     public var attemptsInFlight: Int { scheduler.totalInFlight }
 
+    /// Attempts past their request whose events wait for Kafka.
+    public var attemptsPublishing: Int { publishing.count }
+
     /// Jobs read and not started: queued, waiting to retry, to be parked, and held.
     public var jobsWaiting: Int { waiting + partitions.values.reduce(0) { $0 + $1.held.count } }
 
@@ -160,7 +183,7 @@ public struct DispatchStateMachine<Job: Sendable>: Sendable {
 
     /// Nothing waits and nothing runs.
     public var isIdle: Bool {
-        jobsWaiting == 0 && scheduler.totalInFlight == 0 && parking == 0
+        jobsWaiting == 0 && scheduler.totalInFlight == 0 && parking == 0 && publishing.isEmpty
     }
 
     /// What an operator sees of the dispatch at `now`: each tenant with work, each owned partition.
@@ -258,16 +281,16 @@ public struct DispatchStateMachine<Job: Sendable>: Sendable {
         recordTime: Int64? = nil,
         now: Instant
     ) -> [Action] {
-        guard var state = partitions[partition], !state.leaving else { return [] }
-        state.offsets.start(offset, time: recordTime)
+        // The partition's state is changed in place throughout: a copy of it would make every
+        // change copy its offsets (copy on write), a cost that grew with the jobs read ahead.
+        guard partitions[partition].map({ !$0.leaving }) ?? false else { return [] }
+        partitions[partition]!.offsets.start(offset, time: recordTime)
         let run = Run(job: job, tenant: tenant, partition: partition, offset: offset, bytes: bytes, recordTime: recordTime)
-        if !state.held.isEmpty || !fits(run) {
-            let pauses = state.held.isEmpty
-            state.held.append(run)
-            partitions[partition] = state
-            return pauses ? [.pause(partition: partition)] : []
+        let holding = !partitions[partition]!.held.isEmpty
+        if holding || !fits(run) {
+            partitions[partition]!.held.append(run)
+            return holding ? [] : [.pause(partition: partition)]
         }
-        partitions[partition] = state
         takeIn(run, now: now)
         return []
     }
@@ -305,7 +328,7 @@ public struct DispatchStateMachine<Job: Sendable>: Sendable {
                 actions.append(.park(run, error))
                 started = true
             }
-            starting: while true {
+            starting: while publishing.count < configuration.maxPublishing {
                 let admission = provider.admission(at: now)
                 if case .blocked(let until) = admission {
                     if let until { wakeAt(until) }
@@ -351,10 +374,21 @@ public struct DispatchStateMachine<Job: Sendable>: Sendable {
 
     // MARK: Ending
 
-    /// An attempt started by `.attempt` ended at `now`.
-    public mutating func attemptEnded(_ run: Run, _ end: AttemptEnd, now: Instant) -> [Action] {
+    /// The request of an attempt started by `.attempt` ended at `now` (mintfax answered, or the
+    /// request failed): its slot goes to the next job while the attempt publishes what happened.
+    /// The attempt still ends with `attemptEnded`.
+    public mutating func requestEnded(_ run: Run, now: Instant) {
+        guard publishing.insert(RunID(run)).inserted else { return }
         scheduler.completed(tenant: run.tenant)
         abandonProbes(of: run, now: now)
+    }
+
+    /// An attempt started by `.attempt` ended at `now`.
+    public mutating func attemptEnded(_ run: Run, _ end: AttemptEnd, now: Instant) -> [Action] {
+        if publishing.remove(RunID(run)) == nil {
+            scheduler.completed(tenant: run.tenant)
+            abandonProbes(of: run, now: now)
+        }
         partitions[run.partition]?.running -= 1
         switch end {
         case .finished(let published):
@@ -485,13 +519,12 @@ public struct DispatchStateMachine<Job: Sendable>: Sendable {
     /// partitions whose held records are all in.
     private mutating func takeInHeld(now: Instant) -> [Action] {
         var actions: [Action] = []
-        for (partition, var state) in partitions where !state.held.isEmpty {
-            while let run = state.held.first, fits(run) {
-                _ = state.held.popFirst()
+        for partition in partitions.compactMap({ $0.value.held.isEmpty ? nil : $0.key }) {
+            while let run = partitions[partition]!.held.first, fits(run) {
+                _ = partitions[partition]!.held.popFirst()
                 takeIn(run, now: now)
             }
-            if state.held.isEmpty { actions.append(.resume(partition: partition)) }
-            partitions[partition] = state
+            if partitions[partition]!.held.isEmpty { actions.append(.resume(partition: partition)) }
         }
         return actions
     }
@@ -510,11 +543,9 @@ public struct DispatchStateMachine<Job: Sendable>: Sendable {
     }
 
     private mutating func finish(_ partition: Int32, _ offset: Int64) -> [Action] {
-        guard var state = partitions[partition] else { return [] }
-        let before = state.offsets.committableOffset
-        guard state.offsets.finish(offset) else { return [] }
-        let after = state.offsets.committableOffset
-        partitions[partition] = state
+        guard let before = partitions[partition].map({ $0.offsets.committableOffset }) else { return [] }
+        guard partitions[partition]!.offsets.finish(offset) else { return [] }
+        let after = partitions[partition]!.offsets.committableOffset
         guard let after, after != before else { return [] }
         return [.commit(partition: partition, nextOffset: after)]
     }

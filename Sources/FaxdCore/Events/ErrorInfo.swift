@@ -32,6 +32,16 @@ public struct ErrorInfo: Sendable, Hashable, Codable {
     }
 
     /// Encodes every field; `http_status` is `null` when absent.
+    /// The object `encode(to:)` writes, keys sorted (`JSONWriter`).
+    public func write(to json: inout JSONWriter) {
+        json.beginObject()
+        json.field("code", code)
+        json.field("http_status", httpStatus)
+        json.field("message", message)
+        json.field("retryable", retryable)
+        json.endObject()
+    }
+
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(code, forKey: .code)

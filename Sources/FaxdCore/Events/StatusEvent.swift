@@ -111,7 +111,23 @@ public struct StatusEvent: Sendable, Hashable, Codable {
 
     /// The record value: JSON with sorted keys, identical bytes for identical events.
     public func jsonBytes() -> [UInt8] {
-        EventJSON.encode(self)
+        var json = JSONWriter()
+        json.beginObject()
+        json.field("attempt", attempt)
+        json.key("error")
+        if let error { error.write(to: &json) } else { json.null() }
+        json.field("event_id", eventID.description)
+        json.field("fax_id", faxID)
+        json.field("idempotency_key", idempotencyKey.description)
+        json.field("job_id", jobID)
+        if let nextAttemptAt { json.field("next_attempt_at", RFC3339Timestamp.format(wholeSeconds: nextAttemptAt)) }
+        json.field("occurred_at", RFC3339Timestamp.format(wholeSeconds: occurredAt))
+        json.field("pages", pages)
+        json.field("source", source.rawValue)
+        json.field("tenant_id", tenantID)
+        json.field("type", type.rawValue)
+        json.endObject()
+        return json.bytes
     }
 
     private enum CodingKeys: String, CodingKey {

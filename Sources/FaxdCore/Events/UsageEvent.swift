@@ -87,7 +87,20 @@ public struct UsageEvent: Sendable, Hashable, Codable {
 
     /// The record value: JSON with sorted keys, identical bytes for identical events.
     public func jsonBytes() -> [UInt8] {
-        EventJSON.encode(self)
+        var json = JSONWriter()
+        json.beginObject()
+        if let available { json.field("available", available) }
+        json.field("environment", environment.rawValue)
+        json.field("event_id", eventID.description)
+        json.field("fax_id", faxID)
+        if let held { json.field("held", held) }
+        json.field("job_id", jobID)
+        json.field("occurred_at", RFC3339Timestamp.format(wholeSeconds: occurredAt))
+        json.field("pages", pages)
+        json.field("tenant_id", tenantID)
+        json.field("type", type.rawValue)
+        json.endObject()
+        return json.bytes
     }
 
     private enum CodingKeys: String, CodingKey {

@@ -101,10 +101,29 @@ public struct JobLedgerEntry: Sendable, Hashable, Codable {
 
     /// The record value.
     public func jsonBytes() -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Encoding a value made of strings and integers cannot fail.
-        return (try? Array(encoder.encode(self))) ?? []
+        var json = JSONWriter(capacity: 256)
+        json.beginObject()
+        json.field("attempt", attempt)
+        json.field("fax_id", faxID)
+        json.field("first_attempt_at", firstAttemptAt.map { Int64($0.timeIntervalSince1970) })
+        json.field("idempotency_key", idempotencyKey.description)
+        json.field("job_id", jobID)
+        json.key("origin")
+        if let origin {
+            json.beginObject()
+            json.field("offset", origin.offset)
+            json.field("partition", origin.partition)
+            json.endObject()
+        } else {
+            json.null()
+        }
+        json.field("pages", pages)
+        json.field("state", state.rawValue)
+        json.field("submitted_at", submittedAt.map { Int64($0.timeIntervalSince1970) })
+        json.field("tenant_id", tenantID)
+        json.field("v", 1)
+        json.endObject()
+        return json.bytes
     }
 
     private enum CodingKeys: String, CodingKey {

@@ -59,17 +59,44 @@ public enum RFC3339Timestamp {
     /// Prints `date` in UTC with whole seconds (the fraction is dropped, rounding down), e.g.
     /// `2026-11-27T10:30:05Z`.
     public static func format(wholeSeconds date: Date) -> String {
-        let seconds = Int(date.timeIntervalSince1970.rounded(.down))
+        format(date, fractionDigits: 0)
+    }
+
+    /// Prints `date` in UTC with milliseconds (rounding down), e.g. `2026-11-27T10:30:05.042Z`.
+    public static func format(milliseconds date: Date) -> String {
+        format(date, fractionDigits: 3)
+    }
+
+    private static func format(_ date: Date, fractionDigits: Int) -> String {
+        let milliseconds = Int((date.timeIntervalSince1970 * 1000).rounded(.down))
+        let seconds = milliseconds >= 0 ? milliseconds / 1000 : -((-milliseconds + 999) / 1000)
         let days = seconds >= 0 ? seconds / 86_400 : -((-seconds + 86_399) / 86_400)
         let secondOfDay = seconds - days * 86_400
         let (year, month, day) = civilFromDays(days)
-        return pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2) + "T" + pad(secondOfDay / 3600, 2) + ":"
-            + pad(secondOfDay / 60 % 60, 2) + ":" + pad(secondOfDay % 60, 2) + "Z"
-    }
-
-    private static func pad(_ value: Int, _ width: Int) -> String {
-        let digits = String(value)
-        return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        var out: [UInt8] = []
+        out.reserveCapacity(24)
+        func digits(_ value: Int, _ width: Int) {
+            let text = String(value).utf8
+            out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: max(0, width - text.count)))
+            out.append(contentsOf: text)
+        }
+        digits(year, 4)
+        out.append(UInt8(ascii: "-"))
+        digits(month, 2)
+        out.append(UInt8(ascii: "-"))
+        digits(day, 2)
+        out.append(UInt8(ascii: "T"))
+        digits(secondOfDay / 3600, 2)
+        out.append(UInt8(ascii: ":"))
+        digits(secondOfDay / 60 % 60, 2)
+        out.append(UInt8(ascii: ":"))
+        digits(secondOfDay % 60, 2)
+        if fractionDigits == 3 {
+            out.append(UInt8(ascii: "."))
+            digits(milliseconds - seconds * 1000, 3)
+        }
+        out.append(UInt8(ascii: "Z"))
+        return String(decoding: out, as: UTF8.self)
     }
 
     private static func isLeapYear(_ year: Int) -> Bool {

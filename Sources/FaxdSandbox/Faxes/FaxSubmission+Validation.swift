@@ -1,4 +1,5 @@
 import Crypto
+import FaxdCore
 import Foundation
 
 extension FaxSubmission {
@@ -130,7 +131,7 @@ extension FaxSubmission {
     private static func validateFile(_ file: MultipartPart, errors: inout FieldErrors) -> FaxDocument? {
         let filename = file.filename ?? "file"
         let fileExtension = filename.split(separator: ".").count > 1 ? filename.split(separator: ".").last.map { $0.lowercased() } : nil
-        let declared = file.contentType?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        let declared = file.contentType?.split(separator: ";").first.map { HeaderParameters.trim($0).lowercased() }
         let byExtension = fileExtension.flatMap { allowedTypes[$0] }
         let byContentType = declared.flatMap { type in Set(allowedTypes.values).contains(type) ? type : nil }
         var valid = true
@@ -147,7 +148,7 @@ extension FaxSubmission {
             valid = false
         }
         guard valid else { return nil }
-        let digest = SHA256.hash(data: file.bytes).map { String(format: "%02x", $0) }.joined()
+        let digest = Hex.string(SHA256.hash(data: file.bytes))
         return FaxDocument(
             filename: filename,
             contentType: byContentType ?? byExtension ?? "application/octet-stream",

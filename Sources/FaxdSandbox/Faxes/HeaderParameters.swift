@@ -38,7 +38,8 @@ enum HeaderParameters {
         return (name, value)
     }
 
-    private static func trim(_ text: String) -> String {
+    /// `text` without leading and trailing spaces and tabs.
+    static func trim(_ text: some StringProtocol) -> String {
         var slice = Substring(text)
         while let first = slice.first, first == " " || first == "\t" { slice.removeFirst() }
         while let last = slice.last, last == " " || last == "\t" { slice.removeLast() }

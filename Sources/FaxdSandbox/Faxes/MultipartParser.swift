@@ -70,8 +70,8 @@ package enum MultipartParser {
         var contentType: String?
         for line in text.split(separator: "\r\n", omittingEmptySubsequences: true) {
             guard let colon = line.firstIndex(of: ":") else { continue }
-            let field = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
-            let value = String(line[line.index(after: colon)...]).trimmingCharacters(in: .whitespaces)
+            let field = HeaderParameters.trim(line[..<colon]).lowercased()
+            let value = HeaderParameters.trim(line[line.index(after: colon)...])
             switch field {
             case "content-disposition":
                 let pieces = HeaderParameters.split(value)
@@ -95,7 +95,8 @@ package enum MultipartParser {
     }
 
     private static func unescape(_ text: String) -> String {
-        text.replacingOccurrences(of: "%22", with: "\"")
+        guard text.utf8.contains(UInt8(ascii: "%")) else { return text }
+        return text.replacingOccurrences(of: "%22", with: "\"")
             .replacingOccurrences(of: "%0D", with: "\r")
             .replacingOccurrences(of: "%0A", with: "\n")
     }

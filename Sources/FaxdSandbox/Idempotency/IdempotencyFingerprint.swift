@@ -1,4 +1,5 @@
 import Crypto
+import FaxdCore
 import Foundation
 
 /// The canonical hash that decides whether two requests with the same `Idempotency-Key` are the
@@ -44,6 +45,6 @@ enum IdempotencyFingerprint {
     }
 
     private static func hex(_ digest: some Sequence<UInt8>) -> String {
-        digest.map { String(format: "%02x", $0) }.joined()
+        Hex.string(digest)
     }
 }

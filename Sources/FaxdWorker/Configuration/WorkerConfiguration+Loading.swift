@@ -52,6 +52,7 @@ extension WorkerConfiguration {
             ("dispatch.rate_limit_per_minute", dispatch.rateLimitPerMinute), ("dispatch.retry_budget_seconds", dispatch.retryBudgetSeconds),
             ("dispatch.max_buffered_jobs", dispatch.maxBufferedJobs), ("dispatch.max_buffered_bytes", dispatch.maxBufferedBytes),
             ("dispatch.max_buffered_jobs_per_tenant", dispatch.maxBufferedJobsPerTenant),
+            ("dispatch.max_publishing", dispatch.maxPublishing),
             ("dispatch.breaker_failures", dispatch.breakerFailures),
             ("dispatch.breaker_open_seconds", dispatch.breakerOpenSeconds), ("dispatch.documents.max_bytes", dispatch.documents.maxBytes),
             ("mintfax.request_timeout_ms", mintfax.requestTimeoutMS), ("mintfax.connect_timeout_ms", mintfax.connectTimeoutMS),

@@ -93,6 +93,10 @@ public struct WorkerConfiguration: Codable, Sendable, Equatable {
         /// tenant at its share pauses its partition, so one stuck tenant fills only its share.
         /// Default 5,000.
         public var maxBufferedJobsPerTenant = 5_000
+        /// Jobs whose request ended and whose events wait for Kafka's acknowledgement: a job gives
+        /// its `max_in_flight` slot back when mintfax answers, and starts stop while this many wait
+        /// (Kafka slow or away). Default 256.
+        public var maxPublishing = 256
         /// Broad mintfax failures in a row (5xx, time-outs, no connection) that open a breaker: the
         /// tenant's, or all mintfax's when two or more tenants fail. Default 5.
         public var breakerFailures = 5
@@ -137,6 +141,7 @@ public struct WorkerConfiguration: Codable, Sendable, Equatable {
             case maxBufferedJobs = "max_buffered_jobs"
             case maxBufferedBytes = "max_buffered_bytes"
             case maxBufferedJobsPerTenant = "max_buffered_jobs_per_tenant"
+            case maxPublishing = "max_publishing"
             case breakerFailures = "breaker_failures"
             case breakerOpenSeconds = "breaker_open_seconds"
             case drainTimeoutSeconds = "drain_timeout_seconds"

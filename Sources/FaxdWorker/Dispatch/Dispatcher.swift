@@ -81,6 +81,7 @@ actor Dispatcher: KafkaRebalanceListener {
                 maxBufferedJobs: dispatch.maxBufferedJobs,
                 maxBufferedBytes: dispatch.maxBufferedBytes,
                 maxBufferedJobsPerTenant: dispatch.maxBufferedJobsPerTenant,
+                maxPublishing: dispatch.maxPublishing,
                 retryPolicy: RetryPolicy(budget: .seconds(dispatch.retryBudgetSeconds)),
                 breaker: .init(failureThreshold: dispatch.breakerFailures, openFor: openFor, maxOpenFor: max(openFor, .seconds(60)))
             )
@@ -371,15 +372,25 @@ actor Dispatcher: KafkaRebalanceListener {
         return machine.retryVerdict(run, notBefore: notBefore, now: clock.now, random: &random)
     }
 
+    /// The submission of `run` ended: mintfax answered (`response`, with its rate-limit headers) or
+    /// failed broadly (5xx, time-out, no connection; `answered` false). Its slot goes to the next job
+    /// while the run publishes what happened (`DispatchStateMachine.requestEnded`).
+    func requestEnded(_ run: Run, answered: Bool, response: MintfaxResponse?) {
+        if let response { observe(response, tenant: run.tenant) }
+        noteHealth(answered: answered, tenant: run.tenant)
+        machine.requestEnded(run, now: clock.now)
+        dependencies.metrics.setInFlight(machine.attemptsInFlight)
+        poke()
+    }
+
     /// mintfax answered a request with the tenant's key, or failed broadly (5xx, time-out, no connection).
-    func mintfax(answered: Bool, tenant: String) {
+    private func noteHealth(answered: Bool, tenant: String) {
         if answered {
             machine.mintfaxAnswered(tenant: tenant, now: clock.now)
         } else {
             machine.mintfaxFailed(tenant: tenant, now: clock.now)
         }
         reportBreakers()
-        poke()
     }
 
     /// Logs and counts the breakers opening and closing; they change only on mintfax's feedback.
@@ -400,6 +411,11 @@ actor Dispatcher: KafkaRebalanceListener {
 
     /// mintfax's rate-limit answer for a tenant's key throttles the tenant's bucket.
     func observe(tenant: String, response: MintfaxResponse) {
+        observe(response, tenant: tenant)
+        poke()
+    }
+
+    private func observe(_ response: MintfaxResponse, tenant: String) {
         machine.observe(
             rateLimitRemaining: response.rateLimitRemaining,
             resetIn: response.rateLimitResetSeconds.map { .seconds($0) },
@@ -407,7 +423,6 @@ actor Dispatcher: KafkaRebalanceListener {
             tenant: tenant,
             now: clock.now
         )
-        poke()
     }
 
     /// Takes one of the tenant's rate-limit tokens for a lookup that is not a submission (reconciler,

@@ -177,7 +177,7 @@ public struct EventPublisher: Sendable {
         refusal: KafkaError
     ) -> KafkaOutgoingMessage {
         let headerBytes = record.headers.reduce(0) { $0 + $1.name.utf8.count + ($1.value?.count ?? 0) }
-        let digest = SHA256.hash(data: record.value).map { String(format: "%02x", $0) }.joined()
+        let digest = Hex.string(SHA256.hash(data: record.value))
         return KafkaOutgoingMessage(
             topic: topic,
             key: record.key.map { Array($0.prefix(referencePrefixBytes)) },

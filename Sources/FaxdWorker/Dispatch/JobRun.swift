@@ -144,14 +144,16 @@ struct JobRun: Sendable {
                 guard await dependencies.ledger.write(submission.entry, partition: record.partition) else { return finished(false) }
                 submission.recorded = true
             }
-            let result = await attemptOnce(document, tenant: tenant)
-            await dispatcher.mintfax(answered: !result.isBroadFailure, tenant: job.tenantID)
+            let (result, response) = await attemptOnce(document, tenant: tenant)
+            // From here on the job holds no slot: what is left is Kafka's acknowledgement.
+            await dispatcher.requestEnded(run, answered: !result.isBroadFailure, response: response)
             submission.ambiguous = submission.ambiguous || (result.mayHaveCreatedFax && !result.namesFax)
             outcome = SubmissionClassifier.classify(result)
         }
         switch outcome {
         case .submitted(let faxID, let replayed):
             dependencies.metrics.count(.submitted, tenant: job.tenantID)
+            dependencies.metrics.submitted(recordTime: record.timestampMilliseconds, now: Date())
             logger.info("Fax submitted", metadata: ["fax.id": "\(faxID)", "fax.replayed": "\(replayed)", "fax.attempt": "\(attempt)"])
             var entry = submission.entry
             entry.state = .submitted
@@ -210,8 +212,11 @@ struct JobRun: Sendable {
         }
     }
 
-    /// One submission attempt.
-    private func attemptOnce(_ document: DocumentFetcher.Document, tenant: TenantDirectory.Tenant) async -> SubmissionResult {
+    /// One submission attempt: what it came to, and mintfax's answer when there was one.
+    private func attemptOnce(
+        _ document: DocumentFetcher.Document,
+        tenant: TenantDirectory.Tenant
+    ) async -> (SubmissionResult, MintfaxResponse?) {
         let submission = FaxSubmission(
             to: job.to,
             document: document.bytes,
@@ -235,19 +240,17 @@ struct JobRun: Sendable {
                 timeout: timeout
             )
             dependencies.metrics.submitted(after: ContinuousClock.now - started)
-            await dispatcher.observe(tenant: job.tenantID, response: response)
-            return .response(
-                SubmissionResponse(
-                    status: response.status,
-                    body: response.body,
-                    retryAfter: response.retryAfterSeconds.map(String.init),
-                    replayed: response.replayed
-                )
+            let answer = SubmissionResponse(
+                status: response.status,
+                body: response.body,
+                retryAfter: response.retryAfterSeconds.map(String.init),
+                replayed: response.replayed
             )
+            return (.response(answer), response)
         } catch let error as HTTPClientError {
-            return .transportFailure(Self.transportFailure(error))
+            return (.transportFailure(Self.transportFailure(error)), nil)
         } catch {
-            return .transportFailure(.other)
+            return (.transportFailure(.other), nil)
         }
     }
 

@@ -12,6 +12,7 @@ import Testing
         burst: Int = 1_000_000,
         maxBufferedJobs: Int = 1_000,
         perTenant: Int = 1_000,
+        maxPublishing: Int = 256,
         budget: Duration = .seconds(30),
         partitions: [Int32] = [0, 1, 2]
     ) -> Machine {
@@ -24,6 +25,7 @@ import Testing
                 maxBufferedJobs: maxBufferedJobs,
                 maxBufferedBytes: 1 << 30,
                 maxBufferedJobsPerTenant: perTenant,
+                maxPublishing: maxPublishing,
                 retryPolicy: RetryPolicy(initialDelay: .milliseconds(500), maxDelay: .seconds(30), budget: budget),
                 breaker: .init(failureThreshold: 5, openFor: .seconds(5), maxOpenFor: .seconds(60))
             )
@@ -102,6 +104,42 @@ import Testing
         #expect(actions.compactMap { if case .attempt(let run) = $0 { run.job } else { nil } } == ["a1"])
         #expect(Self.pauses(actions) == ["resume 2"])
         #expect(machine.jobsWaiting == 2)
+    }
+
+    // MARK: Publishing
+
+    @Test func aJobGivesItsSlotBackWhenItsRequestEndsAndItsOffsetWaitsForItsEvents() throws {
+        var machine = Self.machine(maxInFlight: 1)
+        Self.read(&machine, "a1", tenant: "a", offset: 0)
+        Self.read(&machine, "a2", tenant: "a", offset: 1)
+        let a1 = try #require(Self.started(&machine).runs.first)
+        #expect(Self.started(&machine).runs.isEmpty, "one slot, held by a1's request")
+        machine.requestEnded(a1, now: Self.t0)
+        #expect(machine.attemptsInFlight == 0 && machine.attemptsPublishing == 1)
+        let a2 = try #require(Self.started(&machine).runs.first, "a1's slot went to a2 while a1 publishes")
+        #expect(a2.job == "a2")
+        machine.requestEnded(a2, now: Self.t0)
+        // a2's events are acknowledged first: the offset stays at a1 while a1's are not.
+        #expect(Self.pauses(machine.attemptEnded(a2, .finished(published: true), now: Self.t0)) == ["commit 0@0"])
+        #expect(!machine.isIdle, "a1 still publishes")
+        #expect(Self.pauses(machine.attemptEnded(a1, .finished(published: true), now: Self.t0)) == ["commit 0@2"])
+        #expect(machine.isIdle && machine.attemptsPublishing == 0)
+    }
+
+    @Test func startsStopWhileTooManyJobsWaitForKafka() throws {
+        var machine = Self.machine(maxInFlight: 10, maxPublishing: 2)
+        for offset in 0..<4 { Self.read(&machine, "a\(offset)", tenant: "a", offset: Int64(offset)) }
+        let first = Self.started(&machine).runs
+        #expect(first.count == 4)
+        for run in first.prefix(2) { machine.requestEnded(run, now: Self.t0) }
+        Self.read(&machine, "a4", tenant: "a", offset: 4)
+        #expect(Self.started(&machine).runs.isEmpty, "two jobs wait for Kafka: nothing starts")
+        _ = machine.attemptEnded(first[0], .finished(published: true), now: Self.t0)
+        #expect(Self.names(Self.started(&machine).runs) == ["a4"])
+        // An attempt that ends without its request ending first (its document failed, say) gives its slot back once.
+        _ = machine.attemptEnded(first[2], .finished(published: true), now: Self.t0)
+        _ = machine.attemptEnded(first[1], .finished(published: true), now: Self.t0)
+        #expect(machine.attemptsInFlight == 2 && machine.attemptsPublishing == 0)
     }
 
     // MARK: Retries

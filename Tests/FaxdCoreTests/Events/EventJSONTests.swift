@@ -1,0 +1,81 @@
+import FaxdCore
+import Foundation
+import Testing
+
+/// The records faxd writes per job are written by `JSONWriter`, not `JSONEncoder`: they must stay the
+/// bytes `JSONEncoder` (`[.sortedKeys, .withoutEscapingSlashes]`) gives for the same values.
+@Suite struct EventJSONTests {
+    private typealias F = EventFixtures
+
+    private static func encoded(_ value: some Encodable) throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return Array(try encoder.encode(value))
+    }
+
+    /// Every character class JSON escapes, slashes, and text beyond ASCII.
+    private static let awkward = "a\"b\\c/d\u{0}\u{8}\u{9}\u{A}\u{C}\u{D}\u{1F}\u{7F} é 日本 🙂 \u{2028}"
+
+    @Test func statusEventsAreJSONEncodersBytes() throws {
+        let error = ErrorInfo(code: "invalid_number", message: Self.awkward, retryable: false, httpStatus: 422)
+        let job = JobReference(tenantID: "t/\(Self.awkward)", jobID: "job \"1\"")
+        let events = [
+            F.worker.submitted(F.job, faxID: F.faxID, attempt: 1, occurredAt: F.occurredAt),
+            F.worker.retrying(job, attempt: 3, error: error, nextAttemptAt: F.occurredAt.addingTimeInterval(61), occurredAt: F.occurredAt),
+            F.worker.rejected(job, error: error, attempt: nil, occurredAt: Date(timeIntervalSince1970: 0)),
+            F.worker.duplicate(F.job, faxID: F.faxID, submittedAt: nil, partition: 7, offset: 1 << 40, occurredAt: F.occurredAt),
+            F.webhook.delivered(F.job, faxID: Self.awkward, pages: 12, attempt: 2, occurredAt: F.occurredAt),
+            F.webhook.failed(
+                F.job,
+                faxID: F.faxID,
+                error: ErrorInfo(code: "busy", message: "m", retryable: true, httpStatus: nil),
+                pages: nil,
+                attempt: 1,
+                occurredAt: F.occurredAt
+            ),
+        ]
+        for event in events {
+            #expect(event.jsonBytes().utf8String == (try Self.encoded(event)).utf8String)
+        }
+    }
+
+    @Test func usageEventsAreJSONEncodersBytes() throws {
+        let events = [
+            F.worker.usageHold(F.job, faxID: F.faxID, pages: nil, occurredAt: F.occurredAt),
+            F.worker.usageCapture(JobReference(tenantID: Self.awkward, jobID: "j"), faxID: F.faxID, pages: 3, occurredAt: F.occurredAt),
+            F.worker.usageBalance(tenantID: "acme", crossingID: "x", available: -5, held: 0, occurredAt: F.occurredAt),
+        ]
+        for event in events {
+            #expect(event.jsonBytes().utf8String == (try Self.encoded(event)).utf8String)
+        }
+    }
+
+    @Test func ledgerEntriesAreJSONEncodersBytes() throws {
+        let key = IdempotencyKey(tenantID: "acme", jobID: "inv-1").uuid
+        let entries = [
+            JobLedgerEntry(job: F.job, idempotencyKey: key, state: .attempting, origin: .init(partition: 0, offset: 0)),
+            JobLedgerEntry(
+                job: JobReference(tenantID: Self.awkward, jobID: "inv/2"),
+                idempotencyKey: key,
+                state: .submitted,
+                faxID: F.faxID,
+                firstAttemptAt: F.occurredAt,
+                submittedAt: F.occurredAt.addingTimeInterval(2),
+                attempt: 4,
+                pages: 9,
+                origin: .init(partition: 1023, offset: Int64.max)
+            ),
+            JobLedgerEntry(job: F.job, idempotencyKey: key, state: .notSent),
+        ]
+        for entry in entries {
+            #expect(entry.jsonBytes().utf8String == (try Self.encoded(entry)).utf8String)
+        }
+    }
+
+    @Test func timestampsWithMilliseconds() {
+        #expect(RFC3339Timestamp.format(milliseconds: Date(timeIntervalSince1970: 1_795_775_405.042)) == "2026-11-27T10:30:05.042Z")
+        #expect(RFC3339Timestamp.format(milliseconds: Date(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00.000Z")
+        #expect(RFC3339Timestamp.format(milliseconds: Date(timeIntervalSince1970: -1.5)) == "1969-12-31T23:59:58.500Z")
+        #expect(RFC3339Timestamp.format(wholeSeconds: Date(timeIntervalSince1970: 1_795_775_405.999)) == "2026-11-27T10:30:05Z")
+    }
+}
