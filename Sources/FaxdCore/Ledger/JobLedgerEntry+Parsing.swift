@@ -36,8 +36,10 @@ extension JobLedgerEntry {
         else { return nil }
         var origin: Origin?
         switch fields["origin"] {
-        case .object(let partition, let offset):
-            guard let partition = Int32(exactly: partition) else { return nil }
+        case .object(let inner):
+            guard inner.count == 2, case .integer(let partition) = inner["partition"], case .integer(let offset) = inner["offset"],
+                let partition = Int32(exactly: partition)
+            else { return nil }
             origin = Origin(partition: partition, offset: offset)
         case .null, nil:
             origin = nil
@@ -56,102 +58,5 @@ extension JobLedgerEntry {
             pages: pagesValue,
             origin: origin
         )
-    }
-}
-
-/// A scanner for one flat JSON object: string, integer and null values, and objects of exactly
-/// `partition` and `offset` integers (a ledger entry's `origin`). Nil for anything else.
-enum FlatJSON {
-    enum Value: Equatable {
-        case string(String)
-        case integer(Int64)
-        case null
-        case object(partition: Int64, offset: Int64)
-    }
-
-    static func fields(_ bytes: [UInt8]) -> [String: Value]? {
-        var scanner = Scanner(bytes: bytes)
-        guard let fields = scanner.object(nested: false), scanner.atEnd else { return nil }
-        return fields
-    }
-
-    private struct Scanner {
-        let bytes: [UInt8]
-        var index = 0
-
-        var atEnd: Bool { index == bytes.count }
-
-        mutating func take(_ byte: UInt8) -> Bool {
-            guard index < bytes.count, bytes[index] == byte else { return false }
-            index += 1
-            return true
-        }
-
-        /// `{"k":v,...}`; inside `origin` only integer values.
-        mutating func object(nested: Bool) -> [String: Value]? {
-            guard take(UInt8(ascii: "{")) else { return nil }
-            var fields: [String: Value] = [:]
-            if take(UInt8(ascii: "}")) { return fields }
-            repeat {
-                guard let key = string(), take(UInt8(ascii: ":")), let value = value(nested: nested),
-                    fields.updateValue(value, forKey: key) == nil
-                else { return nil }
-            } while take(UInt8(ascii: ","))
-            return take(UInt8(ascii: "}")) ? fields : nil
-        }
-
-        mutating func value(nested: Bool) -> Value? {
-            guard index < bytes.count else { return nil }
-            switch bytes[index] {
-            case UInt8(ascii: "\""):
-                return nested ? nil : string().map(Value.string)
-            case UInt8(ascii: "n"):
-                guard bytes[index...].starts(with: Array("null".utf8)) else { return nil }
-                index += 4
-                return .null
-            case UInt8(ascii: "{"):
-                guard !nested, let inner = object(nested: true), inner.count == 2, case .integer(let partition) = inner["partition"],
-                    case .integer(let offset) = inner["offset"]
-                else { return nil }
-                return .object(partition: partition, offset: offset)
-            default:
-                return integer().map(Value.integer)
-            }
-        }
-
-        mutating func integer() -> Int64? {
-            let negative = take(UInt8(ascii: "-"))
-            var number: Int64 = 0
-            var digits = 0
-            while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) {
-                let (times, overflowA) = number.multipliedReportingOverflow(by: 10)
-                let (sum, overflowB) = times.addingReportingOverflow(Int64(bytes[index] - UInt8(ascii: "0")))
-                guard !overflowA, !overflowB else { return nil }
-                number = sum
-                digits += 1
-                index += 1
-            }
-            // No leading zeros, fractions or exponents: those go to JSONDecoder.
-            guard digits > 0, digits == 1 || bytes[index - digits] != UInt8(ascii: "0") else { return nil }
-            if index < bytes.count, [UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E")].contains(bytes[index]) { return nil }
-            return negative ? -number : number
-        }
-
-        /// A string without escapes; one with escapes (or a control character) goes to JSONDecoder.
-        mutating func string() -> String? {
-            guard take(UInt8(ascii: "\"")) else { return nil }
-            let start = index
-            while index < bytes.count {
-                let byte = bytes[index]
-                if byte == UInt8(ascii: "\"") {
-                    let text = String(validating: bytes[start..<index], as: UTF8.self)
-                    index += 1
-                    return text
-                }
-                if byte == UInt8(ascii: "\\") || byte < 0x20 { return nil }
-                index += 1
-            }
-            return nil
-        }
     }
 }

@@ -33,13 +33,12 @@ actor DeliveryTracker {
     /// not ours to judge; the topics' consumers see them too).
     /// - Returns: the final status events among them (`fax.delivered`, `fax.failed`).
     func observe(_ records: [KafkaRecord]) -> [StatusEvent] {
-        let decoder = JSONDecoder()
         var finals: [StatusEvent] = []
         for record in records {
-            if record.topic == topics.status, let event = try? decoder.decode(StatusEvent.self, from: Data(record.value)) {
+            if record.topic == topics.status, let event = StatusEvent.parse(record.value) {
                 ledger.record(event)
                 if event.type == .delivered || event.type == .failed { finals.append(event) }
-            } else if record.topic == topics.usage, let event = try? decoder.decode(UsageEvent.self, from: Data(record.value)) {
+            } else if record.topic == topics.usage, let event = UsageEvent.parse(record.value) {
                 ledger.record(event)
             }
         }

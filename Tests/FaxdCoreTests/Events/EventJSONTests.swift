@@ -1,6 +1,7 @@
-import FaxdCore
 import Foundation
 import Testing
+
+@testable import FaxdCore
 
 /// The records faxd writes per job are written by `JSONWriter`, not `JSONEncoder`: they must stay the
 /// bytes `JSONEncoder` (`[.sortedKeys, .withoutEscapingSlashes]`) gives for the same values.
@@ -69,6 +70,73 @@ import Testing
         ]
         for entry in entries {
             #expect(entry.jsonBytes().utf8String == (try Self.encoded(entry)).utf8String)
+        }
+    }
+
+    // MARK: Reading back
+
+    private static func statusEvents() -> [StatusEvent] {
+        let error = ErrorInfo(code: "invalid_number", message: "The to field is not a valid number.", retryable: false, httpStatus: 422)
+        return [
+            F.worker.submitted(F.job, faxID: F.faxID, attempt: 1, occurredAt: F.occurredAt),
+            F.worker.retrying(
+                F.job,
+                attempt: 3,
+                error: error,
+                nextAttemptAt: F.occurredAt.addingTimeInterval(61),
+                occurredAt: F.occurredAt
+            ),
+            F.worker.rejected(F.job, error: error, attempt: nil, occurredAt: F.occurredAt),
+            F.webhook.delivered(F.job, faxID: F.faxID, pages: 12, attempt: 2, occurredAt: F.occurredAt),
+            F.worker.rejected(JobReference(tenantID: "acme", jobID: Self.awkward), error: error, attempt: 1, occurredAt: F.occurredAt),
+        ]
+    }
+
+    @Test func statusEventsReadBackAsJSONDecoderReadsThem() throws {
+        for (index, event) in Self.statusEvents().enumerated() {
+            let bytes = event.jsonBytes()
+            #expect((FlatJSON.fields(bytes) != nil) == (index < 4), "records without escapes take the fast path")
+            #expect(StatusEvent.parse(bytes) == event)
+            #expect(StatusEvent.parse(bytes) == (try JSONDecoder().decode(StatusEvent.self, from: Data(bytes))))
+        }
+        let submitted = Self.statusEvents()[0].jsonBytes().utf8String
+        // Written otherwise than faxd writes: white space, an extra key, wrong types, a missing key.
+        let variants = [
+            submitted.replacingOccurrences(of: ",", with: ", "),
+            submitted.replacingOccurrences(of: "{", with: "{\"extra\":[1,2],"),
+            submitted.replacingOccurrences(of: "\"attempt\":1", with: "\"attempt\":\"1\""),
+            submitted.replacingOccurrences(of: "\"attempt\":1", with: "\"attempt\":1.0"),
+            submitted.replacingOccurrences(of: "\"attempt\":1", with: "\"attempt\":99999999999999999999"),
+            submitted.replacingOccurrences(of: "\"error\":null", with: "\"error\":{\"code\":\"c\",\"message\":\"m\",\"retryable\":1}"),
+            submitted.replacingOccurrences(of: "\"source\":\"worker\",", with: ""),
+            submitted.replacingOccurrences(of: "2026-11-27T10:30:05Z", with: "yesterday"),
+            submitted.replacingOccurrences(of: "\"pages\":null", with: "\"pages\":null,\"pages\":3"),
+            "not json",
+        ]
+        for variant in variants {
+            let bytes = Array(variant.utf8)
+            #expect(StatusEvent.parse(bytes) == (try? JSONDecoder().decode(StatusEvent.self, from: Data(bytes))), "\(variant)")
+        }
+    }
+
+    @Test func usageEventsReadBackAsJSONDecoderReadsThem() throws {
+        let events = [
+            F.worker.usageHold(F.job, faxID: F.faxID, pages: nil, occurredAt: F.occurredAt),
+            F.worker.usageCapture(F.job, faxID: F.faxID, pages: 3, occurredAt: F.occurredAt),
+            F.worker.usageBalance(tenantID: "acme", crossingID: "x", available: -5, held: 0, occurredAt: F.occurredAt),
+            F.worker.usageHold(JobReference(tenantID: "acme", jobID: Self.awkward), faxID: F.faxID, pages: 1, occurredAt: F.occurredAt),
+        ]
+        for event in events {
+            let bytes = event.jsonBytes()
+            #expect(UsageEvent.parse(bytes) == event)
+            #expect(UsageEvent.parse(bytes) == (try JSONDecoder().decode(UsageEvent.self, from: Data(bytes))))
+        }
+        let hold = events[0].jsonBytes().utf8String
+        for variant in [
+            hold.replacingOccurrences(of: "\"pages\":null", with: "\"pages\":true"), hold.replacingOccurrences(of: "}", with: "} "),
+        ] {
+            let bytes = Array(variant.utf8)
+            #expect(UsageEvent.parse(bytes) == (try? JSONDecoder().decode(UsageEvent.self, from: Data(bytes))), "\(variant)")
         }
     }
 
