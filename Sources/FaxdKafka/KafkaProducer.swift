@@ -103,6 +103,22 @@ public final class KafkaProducer: Sendable {
         }
     }
 
+    /// Asks the cluster for every topic's metadata, which librdkafka keeps: the first record for a
+    /// topic then goes out at once. Without it, librdkafka looks a new topic up on its next
+    /// one-second timer, so a worker's first jobs waited up to a second per topic they write
+    /// (`docs/benchmarks.md`). Nothing is created: the request names no topic.
+    /// - Throws: the request's error.
+    public func loadMetadata(timeout: Duration = .seconds(10)) async throws(KafkaError) {
+        let handle = handle
+        let err = await RDKafkaThread.run(name: "faxd.kafka.metadata") { () -> rd_kafka_resp_err_t in
+            var metadata: UnsafePointer<rd_kafka_metadata>?
+            let err = rd_kafka_metadata(handle.pointer, 1, nil, &metadata, Int32(timeout.milliseconds))
+            if let metadata { rd_kafka_metadata_destroy(metadata) }
+            return err
+        }
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(err) }
+    }
+
     /// Hands a record to librdkafka; `onDelivery` runs on the poll thread once the broker answered.
     ///
     /// - Throws: `KafkaError.Code.queueFull` when librdkafka's local queue is full (try again after the

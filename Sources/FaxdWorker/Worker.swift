@@ -191,6 +191,16 @@ public final class Worker: Service, Sendable {
             logger: logger
         )
         if let partitions = partitionCounts[topics.jobs] { await dispatcher.watchPlacement(partitions: partitions) }
+        // The producer learns its topics' leaders now, not on the first record of each (up to a
+        // second apiece, which the first jobs after a start waited).
+        do {
+            try await producer.loadMetadata()
+        } catch {
+            logger.notice(
+                "The producer could not load topic metadata; its first record of each topic waits for a lookup",
+                metadata: ["error": "\(error)"]
+            )
+        }
         try consumer.subscribe(topics: [configuration.kafka.topics.jobs], listener: dispatcher)
         readiness.set(true)
         logger.info(

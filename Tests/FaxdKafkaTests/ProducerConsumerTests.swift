@@ -23,6 +23,26 @@ import Testing
         await producer.close()
     }
 
+    /// A worker loads its producer's metadata at start (so its first records do not wait for
+    /// librdkafka's lookup); loading names no topic, so it creates none, and without a cluster it
+    /// fails within its timeout.
+    @Test func loadingMetadataCreatesNoTopicAndFailsWithoutACluster() async throws {
+        let cluster = try MockKafkaCluster(brokers: 1, logger: logger)
+        let topic = UniqueName.make("metadata")
+        try cluster.createTopic(topic, partitions: 2)
+        let producer = try KafkaProducer(configuration: .init(bootstrapServers: cluster.bootstrapServers), logger: logger)
+        try await producer.loadMetadata()
+        _ = try await producer.send(KafkaOutgoingMessage(topic: topic, key: nil, value: Array("after".utf8)))
+        let admin = try KafkaAdmin(configuration: .init(bootstrapServers: cluster.bootstrapServers), logger: logger)
+        #expect(try await admin.partitionCounts(of: [topic, UniqueName.make("never")]) == [topic: 2])
+        await admin.close()
+        await producer.close()
+
+        let nowhere = try KafkaProducer(configuration: .init(bootstrapServers: "127.0.0.1:\(closedLocalPort())"), logger: logger)
+        await #expect(throws: KafkaError.self) { try await nowhere.loadMetadata(timeout: .milliseconds(500)) }
+        await nowhere.close(timeout: .milliseconds(100))
+    }
+
     /// Lag is what a restart would redo: records read but not finished count, from where the group
     /// resumed until the owner stores an offset, then from the stored offset.
     @Test func lagCountsRecordsReadButNotFinished() async throws {

@@ -374,10 +374,12 @@ actor Dispatcher: KafkaRebalanceListener {
 
     /// The submission of `run` ended: mintfax answered (`response`, with its rate-limit headers) or
     /// failed broadly (5xx, time-out, no connection; `answered` false). Its slot goes to the next job
-    /// while the run publishes what happened (`DispatchStateMachine.requestEnded`).
-    func requestEnded(_ run: Run, answered: Bool, response: MintfaxResponse?) {
+    /// while the run publishes what happened (`DispatchStateMachine.requestEnded`) — after the key's
+    /// circuit opened, when the answer said its credentials or balance failed (`openingCircuit`).
+    func requestEnded(_ run: Run, answered: Bool, response: MintfaxResponse?, openingCircuit circuit: ErrorInfo?) {
         if let response { observe(response, tenant: run.tenant) }
         noteHealth(answered: answered, tenant: run.tenant)
+        if let circuit { openCircuit(tenant: run.tenant, error: circuit) }
         machine.requestEnded(run, now: clock.now)
         dependencies.metrics.setInFlight(machine.attemptsInFlight)
         poke()
@@ -437,7 +439,7 @@ actor Dispatcher: KafkaRebalanceListener {
     /// the jobs of every tenant of the key — those waiting now and those read meanwhile — are parked on the dead-letter topic
     /// straight away instead of waiting for the circuit (which would hold back the partitions'
     /// offsets). After 30 s the next job tries the key again.
-    func openCircuit(tenant: String, error: ErrorInfo) {
+    private func openCircuit(tenant: String, error: ErrorInfo) {
         let parked = ErrorInfo(
             code: error.code,
             message: "Not sent: the circuit of the tenant's mintfax key is open after \(error.code) (\(error.message))",

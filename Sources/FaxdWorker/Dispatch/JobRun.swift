@@ -145,10 +145,13 @@ struct JobRun: Sendable {
                 submission.recorded = true
             }
             let (result, response) = await attemptOnce(document, tenant: tenant)
-            // From here on the job holds no slot: what is left is Kafka's acknowledgement.
-            await dispatcher.requestEnded(run, answered: !result.isBroadFailure, response: response)
             submission.ambiguous = submission.ambiguous || (result.mayHaveCreatedFax && !result.namesFax)
             outcome = SubmissionClassifier.classify(result)
+            // From here on the job holds no slot: what is left is Kafka's acknowledgement. A key whose
+            // credentials or balance failed has its circuit opened in the same step, before the slot
+            // can start another of its jobs.
+            let circuit: ErrorInfo? = if case .park(let error, true) = outcome { error } else { nil }
+            await dispatcher.requestEnded(run, answered: !result.isBroadFailure, response: response, openingCircuit: circuit)
         }
         switch outcome {
         case .submitted(let faxID, let replayed):
@@ -174,8 +177,7 @@ struct JobRun: Sendable {
                 )
             )
         case .park(let error, let tenantCircuit):
-            logger.warning("Job parked", metadata: ["error.code": "\(error.code)"])
-            if tenantCircuit { await dispatcher.openCircuit(tenant: job.tenantID, error: error) }
+            logger.warning("Job parked", metadata: ["error.code": "\(error.code)", "mintfax.circuit_opened": "\(tenantCircuit)"])
             return finished(await park(error, attempts: attempt, ending: ending()))
         case .retry(let error, let notBefore):
             switch await dispatcher.retryVerdict(run, notBefore: notBefore) {
