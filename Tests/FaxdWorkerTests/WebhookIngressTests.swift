@@ -222,7 +222,8 @@ import Testing
 
     /// mintfax's deliveries race: a fax's events and their redeliveries arrive at once. Each fact is
     /// published once and in the fax's order, and every delivery is answered (none waits forever on
-    /// another's publication).
+    /// another's publication): 200, or 503 when Kafka's acknowledgement took longer than the ingress
+    /// waits (a loaded machine), which mintfax retries — as the test does — until it is 200.
     @Test func concurrentDeliveriesOfOneFaxPublishEachFactOnceInOrder() async throws {
         try await Self.withIngress { (ingress: Ingress) async throws in
             let bodies = [
@@ -230,15 +231,21 @@ import Testing
                 Self.event("fax.sending", status: "in_progress", attempts: 2),
                 Self.event("fax.failed", status: "failed", attempts: 2),
             ]
-            let answers = try await withThrowingTaskGroup(of: Int.self) { group in
+            let answers = try await withThrowingTaskGroup(of: [Int].self) { group in
                 for copy in 0..<5 {
                     for (index, body) in bodies.enumerated() {
-                        group.addTask { try await ingress.deliver(body, id: "evt_\(index)_\(copy)") }
+                        group.addTask {
+                            var answers = [try await ingress.deliver(body, id: "evt_\(index)_\(copy)")]
+                            while answers.last == 503, answers.count < 5 {
+                                answers.append(try await ingress.deliver(body, id: "evt_\(index)_\(copy)"))
+                            }
+                            return answers
+                        }
                     }
                 }
-                return try await group.reduce(into: [Int]()) { $0.append($1) }
+                return try await group.reduce(into: [[Int]]()) { $0.append($1) }
             }
-            #expect(answers.count == 20 && answers.allSatisfy { $0 == 200 }, "\(answers)")
+            #expect(answers.count == 20 && answers.allSatisfy { $0.last == 200 && $0.dropLast().allSatisfy { $0 == 503 } }, "\(answers)")
             let status = try await ingress.statusEvents()
             #expect(status.map(\.type) == [.queued, .sending, .sending, .failed])
             #expect(status.filter { $0.type == .sending }.map(\.attempt) == [1, 2])
