@@ -29,7 +29,7 @@ enum FlatJSON {
             return true
         }
 
-        /// `{"k":v,...}`; inside `origin` only integer values.
+        /// `{"k":v,...}`; `nested`, an object inside the record, holds no object itself.
         mutating func object(nested: Bool) -> [String: Value]? {
             guard take(UInt8(ascii: "{")) else { return nil }
             var fields: [String: Value] = [:]
