@@ -11,12 +11,19 @@ import Synchronization
 ///   every libcurl callback, and every resumption of a caller's continuation — happens on the
 ///   loop thread, a Foundation `Thread` named `faxd-http` that never runs on the Swift
 ///   cooperative pool. Other threads talk to it only through the `Mutex`-guarded inbox, and
-///   wake it with `curl_multi_wakeup`.
+///   wake it through an `eventfd`.
 ///
-/// Ownership: the loop owns the multi handle (`CURLM *`) and frees it with `curl_multi_cleanup`
-/// on the loop thread when it stops, after removing every easy handle. Each added transfer is
-/// kept alive by the active table until its handle is removed; see ``Transfer`` for the easy
-/// handle's lifetime.
+/// The loop drives libcurl with its socket interface (`curl_multi_socket_action`): libcurl says
+/// which sockets to watch (`CURLMOPT_SOCKETFUNCTION`) and when its next timeout is due
+/// (`CURLMOPT_TIMERFUNCTION`); the loop watches them with `epoll` and hands libcurl only the
+/// sockets that are ready. `curl_multi_perform` and `curl_multi_poll` instead visit every
+/// transfer and poll every socket on each wake-up — with 256 requests in flight, each waiting on
+/// mintfax, that was a quarter of the worker's CPU per job (docs/benchmarks.md, 2026-12-04).
+///
+/// Ownership: the loop owns the multi handle (`CURLM *`), the epoll instance and the eventfd,
+/// and frees them on the loop thread when it stops, after removing every easy handle. Each
+/// added transfer is kept alive by the active table until its handle is removed; see
+/// ``Transfer`` for the easy handle's lifetime.
 ///
 /// Connections: at most `maxConnectionsPerHost` transfers per origin are in the multi handle at
 /// once; the others wait in ``OriginAdmission`` (arrival order) and start as slots free up, with
@@ -39,16 +46,22 @@ final class CurlMultiLoop: @unchecked Sendable {
         var isShutDown = false
     }
 
-    /// How long one `curl_multi_poll` waits at most, in milliseconds, when libcurl has no
-    /// earlier timer; new operations wake the poll at once.
+    /// How long one `epoll_wait` waits at most, in milliseconds, when libcurl has no earlier
+    /// timer; new operations wake it at once.
     private static let pollTimeoutMilliseconds: Int32 = 1_000
+    /// The most ready sockets one `epoll_wait` reports; more wait for the next turn.
+    private static let eventCapacity = 64
     /// How often waiting transfers are checked for an expired timeout while any wait.
     static let sweepInterval: Duration = .milliseconds(100)
 
-    /// `CURLM *`. Valid until the loop thread calls `curl_multi_cleanup`, which happens only
-    /// after `isShutDown` is set, so `submit` (which checks it under the lock) never wakes a
-    /// freed handle.
+    /// `CURLM *`. Valid until the loop thread calls `curl_multi_cleanup`.
     private let multi: UnsafeMutableRawPointer
+    /// The epoll instance watching libcurl's sockets and `wakeup`. Loop thread only.
+    private let epoll: Int32
+    /// The eventfd that `submit` writes to wake the loop. Closed by the loop thread only after
+    /// `isShutDown` is set, so `submit` (which checks it under the lock) never writes to a
+    /// closed descriptor.
+    private let wakeup: Int32
     private let inbox = Mutex(Inbox())
     /// Signalled once the loop thread has freed the multi handle and is about to exit.
     private let stopped = DispatchSemaphore(value: 0)
@@ -59,6 +72,9 @@ final class CurlMultiLoop: @unchecked Sendable {
     private var admission: OriginAdmission<Transfer>
     /// When waiting transfers were last checked for an expired timeout. Loop thread only.
     private var lastSweep = ContinuousClock.now
+    /// When libcurl wants `curl_multi_socket_action(CURL_SOCKET_TIMEOUT)`; nil when it has no
+    /// timer. Set by its timer callback. Loop thread only.
+    private var timerDue: ContinuousClock.Instant?
 
     /// Creates the multi handle and starts the loop thread.
     ///
@@ -66,14 +82,36 @@ final class CurlMultiLoop: @unchecked Sendable {
     ///   `CURLMOPT_MAX_HOST_CONNECTIONS`); values below 1 count as 1.
     /// - Throws: ``HTTPClientError`` `.transport` if libcurl cannot create the multi handle.
     init(maxConnectionsPerHost: Int, logger: Logger?) throws(HTTPClientError) {
+        let epoll = epoll_create1(Int32(EPOLL_CLOEXEC))
+        guard epoll >= 0 else {
+            throw HTTPClientError(code: .transport, reason: "epoll_create1 failed: errno \(errno)")
+        }
+        let wakeup = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
+        guard wakeup >= 0, Self.watch(wakeup, events: EPOLLIN.rawValue, in: epoll, adding: true) else {
+            let reason = "eventfd or epoll_ctl failed: errno \(errno)"
+            if wakeup >= 0 { close(wakeup) }
+            close(epoll)
+            throw HTTPClientError(code: .transport, reason: reason)
+        }
         guard let multi = curl_multi_init() else {
+            close(wakeup)
+            close(epoll)
             throw HTTPClientError(code: .transport, reason: "curl_multi_init failed")
         }
         _ = faxd_curl_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, max(1, maxConnectionsPerHost))
         _ = faxd_curl_multi_setopt_long(multi, CURLMOPT_PIPELINING, Int(CURLPIPE_MULTIPLEX))
         self.multi = multi
+        self.epoll = epoll
+        self.wakeup = wakeup
         self.logger = logger
         self.admission = OriginAdmission(limit: maxConnectionsPerHost)
+        // The callbacks get the loop unretained: the loop thread, which alone calls into libcurl,
+        // holds it until it has freed the multi handle.
+        let context = Unmanaged.passUnretained(self).toOpaque()
+        _ = faxd_curl_multi_setopt_socket_cb(multi, curlSocketCallback)
+        _ = faxd_curl_multi_setopt_ptr(multi, CURLMOPT_SOCKETDATA, context)
+        _ = faxd_curl_multi_setopt_timer_cb(multi, curlTimerCallback)
+        _ = faxd_curl_multi_setopt_ptr(multi, CURLMOPT_TIMERDATA, context)
         let thread = Thread { [self] in
             self.run()
         }
@@ -95,9 +133,10 @@ final class CurlMultiLoop: @unchecked Sendable {
                 inbox.isShutDown = true
             }
             inbox.operations.append(operation)
-            // Under the lock: the loop cannot have freed the handle, since it has not seen
-            // `.shutdown` yet. curl_multi_wakeup is thread-safe and does not block.
-            _ = curl_multi_wakeup(multi)
+            // Under the lock: the loop cannot have closed the eventfd, since it has not seen
+            // `.shutdown` yet. The write does not block (a full counter is already a wake-up).
+            var one: UInt64 = 1
+            _ = write(wakeup, &one, MemoryLayout<UInt64>.size)
             return true
         }
     }
@@ -116,6 +155,7 @@ final class CurlMultiLoop: @unchecked Sendable {
 
     private func run() {
         var stopping = false
+        var events = [epoll_event](repeating: epoll_event(), count: Self.eventCapacity)
         while !stopping {
             let operations = inbox.withLock { inbox in
                 var taken: [Operation] = []
@@ -135,18 +175,26 @@ final class CurlMultiLoop: @unchecked Sendable {
             if stopping {
                 break
             }
-            var running: Int32 = 0
-            let performed = curl_multi_perform(multi, &running)
-            if performed != CURLM_OK {
-                logger?.error("curl_multi_perform failed", metadata: ["curl.error": "\(multiError(performed))"])
-            }
+            fireTimerIfDue()
             completeFinishedTransfers()
             failExpiredWaitingTransfers()
-            let timeout = admission.waitingCount > 0 ? Int32(Self.sweepInterval / .milliseconds(1)) : Self.pollTimeoutMilliseconds
-            let polled = curl_multi_poll(multi, nil, 0, timeout, nil)
-            if polled != CURLM_OK {
-                logger?.error("curl_multi_poll failed", metadata: ["curl.error": "\(multiError(polled))"])
+            let ready = events.withUnsafeMutableBufferPointer { buffer in
+                epoll_wait(epoll, buffer.baseAddress, Int32(buffer.count), pollTimeout())
             }
+            for event in events.prefix(Int(max(0, ready))) {
+                let descriptor = event.data.fd
+                if descriptor == wakeup {
+                    var count: UInt64 = 0
+                    _ = read(wakeup, &count, MemoryLayout<UInt64>.size)
+                    continue
+                }
+                var flags: Int32 = 0
+                if event.events & EPOLLIN.rawValue != 0 { flags |= CURL_CSELECT_IN }
+                if event.events & EPOLLOUT.rawValue != 0 { flags |= CURL_CSELECT_OUT }
+                if event.events & (EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0 { flags |= CURL_CSELECT_ERR }
+                socketAction(descriptor, flags)
+            }
+            completeFinishedTransfers()
         }
         for (easy, transfer) in active {
             _ = curl_multi_remove_handle(multi, easy)
@@ -157,8 +205,71 @@ final class CurlMultiLoop: @unchecked Sendable {
             transfer.resume(.failure(Self.shutdownError))
         }
         _ = curl_multi_cleanup(multi)
+        close(wakeup)
+        close(epoll)
         logger?.debug("HTTP client loop stopped")
         stopped.signal()
+    }
+
+    /// How long the next `epoll_wait` may wait, in milliseconds: until libcurl's timer, the next
+    /// sweep of waiting transfers, or at most ``pollTimeoutMilliseconds``.
+    private func pollTimeout() -> Int32 {
+        var timeout = admission.waitingCount > 0 ? Int32(Self.sweepInterval / .milliseconds(1)) : Self.pollTimeoutMilliseconds
+        if let timerDue {
+            let left = timerDue - .now
+            // Rounded up, so the wait never ends just before the timer and spins.
+            let milliseconds = left <= .zero ? 0 : Int32(min(Double(timeout), (left / .milliseconds(1)).rounded(.up)))
+            timeout = min(timeout, milliseconds)
+        }
+        return timeout
+    }
+
+    /// Runs libcurl's timeout actions when its timer is due.
+    private func fireTimerIfDue() {
+        guard let timerDue, timerDue <= .now else { return }
+        // Cleared first: the action may set a new timer.
+        self.timerDue = nil
+        socketAction(CURL_SOCKET_TIMEOUT, 0)
+    }
+
+    private func socketAction(_ socket: curl_socket_t, _ flags: Int32) {
+        var running: Int32 = 0
+        let acted = curl_multi_socket_action(multi, socket, flags, &running)
+        if acted != CURLM_OK {
+            logger?.error("curl_multi_socket_action failed", metadata: ["curl.error": "\(multiError(acted))"])
+        }
+    }
+
+    /// libcurl's socket callback: watch `socket` for `what` (`CURL_POLL_IN`, `_OUT`, `_INOUT`) or
+    /// stop watching it (`CURL_POLL_REMOVE`).
+    fileprivate func watch(_ socket: curl_socket_t, what: Int32) {
+        if what == CURL_POLL_REMOVE {
+            // libcurl may have closed the socket already, which took it out of the epoll set.
+            _ = epoll_ctl(epoll, EPOLL_CTL_DEL, socket, nil)
+            return
+        }
+        var events: UInt32 = 0
+        if what & CURL_POLL_IN != 0 { events |= EPOLLIN.rawValue }
+        if what & CURL_POLL_OUT != 0 { events |= EPOLLOUT.rawValue }
+        guard Self.watch(socket, events: events, in: epoll, adding: false) || Self.watch(socket, events: events, in: epoll, adding: true)
+        else {
+            logger?.error("epoll_ctl failed for a libcurl socket", metadata: ["errno": "\(errno)"])
+            return
+        }
+    }
+
+    /// libcurl's timer callback: run its timeout actions after `milliseconds` (0: at the loop's
+    /// next turn), or never (-1).
+    fileprivate func setTimer(milliseconds: Int) {
+        timerDue = milliseconds < 0 ? nil : .now + .milliseconds(milliseconds)
+    }
+
+    /// `epoll_ctl` ADD (or MOD) of `descriptor` for `events`; whether it succeeded.
+    private static func watch(_ descriptor: Int32, events: UInt32, in epoll: Int32, adding: Bool) -> Bool {
+        var event = epoll_event()
+        event.events = events
+        event.data.fd = descriptor
+        return epoll_ctl(epoll, adding ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, descriptor, &event) == 0
     }
 
     private func add(_ transfer: Transfer, _ continuation: CheckedContinuation<HTTPResponse, any Error>) {
@@ -258,4 +369,25 @@ final class CurlMultiLoop: @unchecked Sendable {
         code: .timeout,
         reason: "the timeout ended while the request waited for a free connection"
     )
+}
+
+/// `CURLMOPT_SOCKETFUNCTION`; `context` is the loop, unretained. Runs on the loop thread, inside
+/// `curl_multi_socket_action` or `curl_multi_remove_handle`.
+private func curlSocketCallback(
+    _ easy: UnsafeMutableRawPointer?,
+    _ socket: curl_socket_t,
+    _ what: Int32,
+    _ context: UnsafeMutableRawPointer?,
+    _ socketContext: UnsafeMutableRawPointer?
+) -> Int32 {
+    guard let context else { return 0 }
+    Unmanaged<CurlMultiLoop>.fromOpaque(context).takeUnretainedValue().watch(socket, what: what)
+    return 0
+}
+
+/// `CURLMOPT_TIMERFUNCTION`; `context` is the loop, unretained. Runs on the loop thread.
+private func curlTimerCallback(_ multi: UnsafeMutableRawPointer?, _ milliseconds: Int, _ context: UnsafeMutableRawPointer?) -> Int32 {
+    guard let context else { return 0 }
+    Unmanaged<CurlMultiLoop>.fromOpaque(context).takeUnretainedValue().setTimer(milliseconds: milliseconds)
+    return 0
 }

@@ -7,7 +7,7 @@ import Synchronization
 /// - Important: ``HTTPClient/execute(_:timeout:)`` creates and configures a transfer on the
 ///   calling thread, then hands it to the loop thread through ``CurlMultiLoop/submit(_:)``.
 ///   From then on only the loop thread touches it (the libcurl callbacks run on that thread
-///   inside `curl_multi_perform`), except ``cancelRequested``, which any thread may set.
+///   inside `curl_multi_socket_action`), except ``cancelRequested``, which any thread may set.
 ///
 /// Ownership of C resources: the transfer owns its easy handle, its request-header `curl_slist`
 /// and its `CURLOPT_ERRORBUFFER` buffer, and frees all three in `deinit` on every path (success,
@@ -122,7 +122,7 @@ final class Transfer: @unchecked Sendable {
         )
     }
 
-    // MARK: - Callbacks (loop thread, inside curl_multi_perform)
+    // MARK: - Callbacks (loop thread, inside curl_multi_socket_action)
 
     /// Appends a body chunk, or refuses it (returning 0, which libcurl turns into
     /// `CURLE_WRITE_ERROR`) when it would exceed the size cap.
