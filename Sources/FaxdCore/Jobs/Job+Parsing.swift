@@ -16,17 +16,15 @@ extension Job {
     /// - Returns: The job, or the first rule the record breaks, checked in the order of DESIGN §3.
     ///   Unknown fields are ignored; `null` for an optional field means absent.
     public static func parse(value: [UInt8], key: [UInt8]?) -> Result<Job, JobRejection> {
-        // Foundation's decoder takes time growing much faster than the depth on deeply nested
-        // input (seconds a record at a depth of a thousand): no job needs more than a few levels.
+        // Foundation's decoder, which reads what `JSONValue.decode` does not, takes time growing much
+        // faster than the depth on deeply nested input (seconds a record at a depth of a thousand):
+        // no job needs more than a few levels.
         if nestingExceeds(maximumNesting, in: value) {
             return .failure(
                 JobRejection(code: .tooDeep, field: nil, reason: "The record value nests JSON more than \(maximumNesting) levels deep.")
             )
         }
-        let root: JSONValue
-        do {
-            root = try JSONDecoder().decode(JSONValue.self, from: Data(value))
-        } catch {
+        guard let root = JSONValue.decode(value) else {
             return .failure(JobRejection(code: .notJSON, field: nil, reason: "The record value is not valid JSON."))
         }
         guard let object = root.objectValue else {
@@ -51,7 +49,7 @@ extension Job {
 
     /// Whether the brackets outside strings in `bytes` nest deeper than `limit`; one pass, without
     /// parsing (malformed input is left to the decoder).
-    static func nestingExceeds(_ limit: Int, in bytes: [UInt8]) -> Bool {
+    public static func nestingExceeds(_ limit: Int, in bytes: [UInt8]) -> Bool {
         var depth = 0
         var inString = false
         var escaped = false

@@ -33,7 +33,7 @@ public struct MintfaxErrorEnvelope: Sendable, Hashable {
 
     /// Reads the envelope from the body of a response with HTTP `status`; never fails.
     public init(body: [UInt8], status: Int) {
-        let object = (try? JSONDecoder().decode(JSONValue.self, from: Data(body)))?.objectValue ?? [:]
+        let object = JSONValue.decode(body)?.objectValue ?? [:]
         let code = object["error"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
         self.init(
             code: code ?? "http_\(status)",

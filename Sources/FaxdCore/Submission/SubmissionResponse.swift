@@ -22,8 +22,7 @@ public struct SubmissionResponse: Sendable, Hashable {
     public init(status: Int, body: [UInt8], retryAfter: String? = nil, replayed: Bool = false) {
         self.status = status
         if (200..<300).contains(status) {
-            // Only the id is read: decoding the whole fax object was most of an answer's cost.
-            faxID = (try? JSONDecoder().decode(Created.self, from: Data(body)))?.id.flatMap { $0.isEmpty ? nil : $0 }
+            faxID = JSONValue.decode(body)?.objectValue?["id"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
             error = nil
         } else {
             faxID = nil
@@ -31,11 +30,6 @@ public struct SubmissionResponse: Sendable, Hashable {
         }
         self.retryAfter = retryAfter.flatMap(Self.wholeSeconds)
         self.replayed = replayed
-    }
-
-    /// What a 2xx answer's body says of the fax created.
-    private struct Created: Decodable {
-        var id: String?
     }
 
     /// A header value of whole seconds (`34`, ` 34 `) as a duration; nil for anything else.
