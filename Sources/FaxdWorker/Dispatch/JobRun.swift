@@ -97,9 +97,9 @@ struct JobRun: Sendable {
 
     private var logger: Logger {
         var logger = dependencies.logger
-        logger[metadataKey: "tenant.id"] = "\(job.tenantID)"
-        logger[metadataKey: "fax.job_id"] = "\(job.jobID)"
-        logger[metadataKey: "fax.to"] = "\(RecipientMask.mask(job.to))"
+        logger[metadataKey: "tenant.id"] = .string(job.tenantID)
+        logger[metadataKey: "fax.job_id"] = .string(job.jobID)
+        logger[metadataKey: "fax.to"] = .string(RecipientMask.mask(job.to))
         return logger
     }
 
