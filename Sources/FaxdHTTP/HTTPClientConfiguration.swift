@@ -25,6 +25,8 @@ public struct HTTPClientConfiguration: Sendable {
     /// queue, first come first served, with their timeout running. Default 64; values below 1
     /// count as 1.
     public var maxConnectionsPerHost: Int
+    /// ``maxConnectionsPerHost``'s default: 64.
+    public static let defaultMaxConnectionsPerHost = 64
     /// The largest response body accepted, in bytes. A larger body aborts the transfer with
     /// ``HTTPClientError/Code/responseTooLarge``. Default 16 MiB (16 × 1024 × 1024); values below
     /// 0 count as 0.
@@ -41,7 +43,7 @@ public struct HTTPClientConfiguration: Sendable {
     public init(
         connectTimeout: Duration = .seconds(10),
         totalTimeout: Duration = .seconds(30),
-        maxConnectionsPerHost: Int = 64,
+        maxConnectionsPerHost: Int = defaultMaxConnectionsPerHost,
         maxResponseBodyBytes: Int = 16 * 1024 * 1024,
         userAgent: String = "faxd",
         caBundlePath: String? = HTTPClientConfiguration.caBundlePathFromEnvironment()

@@ -52,14 +52,7 @@ public final class Worker: Service, Sendable {
             configuration: KafkaProducerConfiguration(bootstrapServers: kafka.bootstrapServers, properties: kafka.properties),
             logger: logger
         )
-        http = try HTTPClient(
-            configuration: HTTPClientConfiguration(
-                connectTimeout: .milliseconds(configuration.mintfax.connectTimeoutMS),
-                totalTimeout: .milliseconds(configuration.mintfax.requestTimeoutMS),
-                maxResponseBodyBytes: configuration.dispatch.documents.maxBytes + 1
-            ),
-            logger: logger
-        )
+        http = try HTTPClient(configuration: configuration.httpClient, logger: logger)
         let namespace = UUIDv5(configuration.dispatch.idempotencyNamespace) ?? IdempotencyKey.defaultNamespace
         let events = EventFactory(
             namespace: namespace,
@@ -285,5 +278,19 @@ public final class Worker: Service, Sendable {
         } catch {
             logger.error("Consumer close did not finish in time", metadata: ["error": "\(error)"])
         }
+    }
+}
+
+extension WorkerConfiguration {
+    /// The worker's HTTP client, for mintfax and document fetches: a connection to mintfax for every
+    /// `dispatch.max_in_flight` slot, so that a slot's request never waits for one (with the client's
+    /// default of 64 under 256 slots, three requests in four waited: issue #16, docs/benchmarks.md).
+    var httpClient: HTTPClientConfiguration {
+        HTTPClientConfiguration(
+            connectTimeout: .milliseconds(mintfax.connectTimeoutMS),
+            totalTimeout: .milliseconds(mintfax.requestTimeoutMS),
+            maxConnectionsPerHost: max(HTTPClientConfiguration.defaultMaxConnectionsPerHost, dispatch.maxInFlight),
+            maxResponseBodyBytes: dispatch.documents.maxBytes + 1
+        )
     }
 }
