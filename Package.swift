@@ -165,6 +165,7 @@ let package = Package(
             dependencies: [
                 "CTestSupport",
                 "FaxdKafka",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],

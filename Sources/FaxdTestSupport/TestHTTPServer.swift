@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 import Logging
 
@@ -12,6 +13,8 @@ import Logging
 /// - `GET /never` → never answers: the handler reports its arrival on ``neverRequests`` and
 ///   sleeps until the server stops.
 /// - `GET /status/{code}` → an empty response with that status (200–599; others give `400`).
+/// - `GET /headers` → `200` with `X-One: 1`, `X-Spaced: a b` and `X-Twice: first` then
+///   `X-Twice: second`, for the client's reading of response headers.
 ///
 /// Use ``withServer(_:)``, which runs the server only for the duration of its body.
 public struct TestHTTPServer: Sendable {
@@ -88,6 +91,14 @@ public struct TestHTTPServer: Sendable {
             onNever()
             try await Task.sleep(for: .seconds(24 * 60 * 60))
             return "never"
+        }
+        router.get("headers") { _, _ -> Response in
+            var headers = HTTPFields()
+            headers.append(HTTPField(name: HTTPField.Name("X-One")!, value: "1"))
+            headers.append(HTTPField(name: HTTPField.Name("X-Spaced")!, value: "a b"))
+            headers.append(HTTPField(name: HTTPField.Name("X-Twice")!, value: "first"))
+            headers.append(HTTPField(name: HTTPField.Name("X-Twice")!, value: "second"))
+            return Response(status: .ok, headers: headers)
         }
         router.get("status/:code") { _, context -> Response in
             guard let code = context.parameters.get("code", as: Int.self), (200...599).contains(code) else {

@@ -41,6 +41,24 @@ struct HTTPClientTests {
         }
     }
 
+    @Test("response headers keep their names, values, order and repeats; a status line starts them afresh")
+    func responseHeaders() async throws {
+        try await TestHTTPServer.withServer { server in
+            let client = try HTTPClient()
+            defer { client.shutdown() }
+            let response = try await client.execute(HTTPRequest(url: server.url("/headers")))
+            let custom = response.headers.filter { $0.name.lowercased().hasPrefix("x-") }
+            #expect(
+                custom.map(\.name) == ["X-One", "X-Spaced", "X-Twice", "X-Twice"]
+                    || custom.map(\.name) == ["x-one", "x-spaced", "x-twice", "x-twice"]
+            )
+            #expect(custom.map(\.value) == ["1", "a b", "first", "second"])
+            #expect(response.headers["x-twice"] == "first")
+            #expect(response.headers.values(forName: "X-TWICE") == ["first", "second"])
+            #expect(!response.headers.contains { $0.name.hasPrefix("HTTP/") })
+        }
+    }
+
     @Test("a multipart body round-trips byte-exactly through POST /echo")
     func multipartEcho() async throws {
         try await TestHTTPServer.withServer { server in
