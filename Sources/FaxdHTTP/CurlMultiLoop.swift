@@ -371,8 +371,9 @@ final class CurlMultiLoop: @unchecked Sendable {
     )
 }
 
-/// `CURLMOPT_SOCKETFUNCTION`; `context` is the loop, unretained. Runs on the loop thread, inside
-/// `curl_multi_socket_action` or `curl_multi_remove_handle`.
+/// `CURLMOPT_SOCKETFUNCTION`; `context` is the loop, unretained. Runs on the loop thread, inside the
+/// libcurl call that changed what a socket waits for (`curl_multi_socket_action`, `_remove_handle`,
+/// `_cleanup`).
 private func curlSocketCallback(
     _ easy: UnsafeMutableRawPointer?,
     _ socket: curl_socket_t,
