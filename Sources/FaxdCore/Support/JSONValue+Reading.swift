@@ -122,7 +122,7 @@ extension JSONValue {
         }
 
         /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`, as the `Double` nearest to it;
-        /// nil for one beyond `Double`'s range.
+        /// nil for one with a fraction or exponent that is not a normal `Double` (0.0 included).
         private mutating func number() -> Double? {
             let start = index
             _ = take(UInt8(ascii: "-"))
@@ -150,7 +150,9 @@ extension JSONValue {
                 for byte in text.dropFirst(negative ? 1 : 0) { magnitude = magnitude * 10 + Int64(byte - UInt8(ascii: "0")) }
                 return negative ? -Double(magnitude) : Double(magnitude)
             }
-            guard let number = Double(String(decoding: text, as: UTF8.self)), number.isFinite else { return nil }
+            // Beyond `Double`'s range either way — infinite, or below its normal numbers, where
+            // `JSONDecoder` refuses some and rounds others — is `JSONDecoder`'s to say.
+            guard let number = Double(String(decoding: text, as: UTF8.self)), number.isNormal else { return nil }
             return number
         }
 

@@ -30,7 +30,6 @@ import Testing
         "-123456789012345",
         "1234567890123456789012345",
         "1.7976931348623157e308",
-        "5e-324",
         "0.1",
         "-1.5E-10",
         "true",
@@ -50,7 +49,8 @@ import Testing
     static let left: [String] = [
         "", " ", "{", "}", "[1,]", "{\"a\":1,}", "{\"a\" 1}", "{a:1}", "01", "-", "1.", ".5", "+1", "1e", "1e+", "--1",
         "tru", "nul", "True", "[1 2]", "\"open", "\"tab\there\"", #""\x""#, #""\u12""#, #""\uD800""#, #""\uDC00x""#,
-        #""\uD800\u0041""#, "1e309", "-1e400", #"{"a":1,"a":2}"#, "{\"\u{E9}\":1,\"e\u{301}\":2}", "\u{FEFF}{}", "{} x", "[] []",
+        #""\uD800\u0041""#, "1e309", "-1e400", "1e-400", "[-1e-400]", "4.9e-325", "2.4703282292062328e-324", "5e-324", "0.0", "-0e0",
+        #"{"a":1,"a":2}"#, "{\"\u{E9}\":1,\"e\u{301}\":2}", "\u{FEFF}{}", "{} x", "[] []",
         String(repeating: "[", count: 65) + String(repeating: "]", count: 65),
     ]
 
@@ -109,7 +109,9 @@ import Testing
         switch Int.random(in: 0..<(depth > 3 ? 5 : 7), using: &random) {
         case 0: return ["true", "false", "null"].randomElement(using: &random)!
         case 1: return String(Int.random(in: -1_000_000_000...1_000_000_000, using: &random))
-        case 2: return ["0.5", "-12.25e3", "1E-7", "3.141592653589793", "9007199254740993", "-0", "1e22"].randomElement(using: &random)!
+        case 2:
+            return ["0.5", "-12.25e3", "1E-7", "3.141592653589793", "9007199254740993", "-0", "1e22", "1e-400", "2.5e-320", "0.0", "1e400"]
+                .randomElement(using: &random)!
         case 3, 4: return randomString(random: &random)
         case 5:
             let count = Int.random(in: 0..<4, using: &random)
