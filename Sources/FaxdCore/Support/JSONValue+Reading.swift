@@ -8,7 +8,7 @@ extension JSONValue {
     /// directly — no `Data`, no `Decoder` existentials, no error thrown for every value that is not
     /// a boolean — which was most of the cost of reading a job record or a mintfax answer (issue #16,
     /// docs/benchmarks.md). What it does not read itself — anything that is not plain RFC 8259 JSON,
-    /// a key given twice, a number a `Double` cannot hold, nesting deeper than
+    /// a key given twice, a number outside a `Double`'s normal range, nesting deeper than
     /// ``Reader/maximumDepth`` — goes to `JSONDecoder`, so what is read never depends on which path
     /// read it (`JSONValueReadingTests` holds the two to the same values).
     public static func decode(_ bytes: [UInt8]) -> JSONValue? {
