@@ -75,6 +75,9 @@ final class CurlMultiLoop: @unchecked Sendable {
     /// When libcurl wants `curl_multi_socket_action(CURL_SOCKET_TIMEOUT)`; nil when it has no
     /// timer. Set by its timer callback. Loop thread only.
     private var timerDue: ContinuousClock.Instant?
+    /// The sockets in the epoll set for libcurl, so a change of what one waits for is one
+    /// `EPOLL_CTL_MOD` and a new one one `EPOLL_CTL_ADD`. Loop thread only.
+    private var watched: Set<curl_socket_t> = []
 
     /// Creates the multi handle and starts the loop thread.
     ///
@@ -244,6 +247,7 @@ final class CurlMultiLoop: @unchecked Sendable {
     /// stop watching it (`CURL_POLL_REMOVE`).
     fileprivate func watch(_ socket: curl_socket_t, what: Int32) {
         if what == CURL_POLL_REMOVE {
+            watched.remove(socket)
             // libcurl may have closed the socket already, which took it out of the epoll set.
             _ = epoll_ctl(epoll, EPOLL_CTL_DEL, socket, nil)
             return
@@ -251,11 +255,13 @@ final class CurlMultiLoop: @unchecked Sendable {
         var events: UInt32 = 0
         if what & CURL_POLL_IN != 0 { events |= EPOLLIN.rawValue }
         if what & CURL_POLL_OUT != 0 { events |= EPOLLOUT.rawValue }
-        guard Self.watch(socket, events: events, in: epoll, adding: false) || Self.watch(socket, events: events, in: epoll, adding: true)
-        else {
+        // A MOD the epoll set refuses (a descriptor closed and reused without a REMOVE) is added anew.
+        let changed = watched.contains(socket) && Self.watch(socket, events: events, in: epoll, adding: false)
+        guard changed || Self.watch(socket, events: events, in: epoll, adding: true) else {
             logger?.error("epoll_ctl failed for a libcurl socket", metadata: ["errno": "\(errno)"])
             return
         }
+        watched.insert(socket)
     }
 
     /// libcurl's timer callback: run its timeout actions after `milliseconds` (0: at the loop's
@@ -264,7 +270,7 @@ final class CurlMultiLoop: @unchecked Sendable {
         timerDue = milliseconds < 0 ? nil : .now + .milliseconds(milliseconds)
     }
 
-    /// `epoll_ctl` ADD (or MOD) of `descriptor` for `events`; whether it succeeded.
+    /// `epoll_ctl` ADD (`adding`) or MOD of `descriptor` for `events`; whether it succeeded.
     private static func watch(_ descriptor: Int32, events: UInt32, in epoll: Int32, adding: Bool) -> Bool {
         var event = epoll_event()
         event.events = events
