@@ -1,9 +1,9 @@
 # faxd — build, test, benchmark and demo entry points. Every target installs the system packages it
-# needs first (Debian: librdkafka-dev, libcurl4-openssl-dev, kcat; for the examples python3-venv, jq, uuid-runtime,
+# needs first (Debian: librdkafka-dev, libcurl4-openssl-dev, libjemalloc-dev, kcat; for the examples python3-venv, jq, uuid-runtime,
 # libssl-dev, golang-go, golang-github-shopify-sarama-dev).
 
 SWIFT ?= swift
-APT_PACKAGES := librdkafka-dev libcurl4-openssl-dev kcat python3-venv jq uuid-runtime libssl-dev golang-go golang-github-shopify-sarama-dev chromium curl
+APT_PACKAGES := librdkafka-dev libcurl4-openssl-dev libjemalloc-dev kcat python3-venv jq uuid-runtime libssl-dev golang-go golang-github-shopify-sarama-dev chromium curl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: deps build format lint test test-venv deploy-check schema-check image bench bench-backlog bench-readiness fuzz fuzz-build fuzz-merge soak demo clean

@@ -141,7 +141,11 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: swiftSettings,
+            // jemalloc in place of glibc's malloc, for every role of the binary: allocation and
+            // freeing were a fifth of the worker's CPU per job, and jemalloc took 9 % off it
+            // (docs/benchmarks.md, 2026-12-04 evening).
+            linkerSettings: [.linkedLibrary("jemalloc")]
         ),
         // Every input faxd reads from outside as one function each: libFuzzer's targets and the corpus replay.
         .target(

@@ -343,7 +343,7 @@ def check_dockerfile():
     joined = "\n".join(final)
     if "--from=build" not in joined:
         problem("Dockerfile", "the runtime stage must copy faxd from the build stage")
-    for package in ["librdkafka1", "libcurl4", "ca-certificates"]:
+    for package in ["librdkafka1", "libcurl4", "libjemalloc2", "ca-certificates"]:
         if not re.search(rf"apt-get install[^\n]*\b{re.escape(package)}\b", joined):
             problem("Dockerfile", f"the runtime stage does not install {package}")
     if re.search(r"apt-get install[^\n]*(-dev\b|swift)", joined):
