@@ -21,6 +21,34 @@ import Testing
         return tally.outcomes
     }
 
+    /// Every line the worker writes is one JSON object whose keys come sorted and once each: the
+    /// line's own four, then the job's metadata (the recipient masked), the call's last.
+    @Test func aWorkersLogLinesAreJSONObjectsWithSortedKeysOnceEach() async throws {
+        let harness = try await PipelineHarness(partitions: 1)
+        let jobs = [(tenant: "t1", id: "logged-1"), (tenant: "t2", id: "logged-2")]
+        try await harness.produce(jobs.map { PipelineHarness.job(tenant: $0.tenant, id: $0.id) })
+        let worker = try await harness.startWorker(environment: ["FAXD_LOG_LEVEL": "info"])
+        #expect(try await harness.tallyUntilSubmitted(jobs).submitted.count == jobs.count)
+        #expect(try await worker.stop() == 0)
+        await harness.stop()
+
+        let lines = worker.standardError.split(separator: "\n").filter { $0.hasPrefix("{") }
+        #expect(!lines.isEmpty)
+        for line in lines {
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            let keys = line.matches(of: #/(?:\{|,)"([^"]+)":/#).map { String($0.output.1) }
+            #expect(object != nil && keys == keys.sorted() && Set(keys).count == keys.count && keys.count == object?.count, "\(line)")
+            #expect(["ts", "level", "logger", "message"].allSatisfy { object?[$0] is String }, "\(line)")
+        }
+        let submitted = lines.filter { $0.contains(#""message":"Fax submitted""#) }
+        #expect(submitted.count == jobs.count, "\(worker.standardError.suffix(2_000))")
+        for line in submitted {
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String] ?? [:]
+            #expect(object["level"] == "info" && object["fax.attempt"] == "1" && object["fax.to"] == RecipientMask.mask("+12125550100"))
+            #expect(jobs.contains { $0.tenant == object["tenant.id"] && $0.id == object["fax.job_id"] }, "\(line)")
+        }
+    }
+
     /// A listener that cannot bind is a start-up failure: the worker leaves the group and exits
     /// non-zero with one line naming the setting, instead of working on without health or metrics.
     @Test func aWorkerThatCannotListenExitsNamingTheSetting() async throws {
