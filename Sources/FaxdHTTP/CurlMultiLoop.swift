@@ -44,6 +44,10 @@ final class CurlMultiLoop: @unchecked Sendable {
         var operations: [Operation] = []
         /// Set together with enqueuing `.shutdown`; nothing is enqueued after it.
         var isShutDown = false
+        /// Set by the loop when it found the inbox empty and is about to wait in `epoll_wait`;
+        /// cleared by the first operation enqueued after that, which wakes it through the eventfd.
+        /// An operation that finds it clear is taken at the loop's next turn without a wake-up.
+        var loopWaiting = false
     }
 
     /// How long one `epoll_wait` waits at most, in milliseconds, when libcurl has no earlier
@@ -136,10 +140,15 @@ final class CurlMultiLoop: @unchecked Sendable {
                 inbox.isShutDown = true
             }
             inbox.operations.append(operation)
-            // Under the lock: the loop cannot have closed the eventfd, since it has not seen
-            // `.shutdown` yet. The write does not block (a full counter is already a wake-up).
-            var one: UInt64 = 1
-            _ = write(wakeup, &one, MemoryLayout<UInt64>.size)
+            // A busy loop takes the operation at its next turn: one write(2) less per request
+            // under load (docs/benchmarks.md). Under the lock: the loop cannot have closed the
+            // eventfd, since it has not seen `.shutdown` yet. The write does not block (a full
+            // counter is already a wake-up).
+            if inbox.loopWaiting {
+                inbox.loopWaiting = false
+                var one: UInt64 = 1
+                _ = write(wakeup, &one, MemoryLayout<UInt64>.size)
+            }
             return true
         }
     }
@@ -163,6 +172,7 @@ final class CurlMultiLoop: @unchecked Sendable {
             let operations = inbox.withLock { inbox in
                 var taken: [Operation] = []
                 swap(&taken, &inbox.operations)
+                inbox.loopWaiting = false
                 return taken
             }
             for operation in operations {
@@ -181,8 +191,13 @@ final class CurlMultiLoop: @unchecked Sendable {
             fireTimerIfDue()
             completeFinishedTransfers()
             failExpiredWaitingTransfers()
+            // Waits only with nothing enqueued meanwhile; from here on an operation wakes the wait.
+            let mayWait = inbox.withLock { inbox in
+                inbox.loopWaiting = inbox.operations.isEmpty
+                return inbox.loopWaiting
+            }
             let ready = events.withUnsafeMutableBufferPointer { buffer in
-                epoll_wait(epoll, buffer.baseAddress, Int32(buffer.count), pollTimeout())
+                epoll_wait(epoll, buffer.baseAddress, Int32(buffer.count), mayWait ? pollTimeout() : 0)
             }
             for event in events.prefix(Int(max(0, ready))) {
                 let descriptor = event.data.fd
