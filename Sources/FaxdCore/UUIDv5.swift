@@ -12,8 +12,10 @@ public struct UUIDv5: Sendable, Hashable, CustomStringConvertible {
     public init(namespace: UUIDv5, name: String) {
         var hasher = Insecure.SHA1()
         hasher.update(data: namespace.bytes)
-        hasher.update(data: Array(name.utf8))
-        var bytes = Array(hasher.finalize().prefix(16))
+        var name = name
+        // The name's own bytes, not an array copy of them: an event id is a hash per event.
+        name.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        var bytes = hasher.finalize().withUnsafeBytes { Array($0.prefix(16)) }
         bytes[6] = (bytes[6] & 0x0F) | 0x50  // version 5
         bytes[8] = (bytes[8] & 0x3F) | 0x80  // RFC variant
         self.bytes = bytes
@@ -48,15 +50,23 @@ public struct UUIDv5: Sendable, Hashable, CustomStringConvertible {
 
     /// Lower-case canonical form, e.g. `c020cab0-5fa5-575d-8617-acd6fc49e2c0`.
     public var description: String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(36)
-        for (index, byte) in bytes.enumerated() {
-            if [4, 6, 8, 10].contains(index) { out.append(UInt8(ascii: "-")) }
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
+        String(unsafeUninitializedCapacity: 36) { out in
+            var position = 0
+            for (index, byte) in bytes.enumerated() {
+                if index == 4 || index == 6 || index == 8 || index == 10 {
+                    out[position] = UInt8(ascii: "-")
+                    position += 1
+                }
+                out[position] = Self.hexDigit(byte >> 4)
+                out[position + 1] = Self.hexDigit(byte & 0x0F)
+                position += 2
+            }
+            return position
         }
-        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static func hexDigit(_ value: UInt8) -> UInt8 {
+        value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "a") + value - 10
     }
 
     private static func hexValue(_ c: UInt8) -> UInt8? {

@@ -147,6 +147,7 @@ public final class KafkaProducer: Sendable {
             message.value.withUnsafeBytes { value in
                 withOptionalBytes(message.key) { key in
                     var args: [rd_kafka_vu_t] = []
+                    args.reserveCapacity(8)  // every field below: one allocation per record
                     args.append(Self.vu(RD_KAFKA_VTYPE_TOPIC) { $0.cstr = topic })
                     args.append(
                         Self.vu(RD_KAFKA_VTYPE_VALUE) {

@@ -8,6 +8,9 @@ import Testing
         ("2125551234", "2•••••••34"),
         ("+123", "••••"),
         ("", ""),
+        // Not ASCII (never a valid recipient): masked by Character, the same rule.
+        ("+１２１２５５５１２３４", "+１••••••••３４"),
+        ("+1212555é1", "+1••••••é1"),
     ])
     func masksAllButTheEdges(number: String, masked: String) {
         #expect(RecipientMask.mask(number) == masked)

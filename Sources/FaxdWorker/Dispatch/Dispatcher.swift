@@ -25,17 +25,43 @@ actor Dispatcher: KafkaRebalanceListener {
 
     typealias Run = DispatchStateMachine<PendingJob>.Run
 
-    struct Dependencies: Sendable {
-        var consumer: KafkaConsumer
-        var publisher: EventPublisher
-        var ledger: JobLedgerStore
-        var mintfax: MintfaxClient
-        var tenants: TenantDirectory
-        var documents: DocumentFetcher
-        var events: EventFactory
-        var configuration: WorkerConfiguration
-        var metrics: WorkerMetrics
-        var logger: Logger
+    /// What every job run uses; a class, so that a run holds one reference, not a copy of the
+    /// configuration and every client (a retain and release each, per job).
+    final class Dependencies: Sendable {
+        let consumer: KafkaConsumer
+        let publisher: EventPublisher
+        let ledger: JobLedgerStore
+        let mintfax: MintfaxClient
+        let tenants: TenantDirectory
+        let documents: DocumentFetcher
+        let events: EventFactory
+        let configuration: WorkerConfiguration
+        let metrics: WorkerMetrics
+        let logger: Logger
+
+        init(
+            consumer: KafkaConsumer,
+            publisher: EventPublisher,
+            ledger: JobLedgerStore,
+            mintfax: MintfaxClient,
+            tenants: TenantDirectory,
+            documents: DocumentFetcher,
+            events: EventFactory,
+            configuration: WorkerConfiguration,
+            metrics: WorkerMetrics,
+            logger: Logger
+        ) {
+            self.consumer = consumer
+            self.publisher = publisher
+            self.ledger = ledger
+            self.mintfax = mintfax
+            self.tenants = tenants
+            self.documents = documents
+            self.events = events
+            self.configuration = configuration
+            self.metrics = metrics
+            self.logger = logger
+        }
     }
 
     /// Malformed records being dead-lettered at once, beyond which reading waits.
