@@ -5,7 +5,8 @@ public import Prometheus
 import Synchronization
 
 /// The worker's Prometheus metrics, registered in an injected registry (the executable owns it).
-public struct WorkerMetrics: Sendable {
+/// A class: every job run counts through it, and a copy of a struct retained each of its metrics.
+public final class WorkerMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
     /// Each tenant's outcomes of the last minutes, for the console.
     let recent = RecentOutcomes()
