@@ -172,18 +172,38 @@ public struct TenantsConfiguration: Codable, Sendable, Equatable {
     }
 
     /// Whether `id` matches `pattern`, where `*` matches any run of characters (none included).
+    ///
+    /// By UTF-8 bytes, without allocating: a job of a shared workspace's member is looked up several
+    /// times per run (docs/benchmarks.md). Tenant ids are ASCII (`isValidID`; jobs' `tenant_id` the
+    /// same), where bytes and characters are one.
     static func matches(_ id: String, pattern: String) -> Bool {
-        let parts = pattern.split(separator: "*", omittingEmptySubsequences: false).map(String.init)
-        guard parts.count > 1 else { return id == pattern }
-        guard id.hasPrefix(parts[0]), id.dropFirst(parts[0].count).hasSuffix(parts[parts.count - 1]),
-            id.count >= parts[0].count + parts[parts.count - 1].count
-        else { return false }
-        var rest = Substring(id.dropFirst(parts[0].count).dropLast(parts[parts.count - 1].count))
-        for part in parts.dropFirst().dropLast() where !part.isEmpty {
-            guard let range = rest.range(of: part) else { return false }
-            rest = rest[range.upperBound...]
+        var id = id
+        var pattern = pattern
+        return id.withUTF8 { text in pattern.withUTF8 { pattern in wildcardMatch(text, pattern) } }
+    }
+
+    /// Glob matching with `*` only: on a mismatch, the last star takes one more byte and matching
+    /// goes on after it (linear in practice, never worse than text × pattern).
+    private static func wildcardMatch(_ text: UnsafeBufferPointer<UInt8>, _ pattern: UnsafeBufferPointer<UInt8>) -> Bool {
+        let star = UInt8(ascii: "*")
+        var (t, p) = (0, 0)
+        var lastStar: (pattern: Int, text: Int)?
+        while t < text.count {
+            if p < pattern.count, pattern[p] == star {
+                lastStar = (p, t)
+                p += 1
+            } else if p < pattern.count, pattern[p] == text[t] {
+                t += 1
+                p += 1
+            } else if let retry = lastStar {
+                lastStar = (retry.pattern, retry.text + 1)
+                (t, p) = (retry.text + 1, retry.pattern + 1)
+            } else {
+                return false
+            }
         }
-        return true
+        while p < pattern.count, pattern[p] == star { p += 1 }
+        return p == pattern.count
     }
 }
 
