@@ -4,13 +4,16 @@ import Logging
 import Synchronization
 
 /// One JSON object per line on standard error: `ts`, `level`, `logger`, `message`, then the metadata
-/// (dotted keys as they are, e.g. `tenant.id`). What reaches it is already masked by the code that
+/// sorted by key (dotted keys as they are, e.g. `tenant.id`), each key once. What reaches it is already masked by the code that
 /// logs: recipient numbers, keys and documents never appear in metadata.
 struct JSONLogHandler: LogHandler {
     let label: String
     var logLevel: Logger.Level = .info
     var metadata: Logger.Metadata = [:]
     var metadataProvider: Logger.MetadataProvider?
+
+    /// The line's own fields, first in every line; metadata of the same names gives way.
+    private static let ownKeys: Set<String> = ["ts", "level", "logger", "message"]
 
     /// Serialises whole lines across threads.
     private static let lock = Mutex(())
@@ -25,27 +28,30 @@ struct JSONLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        // The line's fields by precedence, lowest first: a later field replaces an earlier one of the
-        // same key. An array sorted once, where merging dictionaries hashed every key twice and
+        // The metadata by precedence, lowest first: of fields with one key, the last is written. An
+        // array sorted once (stable), where merging dictionaries hashed every key twice and
         // allocated a table per line (docs/benchmarks.md).
         var fields: [(key: String, value: Logger.Metadata.Value)] = []
-        fields.reserveCapacity(metadata.count + (event.metadata?.count ?? 0) + 5)
+        fields.reserveCapacity(metadata.count + (event.metadata?.count ?? 0) + 1)
         fields += metadata.lazy.map { ($0.key, $0.value) }
         if let provided = metadataProvider?.get() { fields += provided.lazy.map { ($0.key, $0.value) } }
         if let explicit = event.metadata { fields += explicit.lazy.map { ($0.key, $0.value) } }
         if let error = event.error { fields.append(("error", "\(error)")) }
-        // These four are the line's own: metadata of the same names gives way.
-        fields.append(("ts", .string(RFC3339Timestamp.format(milliseconds: Date()))))
-        fields.append(("level", .string(event.level.rawValue)))
-        fields.append(("logger", .string(label)))
-        fields.append(("message", .string(event.message.description)))
-        let order = fields.indices.sorted { fields[$0].key < fields[$1].key || (fields[$0].key == fields[$1].key && $0 < $1) }
+        fields.sort { $0.key < $1.key }
         var json = JSONWriter(capacity: 512)
         json.beginObject()
-        for (position, index) in order.enumerated() {
-            if position + 1 < order.count, fields[order[position + 1]].key == fields[index].key { continue }
-            json.key(fields[index].key)
-            Self.write(fields[index].value, to: &json)
+        json.key("ts")
+        json.string(RFC3339Timestamp.format(milliseconds: Date()))
+        json.key("level")
+        json.string(event.level.rawValue)
+        json.key("logger")
+        json.string(label)
+        json.key("message")
+        json.string(event.message.description)
+        for (index, field) in fields.enumerated() where !Self.ownKeys.contains(field.key) {
+            if index + 1 < fields.count, fields[index + 1].key == field.key { continue }
+            json.key(field.key)
+            Self.write(field.value, to: &json)
         }
         json.endObject()
         var line = json.bytes
