@@ -23,6 +23,8 @@ public final class HTTPClient: Sendable {
     public let configuration: HTTPClientConfiguration
 
     private let loop: CurlMultiLoop
+    /// Easy handles of finished requests, for the next ones.
+    let handles: EasyHandlePool
     private let logger: Logger?
 
     /// The result of the one `curl_global_init` call in this process: a lazily initialised
@@ -51,6 +53,8 @@ public final class HTTPClient: Sendable {
             maxConnectionsPerHost: configuration.maxConnectionsPerHost,
             logger: logger
         )
+        // As many idle handles as requests may run at once to one origin.
+        self.handles = EasyHandlePool(capacity: max(1, configuration.maxConnectionsPerHost))
         logger?.debug("HTTP client started")
     }
 
@@ -78,7 +82,8 @@ public final class HTTPClient: Sendable {
         let transfer = try Transfer(
             request: request,
             configuration: configuration,
-            timeout: timeout ?? configuration.totalTimeout
+            timeout: timeout ?? configuration.totalTimeout,
+            pool: handles
         )
         let loop = self.loop
         return try await withTaskCancellationHandler {

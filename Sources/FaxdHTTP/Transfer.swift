@@ -9,15 +9,17 @@ import Synchronization
 ///   From then on only the loop thread touches it (the libcurl callbacks run on that thread
 ///   inside `curl_multi_socket_action`), except ``cancelRequested``, which any thread may set.
 ///
-/// Ownership of C resources: the transfer owns its easy handle, its request-header `curl_slist`
-/// and its `CURLOPT_ERRORBUFFER` buffer, and frees all three in `deinit` on every path (success,
+/// Ownership of C resources: the transfer owns its easy handle (taken from and given back to the
+/// client's ``EasyHandlePool``), its request-header `curl_slist` and its `CURLOPT_ERRORBUFFER`
+/// buffer, and releases all three in `deinit` on every path (success,
 /// failure, cancellation, shutdown, or an init that throws part-way). `deinit` can only run after
 /// the loop has removed the easy handle from the multi handle, because the loop's table of
 /// active transfers keeps the transfer alive for as long as its handle is added. The callbacks
 /// receive an unretained pointer to the transfer, valid for the same reason.
 final class Transfer: @unchecked Sendable {
-    /// The easy handle (`CURL *`); freed with `curl_easy_cleanup` in `deinit`.
+    /// The easy handle (`CURL *`), from `pool`; given back to it in `deinit`.
     let easy: UnsafeMutableRawPointer
+    private let pool: EasyHandlePool
     /// Set by the task's cancellation handler on any thread; read by the loop when it adds the
     /// transfer, so a cancellation that races ahead of the add is not lost.
     let cancelRequested = Atomic<Bool>(false)
@@ -45,13 +47,14 @@ final class Transfer: @unchecked Sendable {
     /// - Parameter timeout: the total timeout for this transfer, from now.
     /// - Throws: ``HTTPClientError`` with `.badURL` or `.invalidRequest` for an invalid request,
     ///   `.transport` if libcurl cannot allocate or rejects an option.
-    init(request: HTTPRequest, configuration: HTTPClientConfiguration, timeout: Duration) throws(HTTPClientError) {
+    init(request: HTTPRequest, configuration: HTTPClientConfiguration, timeout: Duration, pool: EasyHandlePool) throws(HTTPClientError) {
         self.origin = try RequestValidation.validate(request)
         self.deadline = .now + timeout
-        guard let easy = curl_easy_init() else {
+        guard let easy = pool.take() else {
             throw HTTPClientError(code: .transport, reason: "curl_easy_init failed")
         }
         self.easy = easy
+        self.pool = pool
         self.method = request.method
         self.maxBodyBytes = max(0, configuration.maxResponseBodyBytes)
         self.errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE))
@@ -61,7 +64,8 @@ final class Transfer: @unchecked Sendable {
     }
 
     deinit {
-        curl_easy_cleanup(easy)
+        // Reset before the header list is freed: the handle points at it until then.
+        pool.giveBack(easy)
         curl_slist_free_all(headerList)
         errorBuffer.deallocate()
     }

@@ -1,6 +1,7 @@
-import FaxdHTTP
 import FaxdTestSupport
 import Testing
+
+@testable import FaxdHTTP
 
 @Suite("HTTPClient against the in-process test server")
 struct HTTPClientTests {
@@ -285,6 +286,65 @@ struct HTTPClientTests {
             }
             #expect(newConnections >= 1)
             #expect(newConnections < requests)
+        }
+    }
+
+    @Test("a request on a reused easy handle carries nothing of the one before: method, body, headers, HEAD")
+    func reusedHandles() async throws {
+        try await TestHTTPServer.withServer { server in
+            let client = try HTTPClient()
+            defer { client.shutdown() }
+            // Each request starts once the one before gave its handle back (the loop thread drops
+            // the transfer just after answering), so all of them run on that one handle.
+            func handleGivenBack() async throws {
+                try await Eventually.wait(for: "the easy handle given back") { client.handles.idleCount == 1 }
+            }
+            let typed = try await client.execute(
+                HTTPRequest(method: .POST, url: server.url("/echo"), headers: ["Content-Type": "text/x-first"], body: Array("abc".utf8))
+            )
+            #expect(typed.status == 200 && typed.body == Array("abc".utf8) && typed.headers["content-type"] == "text/x-first")
+            try await handleGivenBack()
+            let get = try await client.execute(HTTPRequest(url: server.url("/hello")))
+            #expect(get.status == 200 && get.body == Array("hello".utf8))
+            try await handleGivenBack()
+            let head = try await client.execute(HTTPRequest(method: .HEAD, url: server.url("/hello")))
+            #expect(head.status == 200 && head.body.isEmpty)
+            try await handleGivenBack()
+            let afterHead = try await client.execute(HTTPRequest(url: server.url("/hello")))
+            #expect(afterHead.body == Array("hello".utf8))
+            try await handleGivenBack()
+            let untyped = try await client.execute(HTTPRequest(method: .POST, url: server.url("/echo"), body: Array("de".utf8)))
+            #expect(untyped.body == Array("de".utf8) && untyped.headers["content-type"] != "text/x-first")
+            try await handleGivenBack()
+        }
+    }
+
+    @Test("the idle easy handles are at most maxConnectionsPerHost, however many requests ran at once")
+    func idleHandlesAreBounded() async throws {
+        try await TestHTTPServer.withServer { server in
+            var configuration = HTTPClientConfiguration()
+            configuration.maxConnectionsPerHost = 4
+            let client = try HTTPClient(configuration: configuration)
+            defer { client.shutdown() }
+            // 32 transfers at once, a handle each (none is answered before its timeout), given back
+            // as they end: 4 are kept, 28 freed.
+            await withTaskGroup(of: HTTPClientError.Code?.self) { group in
+                for _ in 0..<32 {
+                    group.addTask {
+                        do {
+                            _ = try await client.execute(HTTPRequest(url: server.url("/never")), timeout: .milliseconds(300))
+                            return nil
+                        } catch {
+                            return (error as? HTTPClientError)?.code
+                        }
+                    }
+                }
+                for await code in group { #expect(code == .timeout) }
+            }
+            try await Eventually.wait(for: "four idle handles") { client.handles.idleCount == 4 }
+            let again = try await client.execute(HTTPRequest(url: server.url("/n/again")))
+            #expect(again.body == Array("n=again".utf8))
+            try await Eventually.wait(for: "the handle given back") { client.handles.idleCount == 4 }
         }
     }
 
