@@ -36,14 +36,28 @@ public struct HTTPHeaders: Sendable, Equatable, ExpressibleByDictionaryLiteral, 
 
     /// The value of the first field named `name` (case-insensitive), or `nil` if there is none.
     public subscript(name: String) -> String? {
-        let key = name.lowercased()
-        return fields.first { $0.name.lowercased() == key }?.value
+        fields.first { Self.sameName($0.name, name) }?.value
     }
 
     /// The values of every field named `name` (case-insensitive), in order.
     public func values(forName name: String) -> [String] {
-        let key = name.lowercased()
-        return fields.filter { $0.name.lowercased() == key }.map(\.value)
+        fields.filter { Self.sameName($0.name, name) }.map(\.value)
+    }
+
+    /// Whether two field names are equal but for ASCII case (RFC 9110 §5.1: names are tokens, so
+    /// ASCII). Without `lowercased()`, which allocated two strings per field compared.
+    static func sameName(_ first: String, _ second: String) -> Bool {
+        var first = first
+        var second = second
+        return first.withUTF8 { a in
+            second.withUTF8 { b in
+                a.count == b.count && zip(a, b).allSatisfy { Self.asciiLowercase($0) == Self.asciiLowercase($1) }
+            }
+        }
+    }
+
+    private static func asciiLowercase(_ byte: UInt8) -> UInt8 {
+        (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte + 32 : byte
     }
 
     /// The number of fields, counting duplicates.
