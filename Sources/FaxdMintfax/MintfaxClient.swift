@@ -13,11 +13,14 @@ import Tracing
 public struct MintfaxClient: Sendable {
     /// `https://api.mintfax.com/v1` or a sandbox's `http://127.0.0.1:8089/v1`, without a trailing slash.
     public let baseURL: String
+    /// `baseURL`'s host, for the spans' `server.address`: parsed once, not per request.
+    private let serverAddress: String
     private let http: HTTPClient
     private let logger: Logger
 
     public init(baseURL: String, http: HTTPClient, logger: Logger) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.serverAddress = URL(string: self.baseURL)?.host ?? ""
         self.http = http
         self.logger = logger
     }
@@ -44,8 +47,11 @@ public struct MintfaxClient: Sendable {
         let body = try form.encode()
         // A client span, its context sent on as `traceparent` (a no-op unless a tracer is bootstrapped).
         return try await withSpan("POST /faxes", ofKind: .client) { span in
-            span.attributes["http.request.method"] = "POST"
-            span.attributes["server.address"] = URL(string: baseURL)?.host ?? ""
+            // Only a recording span keeps attributes: without a tracer, building them cost per job.
+            if span.isRecording {
+                span.attributes["http.request.method"] = "POST"
+                span.attributes["server.address"] = serverAddress
+            }
             var headers: HTTPHeaders = [
                 "Authorization": key.bearerValue, "Idempotency-Key": idempotencyKey, "Content-Type": form.contentType,
                 "Accept": "application/json",
@@ -55,7 +61,7 @@ public struct MintfaxClient: Sendable {
                 HTTPRequest(method: .POST, url: baseURL + "/faxes", headers: headers, body: body),
                 timeout: timeout
             )
-            span.attributes["http.response.status_code"] = response.status
+            if span.isRecording { span.attributes["http.response.status_code"] = response.status }
             if response.status >= 500 { span.setStatus(SpanStatus(code: .error)) }
             return Self.response(response)
         }

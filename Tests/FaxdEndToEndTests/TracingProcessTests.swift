@@ -21,6 +21,8 @@ import Testing
         var spanID: String
         var parentSpanID: String
         var kind: Int
+        /// String and integer attributes, integers as their decimal text.
+        var attributes: [String: String] = [:]
     }
 
     @Test(.enabled(if: ExampleProcessTests.hasVenv, "make test-venv first"))
@@ -51,9 +53,16 @@ import Testing
         let job = try #require(spans.first { $0.name == "faxd job" && $0.traceID == Self.traceID }, "\(spans)")
         #expect(job.parentSpanID == Self.producerSpanID, "the job's span is a child of the producer's")
         #expect(job.kind == 5, "SPAN_KIND_CONSUMER")
+        #expect(job.attributes["faxd.job_id"] == "traced-1" && job.attributes["faxd.tenant_id"] == "t1", "\(job.attributes)")
+        #expect(job.attributes["messaging.destination.name"] == "fax.jobs" && job.attributes["messaging.kafka.offset"] != nil)
         let request = try #require(spans.first { $0.name == "POST /faxes" && $0.traceID == Self.traceID })
         #expect(request.parentSpanID == job.spanID, "the request's span is a child of the job's")
         #expect(request.kind == 3, "SPAN_KIND_CLIENT")
+        #expect(
+            request.attributes["http.request.method"] == "POST" && request.attributes["server.address"] == "127.0.0.1",
+            "\(request.attributes)"
+        )
+        #expect(request.attributes["http.response.status_code"] == "201" || request.attributes["http.response.status_code"] == "200")
         let plain = try #require(spans.first { $0.name == "faxd job" && $0.traceID != Self.traceID })
         #expect(plain.parentSpanID.isEmpty, "a job without a traceparent starts a trace of its own")
 
@@ -89,13 +98,20 @@ import Testing
             for scope in resource["scopeSpans"] as? [[String: Any]] ?? [] {
                 for span in scope["spans"] as? [[String: Any]] ?? [] {
                     let kind = (span["kind"] as? Int) ?? Self.kinds[span["kind"] as? String ?? ""] ?? 0
+                    var attributes: [String: String] = [:]
+                    for attribute in span["attributes"] as? [[String: Any]] ?? [] {
+                        guard let key = attribute["key"] as? String, let value = attribute["value"] as? [String: Any] else { continue }
+                        // OTLP JSON: a string as stringValue; an int64 as intValue, a string or a number.
+                        attributes[key] = (value["stringValue"] as? String) ?? (value["intValue"].map { "\($0)" })
+                    }
                     found.append(
                         ExportedSpan(
                             name: span["name"] as? String ?? "",
                             traceID: hex(span["traceId"]),
                             spanID: hex(span["spanId"]),
                             parentSpanID: hex(span["parentSpanId"]),
-                            kind: kind
+                            kind: kind,
+                            attributes: attributes
                         )
                     )
                 }

@@ -353,11 +353,14 @@ actor Dispatcher: KafkaRebalanceListener {
         var context = ServiceContext.topLevel
         InstrumentationSystem.instrument.extract(record.headers, into: &context, using: KafkaHeadersExtractor())
         return await withSpan("faxd job", context: context, ofKind: .consumer) { span in
-            span.attributes["faxd.tenant_id"] = job.tenantID
-            span.attributes["faxd.job_id"] = job.jobID
-            span.attributes["messaging.destination.name"] = record.topic
-            span.attributes["messaging.destination.partition.id"] = String(record.partition)
-            span.attributes["messaging.kafka.offset"] = Int(record.offset)
+            // Only a recording span keeps attributes: without a tracer, building them cost per job.
+            if span.isRecording {
+                span.attributes["faxd.tenant_id"] = job.tenantID
+                span.attributes["faxd.job_id"] = job.jobID
+                span.attributes["messaging.destination.name"] = record.topic
+                span.attributes["messaging.destination.partition.id"] = String(record.partition)
+                span.attributes["messaging.kafka.offset"] = Int(record.offset)
+            }
             return await body()
         }
     }
