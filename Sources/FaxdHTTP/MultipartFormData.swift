@@ -126,6 +126,8 @@ public struct MultipartFormData: Sendable {
 
     /// Escapes a name or filename for a quoted `Content-Disposition` parameter.
     private static func escape(_ text: String) -> String {
+        // Most names need nothing escaped: returned as they are, not rebuilt scalar by scalar.
+        guard text.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == 0x0D || $0 == 0x0A }) else { return text }
         var escaped = ""
         for scalar in text.unicodeScalars {
             switch scalar {

@@ -12,6 +12,9 @@ extension JSONValue {
     /// ``Reader/maximumDepth`` — goes to `JSONDecoder`, so what is read never depends on which path
     /// read it (`JSONValueReadingTests` holds the two to the same values).
     public static func decode(_ bytes: [UInt8]) -> JSONValue? {
+        // No text at all, which `JSONDecoder` refuses too: every 2xx answer's classification asks
+        // for an empty error envelope, and a decoder thrown through per job was a cost of its own.
+        guard !bytes.isEmpty else { return nil }
         if let value = bytes.withUnsafeBufferPointer({ buffer -> JSONValue? in
             var reader = Reader(bytes: buffer)
             return reader.document()
