@@ -11,8 +11,8 @@ import Synchronization
 ///
 /// Ownership of C resources: the transfer owns its easy handle (taken from and given back to the
 /// client's ``EasyHandlePool``), its request-header `curl_slist` and its `CURLOPT_ERRORBUFFER`
-/// buffer, and releases all three in `deinit` on every path (success,
-/// failure, cancellation, shutdown, or an init that throws part-way). `deinit` can only run after
+/// buffer, and releases all three in `deinit` on every path (success, failure, cancellation,
+/// shutdown, or an init that throws part-way). `deinit` can only run after
 /// the loop has removed the easy handle from the multi handle, because the loop's table of
 /// active transfers keeps the transfer alive for as long as its handle is added. The callbacks
 /// receive an unretained pointer to the transfer, valid for the same reason.

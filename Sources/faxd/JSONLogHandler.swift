@@ -4,8 +4,9 @@ import Logging
 import Synchronization
 
 /// One JSON object per line on standard error: `ts`, `level`, `logger`, `message`, then the metadata
-/// sorted by key (dotted keys as they are, e.g. `tenant.id`), each key once. What reaches it is already masked by the code that
-/// logs: recipient numbers, keys and documents never appear in metadata.
+/// sorted by key (dotted keys as they are, e.g. `tenant.id`), each key once. What reaches it is
+/// already masked by the code that logs: recipient numbers, keys and documents never appear in
+/// metadata.
 struct JSONLogHandler: LogHandler {
     let label: String
     var logLevel: Logger.Level = .info
