@@ -24,14 +24,43 @@ enum Identifier {
         for index in (0..<10).reversed() {
             characters.append(crockford[Int((milliseconds >> (UInt64(index) * 5)) & 31)])
         }
+        // 80 random bits as 16 five-bit digits, from two draws: each draw is a getrandom(2).
+        var bits = RandomBits()
         for _ in 0..<16 {
-            characters.append(crockford[Int(generator.next() % 32)])
+            characters.append(crockford[Int(bits.take(5, from: &generator))])
         }
         return "req_" + String(characters)
     }
 
+    /// `count` characters drawn uniformly from `base62`: six random bits each, 62 and 63 drawn again.
     private static func randomBase62(_ count: Int) -> String {
         var generator = SystemRandomNumberGenerator()
-        return String((0..<count).map { _ in base62[Int(generator.next(upperBound: UInt64(base62.count)))] })
+        var bits = RandomBits()
+        var characters: [Character] = []
+        characters.reserveCapacity(count)
+        while characters.count < count {
+            let digit = Int(bits.take(6, from: &generator))
+            if digit < base62.count { characters.append(base62[digit]) }
+        }
+        return String(characters)
+    }
+
+    /// Random bits taken a few at a time from 64-bit draws: a draw per character was a system call
+    /// per character, 40 per submission (docs/benchmarks.md).
+    private struct RandomBits {
+        private var bits: UInt64 = 0
+        private var left = 0
+
+        mutating func take(_ count: Int, from generator: inout SystemRandomNumberGenerator) -> UInt64 {
+            if left < count {
+                bits = generator.next()
+                left = 64
+            }
+            defer {
+                bits >>= UInt64(count)
+                left -= count
+            }
+            return bits & ((1 << UInt64(count)) - 1)
+        }
     }
 }
