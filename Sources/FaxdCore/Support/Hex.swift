@@ -1,14 +1,20 @@
+public import Foundation
+
 /// Lower-case hexadecimal of bytes (digests, fingerprints), two digits a byte.
 public enum Hex {
     private static let digits = Array("0123456789abcdef".utf8)
 
-    public static func string(_ bytes: some Sequence<UInt8>) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.underestimatedCount * 2)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
+    /// From the bytes' own storage: a digest's `Sequence` iterator, unspecialised across modules,
+    /// cost more than the hashing (docs/benchmarks.md).
+    public static func string(_ bytes: some ContiguousBytes) -> String {
+        bytes.withUnsafeBytes { buffer in
+            String(unsafeUninitializedCapacity: buffer.count * 2) { out in
+                for (index, byte) in buffer.enumerated() {
+                    out[2 * index] = digits[Int(byte >> 4)]
+                    out[2 * index + 1] = digits[Int(byte & 0x0F)]
+                }
+                return buffer.count * 2
+            }
         }
-        return String(decoding: out, as: UTF8.self)
     }
 }

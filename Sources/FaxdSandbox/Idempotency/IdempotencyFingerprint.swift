@@ -11,7 +11,7 @@ enum IdempotencyFingerprint {
     static func multipart(method: String, path: String, parts: [MultipartPart]) -> String {
         let entries = parts.map { part -> String in
             if let filename = part.filename {
-                let digest = hex(SHA256.hash(data: part.bytes))
+                let digest = Hex.string(SHA256.hash(data: part.bytes))
                 return "file:\(part.name.count):\(part.name):\(filename.count):\(filename):\(part.contentType ?? ""):\(digest)"
             }
             return "field:\(part.name.count):\(part.name):\(part.text.count):\(part.text)"
@@ -41,10 +41,6 @@ enum IdempotencyFingerprint {
             hasher.update(data: Array(entry.utf8))
             hasher.update(data: [0])
         }
-        return hex(hasher.finalize())
-    }
-
-    private static func hex(_ digest: some Sequence<UInt8>) -> String {
-        Hex.string(digest)
+        return Hex.string(hasher.finalize())
     }
 }
