@@ -159,7 +159,7 @@ struct FaxRoutes: Sendable {
                     "fax.id": "\(fax.id)", "fax.to": "\(RecipientMask.mask(fax.to))", "sandbox.environment": "\(environment.name)",
                 ]
             )
-            return StoredResponse(status: 201, body: try JSONBody.encode(FaxSubmissionResource(fax: fax)))
+            return StoredResponse(status: 201, body: FaxSubmissionResource(fax: fax).jsonBytes())
         }
     }
 
