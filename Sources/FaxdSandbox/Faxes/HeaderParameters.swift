@@ -8,7 +8,8 @@
 ///
 /// By UTF-8 bytes: `"`, `;`, `=`, space and tab are ASCII, which no multi-byte sequence contains, and
 /// going by `Character` was most of the sandbox's cost of reading a part's headers
-/// (docs/benchmarks.md). So a quote or a space followed by a combining mark counts as one.
+/// (docs/benchmarks.md). So a quote or a space followed by a combining mark still counts as a quote
+/// or a space, where a `Character` held both.
 enum HeaderParameters {
     /// The pieces between unquoted semicolons, trimmed of spaces and tabs.
     static func split(_ value: String) -> [String] {
