@@ -7,8 +7,9 @@ import Synchronization
 ///
 /// A handle is given back only after its transfer's handle left the multi handle (``Transfer``'s
 /// `deinit`), so it holds no connection: those stay in the multi handle's cache. `curl_easy_reset`
-/// clears every option, the request headers' and error buffer's pointers included, and keeps
-/// nothing of the request but the DNS and TLS session caches, which belong to the process anyway.
+/// clears every option, the request headers' and error buffer's pointers included; what it keeps
+/// (TLS session ids, and cookies, which faxd never turns on) holds nothing of a request's headers
+/// or body.
 final class EasyHandlePool: Sendable {
     /// An idle `CURL *`: used by one transfer at a time, and by none while it is here.
     private struct Idle: @unchecked Sendable {
