@@ -57,16 +57,12 @@ public struct UUIDv5: Sendable, Hashable, CustomStringConvertible {
                     out[position] = UInt8(ascii: "-")
                     position += 1
                 }
-                out[position] = Self.hexDigit(byte >> 4)
-                out[position + 1] = Self.hexDigit(byte & 0x0F)
+                out[position] = Hex.digit(byte >> 4)
+                out[position + 1] = Hex.digit(byte & 0x0F)
                 position += 2
             }
             return position
         }
-    }
-
-    private static func hexDigit(_ value: UInt8) -> UInt8 {
-        value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "a") + value - 10
     }
 
     private static func hexValue(_ c: UInt8) -> UInt8? {
