@@ -30,7 +30,12 @@ struct MultipartFormDataTests {
         #expect(first != second)
         #expect(first.count == 37)
         #expect(first.hasPrefix("faxd-"))
-        #expect(first.dropFirst(5).allSatisfy { $0.isHexDigit })
+        #expect(first.dropFirst(5).allSatisfy { $0.isHexDigit && !$0.isUppercase })
+        // Every digit at both places of a byte: the bytes are drawn whole, not truncated.
+        let many = (0..<200).map { _ in MultipartFormData().boundary.dropFirst(5) }
+        #expect(Set(many).count == many.count)
+        #expect(Set(many.flatMap { $0.enumerated().filter { $0.offset.isMultiple(of: 2) }.map(\.element) }).count == 16)
+        #expect(Set(many.flatMap { $0.enumerated().filter { !$0.offset.isMultiple(of: 2) }.map(\.element) }).count == 16)
     }
 
     @Test("names and filenames escape quotes, CR and LF")
