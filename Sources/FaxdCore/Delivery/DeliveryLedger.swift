@@ -24,40 +24,55 @@ public struct DeliveryLedger: Sendable {
     /// report keeps).
     public typealias Balance = UsageReport.Balance
 
-    /// The facts of one fax, one bit each (`fax.sending` one per attempt, 1…24).
+    /// The facts of one fax that the webhook ingress and the reconciler publish (`DeliveryFacts`), one
+    /// bit each (`fax.sending` one per attempt, 1…24). The worker's own `fax.submitted` and
+    /// `usage.hold` are not among them: only the run that submitted publishes those, and nothing asks
+    /// whether they exist.
     struct Facts: OptionSet, Hashable {
         let rawValue: UInt32
         init(rawValue: UInt32) { self.rawValue = rawValue }
-        static let submitted = Facts(rawValue: 1 << 0)
-        static let queued = Facts(rawValue: 1 << 1)
-        static let delivered = Facts(rawValue: 1 << 2)
-        static let failed = Facts(rawValue: 1 << 3)
-        static let hold = Facts(rawValue: 1 << 4)
-        static let capture = Facts(rawValue: 1 << 5)
-        static let release = Facts(rawValue: 1 << 6)
-        static func sending(_ attempt: Int) -> Facts { Facts(rawValue: 1 << UInt32(7 + min(max(attempt, 1), 24))) }
+        static let queued = Facts(rawValue: 1 << 0)
+        static let delivered = Facts(rawValue: 1 << 1)
+        static let failed = Facts(rawValue: 1 << 2)
+        static let capture = Facts(rawValue: 1 << 3)
+        static let release = Facts(rawValue: 1 << 4)
+        static func sending(_ attempt: Int) -> Facts { Facts(rawValue: 1 << UInt32(4 + min(max(attempt, 1), 24))) }
 
-        /// The fact a status event states; nil for events about no delivery (retrying, rejected, …).
-        init?(_ event: StatusEvent) {
-            switch event.type {
-            case .submitted: self = .submitted
+        /// The fact a status event states; nil for the worker's events (submitted, retrying, …).
+        init?(_ event: StatusEvent) { self.init(event.type, attempt: event.attempt) }
+
+        /// The fact a usage event states; nil for `usage.hold`, `usage.balance` and unknown types.
+        init?(_ event: UsageEvent) { self.init(event.type) }
+
+        init?(_ type: StatusEvent.Kind, attempt: Int?) {
+            switch type {
             case .queued: self = .queued
             case .delivered: self = .delivered
             case .failed: self = .failed
-            case .sending: self = .sending(event.attempt ?? 1)
+            case .sending: self = .sending(attempt ?? 1)
             default: return nil
             }
         }
 
-        /// The fact a usage event states; nil for `usage.balance` and unknown types.
-        init?(_ event: UsageEvent) {
-            switch event.type {
-            case .hold: self = .hold
+        init?(_ type: UsageEvent.Kind) {
+            switch type {
             case .capture: self = .capture
             case .release: self = .release
             default: return nil
             }
         }
+    }
+
+    /// Whether a record value from `fax.status` or `fax.usage` may state something this ledger
+    /// records: false only for a value that certainly does not, told from its end without parsing
+    /// it — a worker reads back every event it publishes, and most are its own `fax.submitted` and
+    /// `usage.hold`. faxd writes events with sorted keys, so `type` is the last member; a value
+    /// whose last member is a `type` the ledger ignores (and with no escapes, so every quote is a
+    /// string's end) is skipped, and anything else is parsed as before.
+    public static func mayRecord(_ value: [UInt8]) -> Bool {
+        guard let type = FlatJSON.trailingString(value, key: "type") else { return true }
+        let usage = UsageEvent.Kind(rawValue: type)
+        return Facts(StatusEvent.Kind(rawValue: type), attempt: nil) != nil || Facts(usage) != nil || usage == .balance
     }
 
     /// One unfinished fax: 8 bytes.
@@ -93,8 +108,8 @@ public struct DeliveryLedger: Sendable {
 
     // MARK: Recording
 
-    /// Records a status event from `fax.status` (or one this process published). Events about no
-    /// delivery (rejected, expired, …) are ignored.
+    /// Records a status event from `fax.status` (or one this process published). The worker's events
+    /// (submitted, rejected, expired, …) are ignored.
     public mutating func record(_ event: StatusEvent) {
         guard let faxID = event.faxID, let fact = Facts(event) else { return }
         update(faxID, fact: fact, at: event.occurredAt)

@@ -17,6 +17,28 @@ enum FlatJSON {
         return fields
     }
 
+    /// The value of the object's last member when that member is `key` with a string value, read
+    /// from the end: nil unless `bytes` ends `,"key":"value"}` (or `{"key":"value"}`), has no escape
+    /// anywhere, so every quote ends or starts a string, and has `key` nowhere else as a key. Says
+    /// nothing about whether the rest is valid JSON.
+    static func trailingString(_ bytes: [UInt8], key: String) -> String? {
+        let quote = UInt8(ascii: "\"")
+        let member = [quote] + Array(key.utf8) + [quote, UInt8(ascii: ":")]
+        guard bytes.count >= member.count + 4, bytes[bytes.count - 1] == UInt8(ascii: "}"), bytes[bytes.count - 2] == quote,
+            let open = bytes[..<(bytes.count - 2)].lastIndex(of: quote)
+        else { return nil }
+        let memberStart = open - member.count
+        guard memberStart >= 1, bytes[memberStart..<open].elementsEqual(member),
+            bytes[memberStart - 1] == UInt8(ascii: ",") || bytes[memberStart - 1] == UInt8(ascii: "{")
+        else { return nil }
+        for index in 0..<memberStart {
+            if bytes[index] == UInt8(ascii: "\\") { return nil }
+            if bytes[index] == quote, bytes[index...].starts(with: member) { return nil }
+        }
+        for byte in bytes[open...] where byte == UInt8(ascii: "\\") { return nil }
+        return String(validating: bytes[(open + 1)..<(bytes.count - 2)], as: UTF8.self)
+    }
+
     private struct Scanner {
         let bytes: [UInt8]
         var index = 0

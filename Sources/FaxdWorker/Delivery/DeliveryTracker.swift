@@ -30,11 +30,13 @@ actor DeliveryTracker {
     // MARK: Feeding
 
     /// Records records read from the status or usage topic; undecodable values are skipped (they are
-    /// not ours to judge; the topics' consumers see them too).
+    /// not ours to judge; the topics' consumers see them too), and so, unparsed, are values that
+    /// state nothing the ledger keeps (`DeliveryLedger.mayRecord`): most are this worker's own
+    /// `fax.submitted` and `usage.hold`, read back.
     /// - Returns: the final status events among them (`fax.delivered`, `fax.failed`).
     func observe(_ records: [KafkaRecord]) -> [StatusEvent] {
         var finals: [StatusEvent] = []
-        for record in records {
+        for record in records where DeliveryLedger.mayRecord(record.value) {
             if record.topic == topics.status, let event = StatusEvent.parse(record.value) {
                 ledger.record(event)
                 if event.type == .delivered || event.type == .failed { finals.append(event) }

@@ -92,6 +92,35 @@ import Testing
         ]
     }
 
+    /// `FlatJSON.trailingString` names the last member's string only when no quote can be inside a
+    /// string (no escapes) and the key is the last one and only there.
+    @Test func theTrailingStringIsReadFromTheEndOnlyWhenCertain() {
+        let cases: [(String, String?)] = [
+            (#"{"a":"x","type":"fax.queued"}"#, "fax.queued"),
+            (#"{"type":"usage.hold"}"#, "usage.hold"),
+            (#"{"note":"a type","type":"t"}"#, "t"),
+            (#"{"type":"t","a":"x"}"#, nil),
+            (#"{"a":"\"","type":"t"}"#, nil),
+            (#"{"a":"x","type":"t\u0022"}"#, nil),
+            (#"{"type":"u","type":"t"}"#, nil),
+            (#"{"x":{"type":"t"}}"#, nil),
+            (#"{"atype":"t"}"#, nil),
+            (#"{"a":1,"type":5}"#, nil),
+            (#""type":"t"}"#, nil),
+            (#"}"#, nil),
+            ("", nil),
+        ]
+        for (value, type) in cases {
+            #expect(FlatJSON.trailingString(Array(value.utf8), key: "type") == type, "\(value)")
+        }
+        for event in Self.statusEvents() {
+            #expect(
+                FlatJSON.trailingString(event.jsonBytes(), key: "type")
+                    == (FlatJSON.fields(event.jsonBytes()) != nil ? event.type.rawValue : nil)
+            )
+        }
+    }
+
     @Test func statusEventsReadBackAsJSONDecoderReadsThem() throws {
         for (index, event) in Self.statusEvents().enumerated() {
             let bytes = event.jsonBytes()
