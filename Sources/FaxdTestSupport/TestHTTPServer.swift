@@ -10,6 +10,8 @@ import Logging
 ///   (request bodies up to 64 MiB).
 /// - `GET /n/{i}` → `200`, body `n=<i>`: lets many concurrent requests check they each got
 ///   their own response.
+/// - `GET /slow/{ms}` → `200`, body `slow`, after `ms` milliseconds (0–10,000): requests that
+///   overlap.
 /// - `GET /never` → never answers: the handler reports its arrival on ``neverRequests`` and
 ///   sleeps until the server stops.
 /// - `GET /status/{code}` → an empty response with that status (200–599; others give `400`).
@@ -86,6 +88,13 @@ public struct TestHTTPServer: Sendable {
         router.get("n/:i") { _, context -> String in
             let index = try context.parameters.require("i")
             return "n=\(index)"
+        }
+        router.get("slow/:ms") { _, context -> String in
+            guard let milliseconds = context.parameters.get("ms", as: Int.self), (0...10_000).contains(milliseconds) else {
+                throw HTTPError(.badRequest)
+            }
+            try await Task.sleep(for: .milliseconds(milliseconds))
+            return "slow"
         }
         router.get("never") { _, _ -> String in
             onNever()
