@@ -12,3 +12,21 @@ struct FaxdCommand: AsyncParsableCommand {
         ]
     )
 }
+
+extension FaxdCommand {
+    /// ArgumentParser's own `main`, but the log lines still waiting in `StandardErrorWriter` are
+    /// written before the error's line, which stays the last one on standard error.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            StandardErrorWriter.shared.flush()
+            exit(withError: error)
+        }
+    }
+}

@@ -1,12 +1,11 @@
 import FaxdCore
 import Foundation
 import Logging
-import Synchronization
 
-/// One JSON object per line on standard error: `ts`, `level`, `logger`, `message`, then the metadata
-/// sorted by key (dotted keys as they are, e.g. `tenant.id`), each key once. What reaches it is
-/// already masked by the code that logs: recipient numbers, keys and documents never appear in
-/// metadata.
+/// One JSON object per line on standard error (through `StandardErrorWriter`: in batches, errors at
+/// once): `ts`, `level`, `logger`, `message`, then the metadata sorted by key (dotted keys as they
+/// are, e.g. `tenant.id`), each key once. What reaches it is already masked by the code that logs:
+/// recipient numbers, keys and documents never appear in metadata.
 struct JSONLogHandler: LogHandler {
     let label: String
     var logLevel: Logger.Level = .info
@@ -15,9 +14,6 @@ struct JSONLogHandler: LogHandler {
 
     /// The line's own fields, first in every line; metadata of the same names gives way.
     private static let ownKeys: Set<String> = ["ts", "level", "logger", "message"]
-
-    /// Serialises whole lines across threads.
-    private static let lock = Mutex(())
 
     init(label: String) {
         self.label = label
@@ -57,28 +53,10 @@ struct JSONLogHandler: LogHandler {
         json.endObject()
         var line = json.bytes
         line.append(UInt8(ascii: "\n"))
-        // Under a lock, though a line up to PIPE_BUF would go out whole without it: unlocked, the
-        // threads met in the kernel's pipe lock instead, at twice the cost (docs/benchmarks.md).
-        Self.lock.withLock { _ in Self.writeToStandardError(line) }
-    }
-
-    /// `bytes` to file descriptor 2 with `write(2)`, whole (a pipe may take a long line in parts);
-    /// what the descriptor refuses is dropped, as a log line has nowhere else to go. Without
-    /// `FileHandle` and a `Data` copy per line, which cost as much as writing it.
-    private static func writeToStandardError(_ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { buffer in
-            guard let start = buffer.baseAddress else { return }
-            var offset = 0
-            while offset < buffer.count {
-                let written = Glibc.write(2, start + offset, buffer.count - offset)
-                if written > 0 {
-                    offset += written
-                } else if written < 0, errno == EINTR {
-                    continue
-                } else {
-                    return
-                }
-            }
+        if event.level >= .error {
+            StandardErrorWriter.shared.writeNow(line)
+        } else {
+            StandardErrorWriter.shared.append(line)
         }
     }
 

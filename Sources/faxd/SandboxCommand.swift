@@ -39,7 +39,7 @@ struct SandboxCommand: AsyncParsableCommand {
             do {
                 configuration = try SandboxConfiguration.load(contentsOfFile: config)
             } catch {
-                FileHandle.standardError.write(Data("faxd sandbox: \(error)\n".utf8))
+                StandardErrorWriter.shared.writeNow(Array("faxd sandbox: \(error)\n".utf8))
                 throw ExitCode.failure
             }
         } else {
@@ -69,7 +69,7 @@ struct SandboxCommand: AsyncParsableCommand {
         do {
             try await group.run()
         } catch {
-            FileHandle.standardError.write(Data("faxd sandbox: \(error)\n".utf8))
+            StandardErrorWriter.shared.writeNow(Array("faxd sandbox: \(error)\n".utf8))
             throw ExitCode.failure
         }
     }
