@@ -56,7 +56,7 @@ struct EnqueueCommand: AsyncParsableCommand {
             switch Job.parse(value: value, key: nil) {
             case .failure(let rejection):
                 rejected += 1
-                StandardErrorWriter.shared.writeNow(Array("\(label): not sent: \(rejection.reason)\n".utf8))
+                BatchedLineWriter.standardError.writeNow(Array("\(label): not sent: \(rejection.reason)\n".utf8))
             case .success(let parsed):
                 let report = try await producer.send(KafkaOutgoingMessage(topic: topic, key: Array(parsed.tenantID.utf8), value: value))
                 sent += 1

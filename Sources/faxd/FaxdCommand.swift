@@ -1,4 +1,5 @@
 import ArgumentParser
+import FaxdCore
 
 /// The `faxd` executable: one binary, a subcommand per role.
 @main
@@ -14,7 +15,7 @@ struct FaxdCommand: AsyncParsableCommand {
 }
 
 extension FaxdCommand {
-    /// ArgumentParser's own `main`, but the log lines still waiting in `StandardErrorWriter` are
+    /// ArgumentParser's own `main`, but the log lines still waiting in `BatchedLineWriter` are
     /// written before the error's line, which stays the last one on standard error.
     static func main() async {
         do {
@@ -25,7 +26,7 @@ extension FaxdCommand {
                 try command.run()
             }
         } catch {
-            StandardErrorWriter.shared.flush()
+            BatchedLineWriter.standardError.flush()
             exit(withError: error)
         }
     }

@@ -2,7 +2,7 @@ import FaxdCore
 import Foundation
 import Logging
 
-/// One JSON object per line on standard error (through `StandardErrorWriter`: in batches, errors at
+/// One JSON object per line on standard error (through `BatchedLineWriter`: in batches, errors at
 /// once): `ts`, `level`, `logger`, `message`, then the metadata sorted by key (dotted keys as they
 /// are, e.g. `tenant.id`), each key once. What reaches it is already masked by the code that logs:
 /// recipient numbers, keys and documents never appear in metadata.
@@ -54,9 +54,9 @@ struct JSONLogHandler: LogHandler {
         var line = json.bytes
         line.append(UInt8(ascii: "\n"))
         if event.level >= .error {
-            StandardErrorWriter.shared.writeNow(line)
+            BatchedLineWriter.standardError.writeNow(line)
         } else {
-            StandardErrorWriter.shared.append(line)
+            BatchedLineWriter.standardError.append(line)
         }
     }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FaxdCore
 import FaxdSandbox
 import Foundation
 import Logging
@@ -39,7 +40,7 @@ struct SandboxCommand: AsyncParsableCommand {
             do {
                 configuration = try SandboxConfiguration.load(contentsOfFile: config)
             } catch {
-                StandardErrorWriter.shared.writeNow(Array("faxd sandbox: \(error)\n".utf8))
+                BatchedLineWriter.standardError.writeNow(Array("faxd sandbox: \(error)\n".utf8))
                 throw ExitCode.failure
             }
         } else {
@@ -69,7 +70,7 @@ struct SandboxCommand: AsyncParsableCommand {
         do {
             try await group.run()
         } catch {
-            StandardErrorWriter.shared.writeNow(Array("faxd sandbox: \(error)\n".utf8))
+            BatchedLineWriter.standardError.writeNow(Array("faxd sandbox: \(error)\n".utf8))
             throw ExitCode.failure
         }
     }
