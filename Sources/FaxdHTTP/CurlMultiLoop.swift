@@ -20,8 +20,9 @@ import Synchronization
 /// transfer and poll every socket on each wake-up — with 256 requests in flight, each waiting on
 /// mintfax, that was a quarter of the worker's CPU per job (docs/benchmarks.md, 2026-12-04).
 ///
-/// Ownership: the loop owns the multi handle (`CURLM *`), the epoll instance and the eventfd,
-/// and frees them on the loop thread when it stops, after removing every easy handle. Each
+/// Ownership: the loop owns the multi handle (`CURLM *`), the epoll instance and the eventfd;
+/// the loop thread frees the first two when it stops, after removing every easy handle, and
+/// `deinit` closes the eventfd. Each
 /// added transfer is kept alive by the active table until its handle is removed; see
 /// ``Transfer`` for the easy handle's lifetime.
 ///
@@ -62,9 +63,8 @@ final class CurlMultiLoop: @unchecked Sendable {
     private let multi: UnsafeMutableRawPointer
     /// The epoll instance watching libcurl's sockets and `wakeup`. Loop thread only.
     private let epoll: Int32
-    /// The eventfd that `submit` writes to wake the loop. Closed by the loop thread only after
-    /// `isShutDown` is set, so `submit` (which checks it under the lock) never writes to a
-    /// closed descriptor.
+    /// The eventfd that `submit` writes to wake the loop. Closed in `deinit`, so a `submit` (whose
+    /// caller holds the loop) never writes to a closed descriptor.
     private let wakeup: Int32
     private let inbox = Mutex(Inbox())
     /// Signalled once the loop thread has freed the multi handle and is about to exit.
@@ -137,25 +137,32 @@ final class CurlMultiLoop: @unchecked Sendable {
     ///   any continuation in `operation` and must resume it itself.
     @discardableResult
     func submit(_ operation: Operation) -> Bool {
-        inbox.withLock { inbox in
+        let (accepted, wake) = inbox.withLock { inbox in
             guard !inbox.isShutDown else {
-                return false
+                return (false, false)
             }
             if case .shutdown = operation {
                 inbox.isShutDown = true
             }
             inbox.operations.append(operation)
             // A busy loop takes the operation at its next turn: one write(2) less per request
-            // under load (docs/benchmarks.md). Under the lock: the loop cannot have closed the
-            // eventfd, since it has not seen `.shutdown` yet. The write does not block (a full
-            // counter is already a wake-up).
-            if inbox.loopWaiting {
-                inbox.loopWaiting = false
-                var one: UInt64 = 1
-                _ = write(wakeup, &one, MemoryLayout<UInt64>.size)
-            }
-            return true
+            // under load (docs/benchmarks.md).
+            let wake = inbox.loopWaiting
+            inbox.loopWaiting = false
+            return (true, wake)
         }
+        // After the lock: held through the write, it kept the loop, woken by that write, waiting
+        // for it (docs/benchmarks.md). The eventfd is open until `deinit`, and this caller holds the
+        // loop; the write does not block (a full counter is already a wake-up).
+        if wake {
+            var one: UInt64 = 1
+            _ = write(wakeup, &one, MemoryLayout<UInt64>.size)
+        }
+        return accepted
+    }
+
+    deinit {
+        close(wakeup)
     }
 
     /// Asks the loop to stop, then blocks until it has failed all active transfers with
@@ -228,7 +235,6 @@ final class CurlMultiLoop: @unchecked Sendable {
             transfer.resume(.failure(Self.shutdownError))
         }
         _ = curl_multi_cleanup(multi)
-        close(wakeup)
         close(epoll)
         logger?.debug("HTTP client loop stopped")
         stopped.signal()
