@@ -292,9 +292,7 @@ struct HTTPClientTests {
     @Test("idle connections are kept when fewer requests run: a client opens at most maxConnectionsPerHost to one host")
     func idleConnectionsAreKept() async throws {
         try await TestHTTPServer.withServer { server in
-            var configuration = HTTPClientConfiguration()
-            configuration.maxConnectionsPerHost = 16
-            let client = try HTTPClient(configuration: configuration)
+            let client = try HTTPClient(configuration: HTTPClientConfiguration(maxConnectionsPerHost: 16))
             defer { client.shutdown() }
             func overlapping() async throws -> Int {
                 try await withThrowingTaskGroup(of: Int.self) { group in
