@@ -22,9 +22,8 @@ import Synchronization
 ///
 /// Ownership: the loop owns the multi handle (`CURLM *`), the epoll instance and the eventfd;
 /// the loop thread frees the first two when it stops, after removing every easy handle, and
-/// `deinit` closes the eventfd. Each
-/// added transfer is kept alive by the active table until its handle is removed; see
-/// ``Transfer`` for the easy handle's lifetime.
+/// `deinit` closes the eventfd. Each added transfer is kept alive by the active table until its
+/// handle is removed; see ``Transfer`` for the easy handle's lifetime.
 ///
 /// Connections: at most `maxConnectionsPerHost` transfers per origin are in the multi handle at
 /// once; the others wait in ``OriginAdmission`` (arrival order) and start as slots free up, with
