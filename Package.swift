@@ -60,6 +60,7 @@ let package = Package(
             name: "FaxdHTTP",
             dependencies: [
                 "CLibcurl",
+                "FaxdCore",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
             ],

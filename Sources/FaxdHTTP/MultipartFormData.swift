@@ -1,3 +1,4 @@
+import FaxdCore
 import Glibc
 
 /// A `multipart/form-data` request body (RFC 7578), built in memory.
@@ -39,22 +40,15 @@ public struct MultipartFormData: Sendable {
         self.maximumSize = maximumSize
     }
 
-    /// `byteCount` bytes from the system's secure generator as lowercase hexadecimal: one
-    /// `getrandom(2)` for all of them (glibc's `arc4random_buf`), where `SystemRandomNumberGenerator`
-    /// makes one per 64 bits (two per request, docs/benchmarks.md).
+    /// `byteCount` bytes from the system's secure generator in lowercase hexadecimal (`Hex.string`):
+    /// one `getrandom(2)` for all of them (glibc's `arc4random_buf`), where
+    /// `SystemRandomNumberGenerator` makes one per 64 bits (two per request, docs/benchmarks.md).
     private static func randomHex(byteCount: Int) -> String {
         var bytes = [UInt8](repeating: 0, count: byteCount)
         bytes.withUnsafeMutableBytes { buffer in
             if let start = buffer.baseAddress { arc4random_buf(start, buffer.count) }
         }
-        let digits = Array("0123456789abcdef".utf8)
-        return String(unsafeUninitializedCapacity: 2 * byteCount) { buffer in
-            for (index, byte) in bytes.enumerated() {
-                buffer[2 * index] = digits[Int(byte >> 4)]
-                buffer[2 * index + 1] = digits[Int(byte & 0x0f)]
-            }
-            return 2 * byteCount
-        }
+        return Hex.string(bytes)
     }
 
     /// The `Content-Type` header value to send with the encoded body.

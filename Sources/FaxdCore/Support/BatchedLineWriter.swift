@@ -19,13 +19,10 @@ public final class BatchedLineWriter: Sendable {
         return writer
     }()
 
-    private struct Pending {
-        var bytes: [UInt8] = []
-    }
-
     private let descriptor: Int32
     private let maximumPending: Int
-    private let pending = Mutex(Pending())
+    /// Bytes appended and not yet taken to be written.
+    private let pending = Mutex<[UInt8]>([])
     /// Held from taking bytes out of `pending` until they are written, so batches reach the
     /// descriptor in the order they were taken. Taken before `pending`, never after.
     private let writing = Mutex(())
@@ -54,9 +51,9 @@ public final class BatchedLineWriter: Sendable {
     /// Appends `line` (ending in a newline) to what the writer writes next.
     public func append(_ line: [UInt8]) {
         let (wasEmpty, isFull) = pending.withLock { pending in
-            let wasEmpty = pending.bytes.isEmpty
-            pending.bytes += line
-            return (wasEmpty, pending.bytes.count >= maximumPending)
+            let wasEmpty = pending.isEmpty
+            pending += line
+            return (wasEmpty, pending.count >= maximumPending)
         }
         if isFull {
             flush()
@@ -70,7 +67,7 @@ public final class BatchedLineWriter: Sendable {
         writing.withLock { _ in
             let bytes = pending.withLock { pending in
                 var taken: [UInt8] = []
-                swap(&taken, &pending.bytes)
+                swap(&taken, &pending)
                 return taken
             }
             write(bytes)
