@@ -197,12 +197,21 @@ public final class KafkaConsumer: Sendable {
         let error = await RDKafkaThread.run(name: "faxd.kafka.seek") { () -> KafkaError? in
             let list = RDKafkaPartitionList.make([(partition, offset)])
             defer { rd_kafka_topic_partition_list_destroy(list) }
-            if let error = rd_kafka_seek_partitions(handle.pointer, list, Int32(timeout.milliseconds)) {
+            if let error = rd_kafka_seek_partitions(handle.pointer, list, Self.seekTimeoutArgument(timeout)) {
                 return KafkaError(consuming: error)
             }
             return RDKafkaPartitionList.entries(list).first?.error
         }
         if let error { throw error }
+    }
+
+    /// What `rd_kafka_seek_partitions` must be given to wait `timeout`: librdkafka before 2.0.3 waited a
+    /// thousandth of its argument (confluentinc/librdkafka#4230), so Debian's 2.0.2 gave a 10 s seek
+    /// 10 ms, and a seek on a loaded machine failed `_TIMED_OUT` with its outcome unknown.
+    static func seekTimeoutArgument(_ timeout: Duration, version: Int32 = rd_kafka_version()) -> Int32 {
+        let milliseconds = max(0, timeout.milliseconds)
+        let (value, overflow) = version < 0x0200_0300 ? milliseconds.multipliedReportingOverflow(by: 1000) : (milliseconds, false)
+        return overflow || value > Int64(Int32.max) ? Int32.max : Int32(value)
     }
 
     /// For each partition, the earliest offset whose timestamp is at or after the given time
