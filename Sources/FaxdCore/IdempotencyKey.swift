@@ -9,13 +9,13 @@ public struct IdempotencyKey: Sendable, Hashable, CustomStringConvertible {
     public let uuid: UUIDv5
 
     public init(tenantID: String, jobID: String, namespace: UUIDv5 = Self.defaultNamespace) {
-        uuid = UUIDv5(namespace: namespace, name: tenantID + ":" + jobID)
+        uuid = UUIDv5(namespace: namespace, joining: tenantID, jobID)
     }
 
     /// The id of the event of `type` for this key; `discriminator` separates events of one type
     /// (an attempt number, a webhook's state). Replays derive the same id, so consumers drop them.
     public func eventID(type: String, discriminator: String, namespace: UUIDv5 = Self.defaultNamespace) -> UUIDv5 {
-        UUIDv5(namespace: namespace, name: description + ":" + type + ":" + discriminator)
+        UUIDv5(namespace: namespace, joining: uuid, type, discriminator)
     }
 
     /// The lower-case canonical form sent on the wire.

@@ -76,52 +76,60 @@ public struct MultipartFormData: Sendable {
     /// Encodes the form.
     ///
     /// The size is checked before the body is assembled, so an oversized form costs no large
-    /// allocation.
+    /// allocation; the body is then written into one buffer of exactly that size (a part's
+    /// header strings and byte copies were a tenth of a worker's allocations per job,
+    /// docs/benchmarks.md).
     ///
     /// - Returns: the body bytes, to send with ``contentType``.
     /// - Throws: ``MultipartFormDataError`` `.tooLarge` if the encoded body would be larger
     ///   than ``maximumSize`` bytes; `.invalidContentType` for a content type containing CR,
     ///   LF or NUL.
     public func encode() throws(MultipartFormDataError) -> [UInt8] {
-        var encodedParts: [(header: [UInt8], content: [UInt8])] = []
         var total = 0
         for part in parts {
-            let header: String
-            let content: [UInt8]
-            switch part {
-            case .field(let name, let value):
-                header = "Content-Disposition: form-data; name=\"\(Self.escape(name))\"\r\n\r\n"
-                content = Array(value.utf8)
-            case .file(let name, let filename, let contentType, let bytes):
-                guard !contentType.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0x00 }) else {
-                    throw MultipartFormDataError(
-                        code: .invalidContentType,
-                        reason: "the content type of file part \(Self.escape(name)) contains CR, LF or NUL"
-                    )
-                }
-                header =
-                    "Content-Disposition: form-data; name=\"\(Self.escape(name))\"; filename=\"\(Self.escape(filename))\"\r\n"
-                    + "Content-Type: \(contentType)\r\n\r\n"
-                content = bytes
+            if case .file(let name, _, let contentType, _) = part,
+                contentType.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0x00 })
+            {
+                throw MultipartFormDataError(
+                    code: .invalidContentType,
+                    reason: "the content type of file part \(Self.escape(name)) contains CR, LF or NUL"
+                )
             }
-            let headerBytes = Array("--\(boundary)\r\n\(header)".utf8)
-            total += headerBytes.count + content.count + 2  // CRLF after the content
+            var counter = ByteCounter()
+            write(part, to: &counter)
+            total += counter.count
             try checkSize(total)
-            encodedParts.append((headerBytes, content))
         }
-        let closing = Array("--\(boundary)--\r\n".utf8)
-        total += closing.count
+        total += boundary.utf8.count + 6  // "--", the boundary, "--\r\n"
         try checkSize(total)
+        var body = BodyBuffer(capacity: total)
+        for part in parts { write(part, to: &body) }
+        body.write("--")
+        body.write(boundary)
+        body.write("--\r\n")
+        return body.bytes
+    }
 
-        var body: [UInt8] = []
-        body.reserveCapacity(total)
-        for part in encodedParts {
-            body.append(contentsOf: part.header)
-            body.append(contentsOf: part.content)
-            body.append(contentsOf: [0x0D, 0x0A])
+    /// `part` as sent: its delimiter line, its headers, a blank line, its content and a CRLF.
+    private func write(_ part: Part, to out: inout some MultipartOutput) {
+        out.write("--")
+        out.write(boundary)
+        out.write("\r\nContent-Disposition: form-data; name=\"")
+        switch part {
+        case .field(let name, let value):
+            out.writeEscaped(name)
+            out.write("\"\r\n\r\n")
+            out.write(value)
+        case .file(let name, let filename, let contentType, let bytes):
+            out.writeEscaped(name)
+            out.write("\"; filename=\"")
+            out.writeEscaped(filename)
+            out.write("\"\r\nContent-Type: ")
+            out.write(contentType)
+            out.write("\r\n\r\n")
+            out.write(bytes)
         }
-        body.append(contentsOf: closing)
-        return body
+        out.write("\r\n")
     }
 
     private func checkSize(_ size: Int) throws(MultipartFormDataError) {
@@ -134,9 +142,9 @@ public struct MultipartFormData: Sendable {
     }
 
     /// Escapes a name or filename for a quoted `Content-Disposition` parameter.
-    private static func escape(_ text: String) -> String {
+    fileprivate static func escape(_ text: String) -> String {
         // Most names need nothing escaped: returned as they are, not rebuilt scalar by scalar.
-        guard text.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == 0x0D || $0 == 0x0A }) else { return text }
+        guard needsEscaping(text) else { return text }
         var escaped = ""
         for scalar in text.unicodeScalars {
             switch scalar {
@@ -148,4 +156,37 @@ public struct MultipartFormData: Sendable {
         }
         return escaped
     }
+
+    fileprivate static func needsEscaping(_ text: String) -> Bool {
+        text.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == 0x0D || $0 == 0x0A })
+    }
+}
+
+/// Where ``MultipartFormData`` writes a body: counted first, then written, by the same code.
+private protocol MultipartOutput {
+    mutating func write(_ bytes: some Collection<UInt8>)
+}
+
+extension MultipartOutput {
+    mutating func write(_ text: String) { write(text.utf8) }
+
+    mutating func writeEscaped(_ text: String) {
+        write(MultipartFormData.needsEscaping(text) ? MultipartFormData.escape(text) : text)
+    }
+}
+
+/// Counts the bytes a body would have.
+private struct ByteCounter: MultipartOutput {
+    var count = 0
+
+    mutating func write(_ bytes: some Collection<UInt8>) { count += bytes.count }
+}
+
+/// The body itself.
+private struct BodyBuffer: MultipartOutput {
+    var bytes: [UInt8] = []
+
+    init(capacity: Int) { bytes.reserveCapacity(capacity) }
+
+    mutating func write(_ bytes: some Collection<UInt8>) { self.bytes.append(contentsOf: bytes) }
 }

@@ -37,6 +37,20 @@ import Testing
         )
     }
 
+    /// The names hashed part by part are the names joined with colons (`UUIDv5(namespace:joining:…)`).
+    @Test func aJoinedNameIsTheNameItsPartsSpell() throws {
+        let namespace = IdempotencyKey.defaultNamespace
+        let key = try #require(UUIDv5("c020cab0-5fa5-575d-8617-acd6fc49e2c0"))
+        #expect(UUIDv5(namespace: namespace, joining: "acme", "inv-1") == UUIDv5(namespace: namespace, name: "acme:inv-1"))
+        #expect(UUIDv5(namespace: namespace, joining: "t", "usage.balance", "ü") == UUIDv5(namespace: namespace, name: "t:usage.balance:ü"))
+        #expect(
+            UUIDv5(namespace: namespace, joining: key, "fax.submitted", "1")
+                == UUIDv5(namespace: namespace, name: "c020cab0-5fa5-575d-8617-acd6fc49e2c0:fax.submitted:1")
+        )
+        #expect(UUIDv5(namespace: namespace, joining: "a:b", "c") == UUIDv5(namespace: namespace, joining: "a", "b:c"))
+        #expect(Set([key, UUIDv5(key.description)!]).count == 1)
+    }
+
     @Test(arguments: [
         "", "not-a-uuid", "c020cab0-5fa5-575d-8617-acd6fc49e2c", "c020cab0x5fa5-575d-8617-acd6fc49e2c0",
         "g020cab0-5fa5-575d-8617-acd6fc49e2c0",

@@ -45,6 +45,11 @@ struct MultipartFormDataTests {
         let encoded = String(decoding: try form.encode(), as: UTF8.self)
         #expect(encoded.contains("name=\"a%22b\"; filename=\"evil%0D%0AX-Injected: 1%22.txt\"\r\n"))
         #expect(!encoded.contains("\r\nX-Injected"))
+        // The size checked is the size written, escapes included.
+        form.maximumSize = encoded.utf8.count
+        #expect(try form.encode().count == encoded.utf8.count)
+        form.maximumSize -= 1
+        #expect(throws: MultipartFormDataError.self) { try form.encode() }
     }
 
     @Test("an 11 MB file part exceeds the 10 MB default limit")

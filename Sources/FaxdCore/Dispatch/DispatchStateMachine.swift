@@ -115,28 +115,14 @@ public struct DispatchStateMachine<Job: Sendable>: Sendable {
         case spent
     }
 
-    /// A run's record: one attempt of it runs at a time.
-    private struct RunID: Hashable, Sendable {
-        var partition: Int32
-        var offset: Int64
-
-        init(_ run: Run) {
-            partition = run.partition
-            offset = run.offset
-        }
-    }
-
-    private struct Partition: Sendable {
-        var offsets = OffsetTracker()
-        var running = 0
-        /// Records read and not taken in (no room), in offset order; the partition is paused.
-        var held = FIFOQueue<Run>()
-        var leaving = false
-    }
-
     public private(set) var configuration: Configuration
     private var scheduler: TenantScheduler<Run>
-    private var partitions: [Int32: Partition] = [:]
+    /// Owned partitions. What a job changes per attempt lives here, in a type that does not depend
+    /// on `Job`: nested in this generic type, it was used through unspecialised generic code (the
+    /// caller's `Job` is another module's), an allocation per dictionary access (docs/benchmarks.md).
+    private var partitions: [Int32: DispatchPartition] = [:]
+    /// Records read and not taken in (no room), in offset order, by partition; the partition is paused.
+    private var held: [Int32: FIFOQueue<Run>] = [:]
     /// Runs waiting for a retry's delay, latest due first.
     private var delayed: [(due: Instant, run: Run)] = []
     private var toPark = FIFOQueue<(run: Run, error: ErrorInfo)>()
@@ -170,7 +156,7 @@ public struct DispatchStateMachine<Job: Sendable>: Sendable {
     public var attemptsPublishing: Int { publishing.count }
 
     /// Jobs read and not started: queued, waiting to retry, to be parked, and held.
-    public var jobsWaiting: Int { waiting + partitions.values.reduce(0) { $0 + $1.held.count } }
+    public var jobsWaiting: Int { waiting + held.values.reduce(0) { $0 + $1.count } }
 
     /// Whether the breaker of all mintfax is open (or probing).
     public var isProviderBreakerOpen: Bool { provider.isOpen }
@@ -207,7 +193,7 @@ public struct DispatchStateMachine<Job: Sendable>: Sendable {
         for (partition, state) in self.partitions where !state.leaving {
             partitions[partition] = View.Partition(
                 unfinished: state.offsets.outstandingCount,
-                held: state.held.count,
+                held: held[partition]?.count ?? 0,
                 oldestUnfinishedTime: state.offsets.oldestOutstandingTime
             )
         }
@@ -240,7 +226,7 @@ public struct DispatchStateMachine<Job: Sendable>: Sendable {
     // MARK: Partitions
 
     public mutating func assigned(_ assigned: [Int32]) {
-        for partition in assigned { partitions[partition] = Partition() }
+        for partition in assigned { partitions[partition] = DispatchPartition() }
     }
 
     /// Stops starting `leaving`'s jobs: what waits is dropped (`.release`; the next owner reads it
@@ -252,11 +238,10 @@ public struct DispatchStateMachine<Job: Sendable>: Sendable {
         delayed.removeAll { set.contains($0.run.partition) }
         dropped += toPark.removeAll { set.contains($0.run.partition) }.map(\.run)
         for run in dropped { unwait(run) }
-        for partition in leaving {
-            guard var state = partitions[partition] else { continue }
-            while let run = state.held.popFirst() { dropped.append(run) }
-            state.leaving = true
-            partitions[partition] = state
+        for partition in leaving where partitions[partition] != nil {
+            while let run = held[partition]?.popFirst() { dropped.append(run) }
+            held[partition] = nil
+            partitions[partition]!.leaving = true
         }
         return dropped.map(Action.release)
     }
@@ -286,9 +271,9 @@ public struct DispatchStateMachine<Job: Sendable>: Sendable {
         guard partitions[partition].map({ !$0.leaving }) ?? false else { return [] }
         partitions[partition]!.offsets.start(offset, time: recordTime)
         let run = Run(job: job, tenant: tenant, partition: partition, offset: offset, bytes: bytes, recordTime: recordTime)
-        let holding = !partitions[partition]!.held.isEmpty
+        let holding = held[partition] != nil
         if holding || !fits(run) {
-            partitions[partition]!.held.append(run)
+            held[partition, default: FIFOQueue()].append(run)
             return holding ? [] : [.pause(partition: partition)]
         }
         takeIn(run, now: now)
@@ -378,14 +363,14 @@ public struct DispatchStateMachine<Job: Sendable>: Sendable {
     /// request failed): its slot goes to the next job while the attempt publishes what happened.
     /// The attempt still ends with `attemptEnded`.
     public mutating func requestEnded(_ run: Run, now: Instant) {
-        guard publishing.insert(RunID(run)).inserted else { return }
+        guard publishing.insert(RunID(partition: run.partition, offset: run.offset)).inserted else { return }
         scheduler.completed(tenant: run.tenant)
         abandonProbes(of: run, now: now)
     }
 
     /// An attempt started by `.attempt` ended at `now`.
     public mutating func attemptEnded(_ run: Run, _ end: AttemptEnd, now: Instant) -> [Action] {
-        if publishing.remove(RunID(run)) == nil {
+        if publishing.remove(RunID(partition: run.partition, offset: run.offset)) == nil {
             scheduler.completed(tenant: run.tenant)
             abandonProbes(of: run, now: now)
         }
@@ -519,12 +504,16 @@ public struct DispatchStateMachine<Job: Sendable>: Sendable {
     /// partitions whose held records are all in.
     private mutating func takeInHeld(now: Instant) -> [Action] {
         var actions: [Action] = []
-        for partition in partitions.compactMap({ $0.value.held.isEmpty ? nil : $0.key }) {
-            while let run = partitions[partition]!.held.first, fits(run) {
-                _ = partitions[partition]!.held.popFirst()
+        guard !held.isEmpty else { return actions }
+        for partition in held.keys.sorted() {
+            while let run = held[partition]!.first, fits(run) {
+                _ = held[partition]!.popFirst()
                 takeIn(run, now: now)
             }
-            if partitions[partition]!.held.isEmpty { actions.append(.resume(partition: partition)) }
+            if held[partition]!.isEmpty {
+                held[partition] = nil
+                actions.append(.resume(partition: partition))
+            }
         }
         return actions
     }
@@ -562,5 +551,24 @@ extension Array {
             if belongs(self[middle]) { high = middle } else { low = middle + 1 }
         }
         return low
+    }
+}
+
+/// What the dispatch keeps of one owned partition besides its held records.
+private struct DispatchPartition: Sendable {
+    var offsets = OffsetTracker()
+    /// Attempts and parkings of the partition under way.
+    var running = 0
+    var leaving = false
+}
+
+/// A run's record: one attempt of it runs at a time.
+private struct RunID: Hashable, Sendable {
+    var partition: Int32
+    var offset: Int64
+
+    init(partition: Int32, offset: Int64) {
+        self.partition = partition
+        self.offset = offset
     }
 }

@@ -39,8 +39,12 @@ public struct TenantScheduler<Item> {
     /// Jobs started and not yet completed, across all tenants.
     public private(set) var totalInFlight = 0
 
-    /// One record per tenant ever seen (a few dozen bytes beside its queue).
-    private var tenants: [String: TenantState] = [:]
+    /// One record per tenant ever seen (a few dozen bytes), apart from its queue: a type that does
+    /// not depend on `Item` is used through specialised code when the caller's `Item` is another
+    /// module's, where `Item`'s own needs the generic one, an allocation per access (docs/benchmarks.md).
+    private var tenants: [String: TenantCounters] = [:]
+    /// Each tenant's queued jobs, kept (with their storage) once the tenant was seen.
+    private var queues: [String: FIFOQueue<Item>] = [:]
     /// The token buckets, by budget: a key's fingerprint, or a tenant id for a tenant budgeted alone.
     private var budgets: [String: Bucket] = [:]
     /// Tenants with queued jobs, in turn order.
@@ -54,9 +58,9 @@ public struct TenantScheduler<Item> {
 
     /// Queues `item` behind `tenant`'s other jobs. A tenant without queued jobs joins the turn order last.
     public mutating func enqueue(_ item: Item, tenant: String) {
-        let joins = update(tenant) { state in
-            state.queue.append(item)
-            return state.queue.count == 1
+        let joins = updateQueue(tenant) { queue in
+            queue.append(item)
+            return queue.count == 1
         }
         if joins { ring.append(tenant) }
         totalQueued += 1
@@ -69,17 +73,16 @@ public struct TenantScheduler<Item> {
         for step in 0..<ring.count {
             let index = (cursor + step) % ring.count
             let tenant = ring[index]
-            guard tenants[tenant, default: TenantState()].inFlight < configuration.limits(for: tenant).maxInFlight else { continue }
+            guard tenants[tenant, default: TenantCounters()].inFlight < configuration.limits(for: tenant).maxInFlight else { continue }
             if let due = due(tenant, now: now) {
                 earliest = min(earliest ?? due, due)
                 continue
             }
-            guard let item = update(tenant, { $0.queue.popFirst() }) else { continue }
-            takeTokens(tenant, now: now)
-            let emptied = update(tenant) { state in
-                state.inFlight += 1
-                return state.queue.isEmpty
+            guard case let (item, emptied)? = updateQueue(tenant, { queue in queue.popFirst().map { ($0, queue.isEmpty) } }) else {
+                continue
             }
+            takeTokens(tenant, now: now)
+            update(tenant) { $0.inFlight += 1 }
             totalQueued -= 1
             totalInFlight += 1
             if emptied {
@@ -160,9 +163,9 @@ public struct TenantScheduler<Item> {
         var nextCursor = 0
         for (index, tenant) in ring.enumerated() {
             if index == cursor { nextCursor = remaining.count }
-            let stillQueued = update(tenant) { state in
-                removed += state.queue.removeAll(where: predicate)
-                return !state.queue.isEmpty
+            let stillQueued = updateQueue(tenant) { queue in
+                removed += queue.removeAll(where: predicate)
+                return !queue.isEmpty
             }
             if stillQueued { remaining.append(tenant) }
         }
@@ -174,7 +177,7 @@ public struct TenantScheduler<Item> {
 
     /// Jobs of `tenant` waiting to start.
     public func queued(tenant: String) -> Int {
-        tenants[tenant]?.queue.count ?? 0
+        queues[tenant]?.count ?? 0
     }
 
     /// Jobs of `tenant` started and not completed.
@@ -186,15 +189,17 @@ public struct TenantScheduler<Item> {
     /// waited longest). Changes nothing; O(tenants).
     public func activity(now: Instant) -> [String: (activity: TenantActivity, first: Item?)] {
         var result: [String: (activity: TenantActivity, first: Item?)] = [:]
-        for (tenant, state) in tenants where !state.queue.isEmpty || state.inFlight > 0 {
+        for (tenant, state) in tenants {
+            let queue = queues[tenant] ?? FIFOQueue()
+            guard !queue.isEmpty || state.inFlight > 0 else { continue }
             let bucket = budgets[configuration.budget(of: tenant)]
             let circuitOpen = bucket?.pausedUntil.map { $0 > now } ?? false
             var due = bucket?.due(now: now, rate: budgetRate(of: tenant))
             if let own = ownRate(of: tenant), let ownDue = state.own.due(now: now, rate: own) { due = ownDue }
-            let throttled = !circuitOpen && !state.queue.isEmpty && due != nil
+            let throttled = !circuitOpen && !queue.isEmpty && due != nil
             result[tenant] = (
-                TenantActivity(queued: state.queue.count, inFlight: state.inFlight, throttled: throttled, circuitOpen: circuitOpen),
-                state.queue.first
+                TenantActivity(queued: queue.count, inFlight: state.inFlight, throttled: throttled, circuitOpen: circuitOpen),
+                queue.first
             )
         }
         return result
@@ -219,7 +224,7 @@ public struct TenantScheduler<Item> {
     private mutating func due(_ tenant: String, now: Instant) -> Instant? {
         let rate = budgetRate(of: tenant)
         var due = updateBudget(of: tenant, now: now) { $0.due(now: now, rate: rate) }
-        if let own = ownRate(of: tenant), let ownDue = tenants[tenant, default: TenantState()].own.due(now: now, rate: own) {
+        if let own = ownRate(of: tenant), let ownDue = tenants[tenant, default: TenantCounters()].own.due(now: now, rate: own) {
             due = max(due ?? ownDue, ownDue)
         }
         return due
@@ -245,18 +250,23 @@ public struct TenantScheduler<Item> {
         return body(&budgets[budget]!)
     }
 
-    /// Mutates `tenant`'s record in place (no copy of its queue).
+    /// Mutates `tenant`'s record in place.
     @discardableResult
-    private mutating func update<Result>(_ tenant: String, _ body: (inout TenantState) -> Result) -> Result {
-        body(&tenants[tenant, default: TenantState()])
+    private mutating func update<Result>(_ tenant: String, _ body: (inout TenantCounters) -> Result) -> Result {
+        body(&tenants[tenant, default: TenantCounters()])
     }
 
-    /// One tenant's queue, in-flight count and, inside a shared key's budget, its own bucket.
-    fileprivate struct TenantState {
-        var queue = FIFOQueue<Item>()
-        var inFlight = 0
-        var own = Bucket()
+    /// Mutates `tenant`'s queue in place (no copy of it); the tenant is seen from then on.
+    private mutating func updateQueue<Result>(_ tenant: String, _ body: (inout FIFOQueue<Item>) -> Result) -> Result {
+        if tenants[tenant] == nil { tenants[tenant] = TenantCounters() }
+        return body(&queues[tenant, default: FIFOQueue()])
     }
+}
+
+/// One tenant's in-flight count and, inside a shared key's budget, its own bucket.
+private struct TenantCounters: Sendable {
+    var inFlight = 0
+    var own = Bucket()
 }
 
 /// A token bucket's refill interval (a minute divided by the rate per minute) and size.
@@ -319,6 +329,5 @@ private struct Bucket: Sendable {
 }
 
 extension TenantScheduler: Sendable where Item: Sendable {}
-extension TenantScheduler.TenantState: Sendable where Item: Sendable {}
 extension TenantScheduler.Decision: Sendable where Item: Sendable {}
 extension TenantScheduler.Decision: Equatable where Item: Equatable {}

@@ -220,7 +220,7 @@ public struct EventFactory: Sendable, Hashable {
     ) -> UsageEvent {
         let type = UsageEvent.Kind.balance
         return UsageEvent(
-            eventID: UUIDv5(namespace: namespace, name: tenantID + ":" + type.rawValue + ":" + crossingID),
+            eventID: UUIDv5(namespace: namespace, joining: tenantID, type.rawValue, crossingID),
             type: type,
             tenantID: tenantID,
             jobID: nil,

@@ -23,17 +23,23 @@ enum FlatJSON {
     /// nothing about whether the rest is valid JSON.
     static func trailingString(_ bytes: [UInt8], key: String) -> String? {
         let quote = UInt8(ascii: "\"")
-        let member = [quote] + Array(key.utf8) + [quote, UInt8(ascii: ":")]
-        guard bytes.count >= member.count + 4, bytes[bytes.count - 1] == UInt8(ascii: "}"), bytes[bytes.count - 2] == quote,
+        let keyLength = key.utf8.count
+        let memberLength = keyLength + 3  // "key":
+        // `"key":` at `start`, compared in place: this runs on every record of the result topics.
+        func isMember(at start: Int) -> Bool {
+            start + memberLength <= bytes.count && bytes[start] == quote && bytes[start + keyLength + 1] == quote
+                && bytes[start + keyLength + 2] == UInt8(ascii: ":") && bytes[(start + 1)..<(start + 1 + keyLength)].elementsEqual(key.utf8)
+        }
+        guard bytes.count >= memberLength + 4, bytes[bytes.count - 1] == UInt8(ascii: "}"), bytes[bytes.count - 2] == quote,
             let open = bytes[..<(bytes.count - 2)].lastIndex(of: quote)
         else { return nil }
-        let memberStart = open - member.count
-        guard memberStart >= 1, bytes[memberStart..<open].elementsEqual(member),
+        let memberStart = open - memberLength
+        guard memberStart >= 1, isMember(at: memberStart),
             bytes[memberStart - 1] == UInt8(ascii: ",") || bytes[memberStart - 1] == UInt8(ascii: "{")
         else { return nil }
         for index in 0..<memberStart {
             if bytes[index] == UInt8(ascii: "\\") { return nil }
-            if bytes[index] == quote, bytes[index...].starts(with: member) { return nil }
+            if bytes[index] == quote, isMember(at: index) { return nil }
         }
         for byte in bytes[open...] where byte == UInt8(ascii: "\\") { return nil }
         return String(validating: bytes[(open + 1)..<(bytes.count - 2)], as: UTF8.self)

@@ -73,30 +73,46 @@ public enum RFC3339Timestamp {
         let days = seconds >= 0 ? seconds / 86_400 : -((-seconds + 86_399) / 86_400)
         let secondOfDay = seconds - days * 86_400
         let (year, month, day) = civilFromDays(days)
-        var out: [UInt8] = []
-        out.reserveCapacity(24)
-        func digits(_ value: Int, _ width: Int) {
-            let text = String(value).utf8
-            out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: max(0, width - text.count)))
-            out.append(contentsOf: text)
+        // Every field a fixed number of digits (a year past 9999 gets its own), written in place:
+        // events carry two timestamps each, and an array and its copy were two allocations.
+        let yearWidth = max(4, String(year).utf8.count)
+        return String(unsafeUninitializedCapacity: yearWidth + 16 + (fractionDigits == 3 ? 4 : 0)) { out in
+            var position = 0
+            func put(_ byte: UInt8) {
+                out[position] = byte
+                position += 1
+            }
+            func digits(_ value: Int, _ width: Int) {
+                var value = value
+                for offset in stride(from: width - 1, through: 0, by: -1) {
+                    out[position + offset] = UInt8(ascii: "0") + UInt8(value % 10)
+                    value /= 10
+                }
+                position += width
+            }
+            if year < 0 {
+                put(UInt8(ascii: "-"))
+                digits(-year, yearWidth - 1)
+            } else {
+                digits(year, yearWidth)
+            }
+            put(UInt8(ascii: "-"))
+            digits(month, 2)
+            put(UInt8(ascii: "-"))
+            digits(day, 2)
+            put(UInt8(ascii: "T"))
+            digits(secondOfDay / 3600, 2)
+            put(UInt8(ascii: ":"))
+            digits(secondOfDay / 60 % 60, 2)
+            put(UInt8(ascii: ":"))
+            digits(secondOfDay % 60, 2)
+            if fractionDigits == 3 {
+                put(UInt8(ascii: "."))
+                digits(milliseconds - seconds * 1000, 3)
+            }
+            put(UInt8(ascii: "Z"))
+            return position
         }
-        digits(year, 4)
-        out.append(UInt8(ascii: "-"))
-        digits(month, 2)
-        out.append(UInt8(ascii: "-"))
-        digits(day, 2)
-        out.append(UInt8(ascii: "T"))
-        digits(secondOfDay / 3600, 2)
-        out.append(UInt8(ascii: ":"))
-        digits(secondOfDay / 60 % 60, 2)
-        out.append(UInt8(ascii: ":"))
-        digits(secondOfDay % 60, 2)
-        if fractionDigits == 3 {
-            out.append(UInt8(ascii: "."))
-            digits(milliseconds - seconds * 1000, 3)
-        }
-        out.append(UInt8(ascii: "Z"))
-        return String(decoding: out, as: UTF8.self)
     }
 
     private static func isLeapYear(_ year: Int) -> Bool {

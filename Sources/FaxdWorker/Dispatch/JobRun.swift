@@ -31,6 +31,15 @@ struct JobRun: Sendable {
     let run: Dispatcher.Run
     let dependencies: Dispatcher.Dependencies
     let dispatcher: Dispatcher
+    /// The job's idempotency key, derived once per attempt.
+    private let key: IdempotencyKey
+
+    init(run: Dispatcher.Run, dependencies: Dispatcher.Dependencies, dispatcher: Dispatcher) {
+        self.run = run
+        self.dependencies = dependencies
+        self.dispatcher = dispatcher
+        key = run.job.job.idempotencyKey(namespace: dependencies.events.namespace)
+    }
 
     private var pending: Dispatcher.PendingJob { run.job }
     private var job: Job { pending.job }
@@ -396,8 +405,6 @@ struct JobRun: Sendable {
     private func ledgerMessage(_ entry: JobLedgerEntry) -> KafkaOutgoingMessage {
         dependencies.ledger.message(entry, partition: record.partition)
     }
-
-    private var key: IdempotencyKey { job.idempotencyKey(namespace: events.namespace) }
 
     /// The job's own webhook URL, or the tenant's route under the configured public base URL.
     private var webhookURL: String? {
