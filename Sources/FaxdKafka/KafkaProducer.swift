@@ -1,5 +1,6 @@
 internal import CLibrdkafka
 public import Logging
+import Synchronization
 
 /// A record to send.
 public struct KafkaOutgoingMessage: Sendable {
@@ -67,9 +68,9 @@ public final class KafkaProducer: Sendable {
                         partition: m.partition,
                         offset: m.offset
                     )
-                    callback.completion(.success(report))
+                    callback.complete(.success(report))
                 } else {
-                    callback.completion(.failure(KafkaError(m.err)))
+                    callback.complete(.failure(KafkaError(m.err)))
                 }
             }
         }
@@ -89,7 +90,7 @@ public final class KafkaProducer: Sendable {
             let result = await withCheckedContinuation {
                 (continuation: CheckedContinuation<Result<KafkaDeliveryReport, KafkaError>, Never>) in
                 do throws(KafkaError) {
-                    try enqueue(message, callback: DeliveryCallback { continuation.resume(returning: $0) })
+                    try enqueue(message, callback: ClosureDelivery { continuation.resume(returning: $0) })
                 } catch {
                     continuation.resume(returning: .failure(error))
                 }
@@ -127,7 +128,25 @@ public final class KafkaProducer: Sendable {
         _ message: KafkaOutgoingMessage,
         onDelivery: @escaping @Sendable (Result<KafkaDeliveryReport, KafkaError>) -> Void
     ) throws(KafkaError) {
-        try enqueue(message, callback: DeliveryCallback(onDelivery))
+        try enqueue(message, callback: ClosureDelivery(onDelivery))
+    }
+
+    /// Hands every message to librdkafka in order and waits for all their delivery reports: one
+    /// wait and one small object per record, where a closure per record was two (docs/benchmarks.md).
+    /// - Returns: the indices of the messages not delivered, in order: refused by librdkafka (its
+    ///   queue full, say) or failed. Send those again.
+    public func produce(_ messages: [KafkaOutgoingMessage]) async -> [Int] {
+        guard !messages.isEmpty else { return [] }
+        return await withCheckedContinuation { continuation in
+            let batch = BatchDelivery(count: messages.count, continuation: continuation)
+            for (index, message) in messages.enumerated() {
+                do throws(KafkaError) {
+                    try enqueue(message, callback: BatchMember(batch, index: index))
+                } catch {
+                    batch.report(index, delivered: false)
+                }
+            }
+        }
     }
 
     private func enqueue(_ message: KafkaOutgoingMessage, callback: DeliveryCallback) throws(KafkaError) {
@@ -146,29 +165,29 @@ public final class KafkaProducer: Sendable {
         let error: OpaquePointer? = message.topic.withCString { topic in
             message.value.withUnsafeBytes { value in
                 withOptionalBytes(message.key) { key in
-                    var args: [rd_kafka_vu_t] = []
-                    args.reserveCapacity(8)  // every field below: one allocation per record
-                    args.append(Self.vu(RD_KAFKA_VTYPE_TOPIC) { $0.cstr = topic })
-                    args.append(
-                        Self.vu(RD_KAFKA_VTYPE_VALUE) {
+                    // Every field below, on the stack: an array of them was an allocation per record.
+                    withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 8) { args in
+                        var count = 0
+                        func add(_ type: rd_kafka_vtype_t, _ set: (inout rd_kafka_vu_t.__Unnamed_union_u) -> Void) {
+                            args[count] = Self.vu(type, set)
+                            count += 1
+                        }
+                        add(RD_KAFKA_VTYPE_TOPIC) { $0.cstr = topic }
+                        add(RD_KAFKA_VTYPE_VALUE) {
                             $0.mem = .init(ptr: UnsafeMutableRawPointer(mutating: value.baseAddress), size: value.count)
                         }
-                    )
-                    if let key {
-                        args.append(
-                            Self.vu(RD_KAFKA_VTYPE_KEY) {
+                        if let key {
+                            add(RD_KAFKA_VTYPE_KEY) {
                                 $0.mem = .init(ptr: UnsafeMutableRawPointer(mutating: key.baseAddress), size: key.count)
                             }
-                        )
+                        }
+                        if let partition = message.partition { add(RD_KAFKA_VTYPE_PARTITION) { $0.i32 = partition } }
+                        if let headers { add(RD_KAFKA_VTYPE_HEADERS) { $0.headers = headers } }
+                        if let timestamp = message.timestampMilliseconds { add(RD_KAFKA_VTYPE_TIMESTAMP) { $0.i64 = timestamp } }
+                        add(RD_KAFKA_VTYPE_MSGFLAGS) { $0.i = RD_KAFKA_MSG_F_COPY }
+                        add(RD_KAFKA_VTYPE_OPAQUE) { $0.ptr = opaque.toOpaque() }
+                        return rd_kafka_produceva(handle.pointer, args.baseAddress, count)
                     }
-                    if let partition = message.partition { args.append(Self.vu(RD_KAFKA_VTYPE_PARTITION) { $0.i32 = partition }) }
-                    if let headers { args.append(Self.vu(RD_KAFKA_VTYPE_HEADERS) { $0.headers = headers }) }
-                    if let timestamp = message.timestampMilliseconds {
-                        args.append(Self.vu(RD_KAFKA_VTYPE_TIMESTAMP) { $0.i64 = timestamp })
-                    }
-                    args.append(Self.vu(RD_KAFKA_VTYPE_MSGFLAGS) { $0.i = RD_KAFKA_MSG_F_COPY })
-                    args.append(Self.vu(RD_KAFKA_VTYPE_OPAQUE) { $0.ptr = opaque.toOpaque() })
-                    return rd_kafka_produceva(handle.pointer, args, args.count)
                 }
             }
         }
@@ -211,12 +230,60 @@ public final class KafkaProducer: Sendable {
     }
 }
 
-/// A record's completion, retained across the C boundary as its per-message opaque.
-final class DeliveryCallback: Sendable {
+/// A record's completion, retained across the C boundary as its per-message opaque: a closure
+/// (`ClosureDelivery`) or a member of a batch (`BatchMember`). Subclasses hold only constants.
+class DeliveryCallback: @unchecked Sendable {
+    /// Called once, on the poll thread, with the broker's answer.
+    func complete(_ result: Result<KafkaDeliveryReport, KafkaError>) {}
+}
+
+private final class ClosureDelivery: DeliveryCallback, @unchecked Sendable {
     let completion: @Sendable (Result<KafkaDeliveryReport, KafkaError>) -> Void
 
     init(_ completion: @escaping @Sendable (Result<KafkaDeliveryReport, KafkaError>) -> Void) {
         self.completion = completion
+    }
+
+    override func complete(_ result: Result<KafkaDeliveryReport, KafkaError>) { completion(result) }
+}
+
+/// One record of `KafkaProducer.produce(_:)`'s batch.
+private final class BatchMember: DeliveryCallback, @unchecked Sendable {
+    let batch: BatchDelivery
+    let index: Int
+
+    init(_ batch: BatchDelivery, index: Int) {
+        self.batch = batch
+        self.index = index
+    }
+
+    override func complete(_ result: Result<KafkaDeliveryReport, KafkaError>) {
+        if case .success = result { batch.report(index, delivered: true) } else { batch.report(index, delivered: false) }
+    }
+}
+
+/// Collects a batch's delivery reports; resumes its waiter after the last.
+private final class BatchDelivery: Sendable {
+    private struct State {
+        var outstanding: Int
+        var failed: [Int] = []
+        var continuation: CheckedContinuation<[Int], Never>?
+    }
+    private let state: Mutex<State>
+
+    init(count: Int, continuation: CheckedContinuation<[Int], Never>) {
+        state = Mutex(State(outstanding: count, continuation: continuation))
+    }
+
+    func report(_ index: Int, delivered: Bool) {
+        let finished = state.withLock { state -> (CheckedContinuation<[Int], Never>, [Int])? in
+            if !delivered { state.failed.append(index) }
+            state.outstanding -= 1
+            guard state.outstanding == 0, let continuation = state.continuation else { return nil }
+            state.continuation = nil
+            return (continuation, state.failed.sorted())
+        }
+        if let (continuation, failed) = finished { continuation.resume(returning: failed) }
     }
 }
 

@@ -2,7 +2,6 @@ import Crypto
 public import FaxdCore
 public import FaxdKafka
 public import Logging
-import Synchronization
 import Tracing
 
 /// Writes status and usage events and dead letters through the idempotent producer, and returns only
@@ -65,7 +64,7 @@ public struct EventPublisher: Sendable {
         if let (record, reason) = deadLetter {
             messages.append(Self.deadLetter(record, reason: reason, topic: topics.deadLetters))
         }
-        for index in await produceInOrder(messages) {
+        for index in await producer.produce(messages) {
             switch await send(messages[index]) {
             case .sent:
                 continue
@@ -89,47 +88,6 @@ public struct EventPublisher: Sendable {
             }
         }
         return true
-    }
-
-    /// Hands every message to librdkafka in order and waits for their delivery reports.
-    /// - Returns: the indices of the messages that failed or were refused (to be sent again).
-    private func produceInOrder(_ messages: [KafkaOutgoingMessage]) async -> [Int] {
-        guard !messages.isEmpty else { return [] }
-        return await withCheckedContinuation { continuation in
-            let reports = DeliveryReports(count: messages.count, continuation: continuation)
-            for (index, message) in messages.enumerated() {
-                do {
-                    try producer.produce(message) { result in reports.report(index, delivered: (try? result.get()) != nil) }
-                } catch {
-                    reports.report(index, delivered: false)
-                }
-            }
-        }
-    }
-
-    /// Collects one batch's delivery reports; resumes its waiter after the last.
-    private final class DeliveryReports: Sendable {
-        private struct State {
-            var outstanding: Int
-            var failed: [Int] = []
-            var continuation: CheckedContinuation<[Int], Never>?
-        }
-        private let state: Mutex<State>
-
-        init(count: Int, continuation: CheckedContinuation<[Int], Never>) {
-            state = Mutex(State(outstanding: count, continuation: continuation))
-        }
-
-        func report(_ index: Int, delivered: Bool) {
-            let finished = state.withLock { state -> (CheckedContinuation<[Int], Never>, [Int])? in
-                if !delivered { state.failed.append(index) }
-                state.outstanding -= 1
-                guard state.outstanding == 0, let continuation = state.continuation else { return nil }
-                state.continuation = nil
-                return (continuation, state.failed.sorted())
-            }
-            if let (continuation, failed) = finished { continuation.resume(returning: failed) }
-        }
     }
 
     private enum Sent {
