@@ -41,7 +41,7 @@ public struct UUIDv5: Sendable, Hashable, CustomStringConvertible {
     /// and two more parts), hashed without building it.
     public init(namespace: UUIDv5, joining uuid: UUIDv5, _ second: String, _ third: String) {
         self.init(namespace: namespace) { hasher in
-            uuid.withCanonicalForm { hasher.update(bufferPointer: $0) }
+            uuid.withCanonicalForm { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
             hasher.update(":")
             hasher.update(second)
             hasher.update(":")
@@ -101,10 +101,10 @@ public struct UUIDv5: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Calls `body` with the canonical form's 36 bytes, on the stack.
-    func withCanonicalForm<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+    func withCanonicalForm<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 36) { out in
             write(into: out)
-            return body(UnsafeRawBufferPointer(out))
+            return body(UnsafeBufferPointer(out))
         }
     }
 

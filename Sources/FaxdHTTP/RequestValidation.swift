@@ -1,4 +1,5 @@
 internal import CLibcurl
+import Synchronization
 
 /// Checks a request before libcurl sees it, so that bad input becomes a typed error instead of
 /// a crash, a silently truncated C string, or an injected header line.
@@ -46,10 +47,26 @@ enum RequestValidation {
         }
     }
 
+    /// URLs that passed `validateURL`, with their origins: a client sends most of its requests to a
+    /// few URLs, and parsing one with libcurl's URL API was a dozen allocations a request
+    /// (docs/benchmarks.md). At most `maxRemembered`; forgotten all at once when full.
+    private static let validated = Mutex<[String: String]>([:])
+    private static let maxRemembered = 256
+
     /// Requires an absolute `http` or `https` URL that libcurl's URL parser accepts, with no
     /// spaces or control characters (a NUL would silently cut the C string short), and returns
     /// its origin.
     private static func validateURL(_ url: String) throws(HTTPClientError) -> String {
+        if let origin = validated.withLock({ $0[url] }) { return origin }
+        let origin = try parseURL(url)
+        validated.withLock { remembered in
+            if remembered.count >= maxRemembered { remembered.removeAll(keepingCapacity: true) }
+            remembered[url] = origin
+        }
+        return origin
+    }
+
+    private static func parseURL(_ url: String) throws(HTTPClientError) -> String {
         guard !url.isEmpty else {
             throw HTTPClientError(code: .badURL, reason: "the URL is empty")
         }

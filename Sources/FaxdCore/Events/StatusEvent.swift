@@ -116,12 +116,12 @@ public struct StatusEvent: Sendable, Hashable, Codable {
         json.field("attempt", attempt)
         json.key("error")
         if let error { error.write(to: &json) } else { json.null() }
-        json.field("event_id", eventID.description)
+        json.field("event_id", eventID)
         json.field("fax_id", faxID)
-        json.field("idempotency_key", idempotencyKey.description)
+        json.field("idempotency_key", idempotencyKey)
         json.field("job_id", jobID)
-        if let nextAttemptAt { json.field("next_attempt_at", RFC3339Timestamp.format(wholeSeconds: nextAttemptAt)) }
-        json.field("occurred_at", RFC3339Timestamp.format(wholeSeconds: occurredAt))
+        if let nextAttemptAt { json.field("next_attempt_at", wholeSeconds: nextAttemptAt) }
+        json.field("occurred_at", wholeSeconds: occurredAt)
         json.field("pages", pages)
         json.field("source", source.rawValue)
         json.field("tenant_id", tenantID)

@@ -91,11 +91,11 @@ public struct UsageEvent: Sendable, Hashable, Codable {
         json.beginObject()
         if let available { json.field("available", available) }
         json.field("environment", environment.rawValue)
-        json.field("event_id", eventID.description)
+        json.field("event_id", eventID)
         json.field("fax_id", faxID)
         if let held { json.field("held", held) }
         json.field("job_id", jobID)
-        json.field("occurred_at", RFC3339Timestamp.format(wholeSeconds: occurredAt))
+        json.field("occurred_at", wholeSeconds: occurredAt)
         json.field("pages", pages)
         json.field("tenant_id", tenantID)
         json.field("type", type.rawValue)

@@ -106,7 +106,7 @@ public struct JobLedgerEntry: Sendable, Hashable, Codable {
         json.field("attempt", attempt)
         json.field("fax_id", faxID)
         json.field("first_attempt_at", firstAttemptAt.map { Int64($0.timeIntervalSince1970) })
-        json.field("idempotency_key", idempotencyKey.description)
+        json.field("idempotency_key", idempotencyKey)
         json.field("job_id", jobID)
         json.key("origin")
         if let origin {

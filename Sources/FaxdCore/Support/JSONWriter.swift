@@ -1,3 +1,5 @@
+public import Foundation
+
 /// Writes one JSON value into bytes, as `JSONEncoder` with `[.sortedKeys, .withoutEscapingSlashes]`
 /// writes it — no white space, strings escaped the same way, slashes not — for the records faxd writes
 /// once per job (status and usage events, ledger entries) and its log lines, where `JSONEncoder`'s
@@ -83,6 +85,21 @@ public struct JSONWriter: Sendable {
     public mutating func field(_ key: String, _ value: Bool) {
         self.key(key)
         bool(value)
+    }
+
+    /// `key` and a UUID's canonical form, written from the stack (no `String` per UUID).
+    public mutating func field(_ key: String, _ value: UUIDv5) {
+        self.key(key)
+        value.withCanonicalForm { appendQuoted(utf8: $0) }
+        needsComma = true
+    }
+
+    /// `key` and `date` as RFC 3339 in whole seconds (`RFC3339Timestamp.format(wholeSeconds:)`),
+    /// written from the stack.
+    public mutating func field(_ key: String, wholeSeconds date: Date) {
+        self.key(key)
+        RFC3339Timestamp.withFormatted(date, fractionDigits: 0) { appendQuoted(utf8: $0) }
+        needsComma = true
     }
 
     private static let trueBytes = Array("true".utf8)

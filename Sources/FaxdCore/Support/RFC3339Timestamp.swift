@@ -68,15 +68,26 @@ public enum RFC3339Timestamp {
     }
 
     private static func format(_ date: Date, fractionDigits: Int) -> String {
+        withFormatted(date, fractionDigits: fractionDigits) { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Calls `body` with `date` in UTC as RFC 3339 bytes (0 or 3 fraction digits), written on the
+    /// stack: events carry two timestamps each, and an array and its `String` were two allocations
+    /// (docs/benchmarks.md). Every field has a fixed number of digits; a year past 9999 gets its own.
+    static func withFormatted<R>(_ date: Date, fractionDigits: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
         let milliseconds = Int((date.timeIntervalSince1970 * 1000).rounded(.down))
         let seconds = milliseconds >= 0 ? milliseconds / 1000 : -((-milliseconds + 999) / 1000)
         let days = seconds >= 0 ? seconds / 86_400 : -((-seconds + 86_399) / 86_400)
         let secondOfDay = seconds - days * 86_400
         let (year, month, day) = civilFromDays(days)
-        // Every field a fixed number of digits (a year past 9999 gets its own), written in place:
-        // events carry two timestamps each, and an array and its copy were two allocations.
-        let yearWidth = max(4, String(year).utf8.count)
-        return String(unsafeUninitializedCapacity: yearWidth + 16 + (fractionDigits == 3 ? 4 : 0)) { out in
+        var yearWidth = 4
+        var rest = year.magnitude / 10_000
+        while rest > 0 {
+            yearWidth += 1
+            rest /= 10
+        }
+        if year < 0 { yearWidth += 1 }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: yearWidth + 20) { out in
             var position = 0
             func put(_ byte: UInt8) {
                 out[position] = byte
@@ -111,7 +122,7 @@ public enum RFC3339Timestamp {
                 digits(milliseconds - seconds * 1000, 3)
             }
             put(UInt8(ascii: "Z"))
-            return position
+            return body(UnsafeBufferPointer(rebasing: out[..<position]))
         }
     }
 
