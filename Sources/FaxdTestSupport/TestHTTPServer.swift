@@ -101,6 +101,10 @@ public struct TestHTTPServer: Sendable {
             try await Task.sleep(for: .seconds(24 * 60 * 60))
             return "never"
         }
+        // The request's header fields, one `name: value` line each, in order.
+        router.post("request-headers") { request, _ -> String in
+            request.headers.map { "\($0.name.rawName.lowercased()): \($0.value)\n" }.joined()
+        }
         router.get("headers") { _, _ -> Response in
             var headers = HTTPFields()
             headers.append(HTTPField(name: HTTPField.Name("X-One")!, value: "1"))

@@ -60,6 +60,24 @@ struct HTTPClientTests {
         }
     }
 
+    @Test("request headers arrive in order, an empty value as empty, and no Expect on a body")
+    func requestHeaders() async throws {
+        try await TestHTTPServer.withServer { server in
+            let client = try HTTPClient()
+            defer { client.shutdown() }
+            let long = String(repeating: "v", count: 3_000)
+            let headers: HTTPHeaders = ["X-First": "1", "X-Empty": "", "X-Long": long]
+            for _ in 0..<2 {
+                let response = try await client.execute(
+                    HTTPRequest(method: .POST, url: server.url("/request-headers"), headers: headers, body: Array("body".utf8))
+                )
+                let lines = String(decoding: response.body, as: UTF8.self).split(separator: "\n").map(String.init)
+                #expect(lines.filter { $0.hasPrefix("x-") } == ["x-first: 1", "x-empty: ", "x-long: \(long)"])
+                #expect(!lines.contains { $0.hasPrefix("expect:") })
+            }
+        }
+    }
+
     @Test("a multipart body round-trips byte-exactly through POST /echo")
     func multipartEcho() async throws {
         try await TestHTTPServer.withServer { server in
