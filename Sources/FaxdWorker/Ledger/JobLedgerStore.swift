@@ -120,12 +120,13 @@ actor JobLedgerStore {
         partitions[partition] = .ready(ledger)
     }
 
-    /// Writes `entry` to `partition`'s ledger and records it once Kafka acknowledged it.
+    /// Writes `entry` to `partition`'s ledger and records it once Kafka acknowledged it. Publishes
+    /// outside the actor: it is entered once, to record, not also to start (docs/benchmarks.md).
     /// - Returns: false when cancelled first.
-    func write(_ entry: JobLedgerEntry, partition: Int32) async -> Bool {
+    nonisolated func write(_ entry: JobLedgerEntry, partition: Int32) async -> Bool {
         guard await publisher.publish(tenantKey: Array(entry.tenantID.utf8), ledger: message(entry, partition: partition), status: [])
         else { return false }
-        record(entry, partition: partition)
+        await record(entry, partition: partition)
         return true
     }
 
