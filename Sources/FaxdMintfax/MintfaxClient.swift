@@ -15,12 +15,15 @@ public struct MintfaxClient: Sendable {
     public let baseURL: String
     /// `baseURL`'s host, for the spans' `server.address`: parsed once, not per request.
     private let serverAddress: String
+    /// `POST /faxes`'s URL, built once.
+    private let submitURL: String
     private let http: HTTPClient
     private let logger: Logger
 
     public init(baseURL: String, http: HTTPClient, logger: Logger) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.serverAddress = URL(string: self.baseURL)?.host ?? ""
+        self.submitURL = self.baseURL + "/faxes"
         self.http = http
         self.logger = logger
     }
@@ -45,23 +48,22 @@ public struct MintfaxClient: Sendable {
         }
         form.addFile(name: "file", filename: submission.filename, contentType: submission.contentType, bytes: submission.document)
         let body = try form.encode()
-        // A client span, its context sent on as `traceparent` (a no-op unless a tracer is bootstrapped).
+        let headers: HTTPHeaders = [
+            "Authorization": key.bearerValue, "Idempotency-Key": idempotencyKey, "Content-Type": form.contentType,
+            "Accept": "application/json",
+        ]
+        let request = HTTPRequest(method: .POST, url: submitURL, headers: headers, body: body)
+        // Without a tracer bootstrapped, no span: a no-op one still set its context as a task-local
+        // value per request (docs/benchmarks.md).
+        if InstrumentationSystem.tracer is NoOpTracer { return Self.response(try await http.execute(request, timeout: timeout)) }
+        // A client span, its context sent on as `traceparent`.
         return try await withSpan("POST /faxes", ofKind: .client) { span in
-            // Only a recording span keeps attributes: without a tracer, building them cost per job.
-            if span.isRecording {
-                span.attributes["http.request.method"] = "POST"
-                span.attributes["server.address"] = serverAddress
-            }
-            var headers: HTTPHeaders = [
-                "Authorization": key.bearerValue, "Idempotency-Key": idempotencyKey, "Content-Type": form.contentType,
-                "Accept": "application/json",
-            ]
-            InstrumentationSystem.instrument.inject(span.context, into: &headers, using: HTTPHeadersInjector())
-            let response = try await http.execute(
-                HTTPRequest(method: .POST, url: baseURL + "/faxes", headers: headers, body: body),
-                timeout: timeout
-            )
-            if span.isRecording { span.attributes["http.response.status_code"] = response.status }
+            span.attributes["http.request.method"] = "POST"
+            span.attributes["server.address"] = serverAddress
+            var traced = request
+            InstrumentationSystem.instrument.inject(span.context, into: &traced.headers, using: HTTPHeadersInjector())
+            let response = try await http.execute(traced, timeout: timeout)
+            span.attributes["http.response.status_code"] = response.status
             if response.status >= 500 { span.setStatus(SpanStatus(code: .error)) }
             return Self.response(response)
         }

@@ -21,7 +21,11 @@ struct JSONLogHandler: LogHandler {
 
     subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
-        set { metadata[key] = newValue }
+        set {
+            // A job's logger sets a few keys at once: room for them with the first, not a table per key.
+            if metadata.isEmpty { metadata.reserveCapacity(4) }
+            metadata[key] = newValue
+        }
     }
 
     func log(event: LogEvent) {

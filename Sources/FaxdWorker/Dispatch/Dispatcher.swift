@@ -347,8 +347,10 @@ actor Dispatcher: KafkaRebalanceListener {
 
     /// Runs `body` in a `faxd job` span (one per attempt), a child of the producer's trace when the
     /// record carries a W3C `traceparent`. Without a tracer bootstrapped (`tracing.otlp_endpoint`
-    /// empty) the span is a no-op.
+    /// empty) there is no span: a no-op one still set its context as a task-local value per job
+    /// (docs/benchmarks.md).
     private static func inJobSpan<T: Sendable>(_ run: Run, _ body: () async -> T) async -> T {
+        if InstrumentationSystem.tracer is NoOpTracer { return await body() }
         let (job, record) = (run.job.job, run.job.record)
         var context = ServiceContext.topLevel
         InstrumentationSystem.instrument.extract(record.headers, into: &context, using: KafkaHeadersExtractor())

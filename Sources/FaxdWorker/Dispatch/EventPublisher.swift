@@ -53,14 +53,21 @@ public struct EventPublisher: Sendable {
         usage: [UsageEvent] = [],
         deadLetter: (record: KafkaRecord, reason: DeadLetterReason)? = nil
     ) async -> Bool {
-        var messages = ledger.map { [$0] } ?? []
+        // One array, its room reserved: the records of a job, not an array per kind (docs/benchmarks.md).
+        var messages: [KafkaOutgoingMessage] = []
+        messages.reserveCapacity((ledger == nil ? 0 : 1) + status.count + usage.count + (deadLetter == nil ? 0 : 1))
+        if let ledger { messages.append(ledger) }
         // The trace context of the job's span, when there is one, so consumers can join the trace.
         var traceHeaders: [KafkaHeader] = []
         if let context = ServiceContext.current {
             InstrumentationSystem.instrument.inject(context, into: &traceHeaders, using: KafkaHeadersInjector())
         }
-        messages += status.map { KafkaOutgoingMessage(topic: topics.status, key: tenantKey, value: $0.jsonBytes(), headers: traceHeaders) }
-        messages += usage.map { KafkaOutgoingMessage(topic: topics.usage, key: tenantKey, value: $0.jsonBytes(), headers: traceHeaders) }
+        for event in status {
+            messages.append(KafkaOutgoingMessage(topic: topics.status, key: tenantKey, value: event.jsonBytes(), headers: traceHeaders))
+        }
+        for event in usage {
+            messages.append(KafkaOutgoingMessage(topic: topics.usage, key: tenantKey, value: event.jsonBytes(), headers: traceHeaders))
+        }
         if let (record, reason) = deadLetter {
             messages.append(Self.deadLetter(record, reason: reason, topic: topics.deadLetters))
         }
