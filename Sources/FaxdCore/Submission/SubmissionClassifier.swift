@@ -27,10 +27,7 @@ public enum SubmissionClassifier {
 
     private static func classify(_ response: SubmissionResponse) -> SubmissionOutcome {
         let status = response.status
-        let envelope = response.error ?? MintfaxErrorEnvelope(body: [], status: status)
-        let retry = SubmissionOutcome.retry(info(envelope, status, retryable: true), notBefore: response.retryAfter)
-        switch status {
-        case 200..<300:
+        if (200..<300).contains(status) {
             guard let faxID = response.faxID else {
                 let message = "mintfax answered HTTP \(status) without a fax id."
                 return .retry(
@@ -39,6 +36,11 @@ public enum SubmissionClassifier {
                 )
             }
             return .submitted(faxID: faxID, replayed: status == 200 || response.replayed)
+        }
+        // Only an answer that is not a success is read as an error (every job's answer is classified).
+        let envelope = response.error ?? MintfaxErrorEnvelope(body: [], status: status)
+        let retry = SubmissionOutcome.retry(info(envelope, status, retryable: true), notBefore: response.retryAfter)
+        switch status {
         case 401, 402, 403:
             return .park(info(envelope, status, retryable: false), tenantCircuit: true)
         case 408, 429:
