@@ -145,7 +145,7 @@ public struct MultipartFormData: Sendable {
     /// Escapes a name or filename for a quoted `Content-Disposition` parameter.
     fileprivate static func escape(_ text: String) -> String {
         // Most names need nothing escaped: returned as they are, not rebuilt scalar by scalar.
-        guard needsEscaping(text) else { return text }
+        guard text.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == 0x0D || $0 == 0x0A }) else { return text }
         var escaped = ""
         for scalar in text.unicodeScalars {
             switch scalar {
@@ -157,10 +157,6 @@ public struct MultipartFormData: Sendable {
         }
         return escaped
     }
-
-    fileprivate static func needsEscaping(_ text: String) -> Bool {
-        text.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == 0x0D || $0 == 0x0A })
-    }
 }
 
 /// Where ``MultipartFormData`` writes a body: counted first, then written, by the same code.
@@ -171,9 +167,7 @@ private protocol MultipartOutput {
 extension MultipartOutput {
     mutating func write(_ text: String) { write(text.utf8) }
 
-    mutating func writeEscaped(_ text: String) {
-        write(MultipartFormData.needsEscaping(text) ? MultipartFormData.escape(text) : text)
-    }
+    mutating func writeEscaped(_ text: String) { write(MultipartFormData.escape(text)) }
 }
 
 /// Counts the bytes a body would have.

@@ -60,18 +60,7 @@ public final class KafkaProducer: Sendable {
         ) { conf in
             rd_kafka_conf_set_dr_msg_cb(conf) { _, message, _ in
                 guard let message, let opaque = message.pointee._private else { return }
-                let callback = Unmanaged<DeliveryCallback>.fromOpaque(opaque).takeRetainedValue()
-                let m = message.pointee
-                if m.err == RD_KAFKA_RESP_ERR_NO_ERROR {
-                    let report = KafkaDeliveryReport(
-                        topic: String(cString: rd_kafka_topic_name(m.rkt)),
-                        partition: m.partition,
-                        offset: m.offset
-                    )
-                    callback.complete(.success(report))
-                } else {
-                    callback.complete(.failure(KafkaError(m.err)))
-                }
+                Unmanaged<DeliveryCallback>.fromOpaque(opaque).takeRetainedValue().complete(message.pointee)
             }
         }
         poller = RDKafkaMainPoller(handle, context: context, name: "faxd.kafka.producer")
@@ -233,8 +222,8 @@ public final class KafkaProducer: Sendable {
 /// A record's completion, retained across the C boundary as its per-message opaque: a closure
 /// (`ClosureDelivery`) or a member of a batch (`BatchMember`). Subclasses hold only constants.
 class DeliveryCallback: @unchecked Sendable {
-    /// Called once, on the poll thread, with the broker's answer.
-    func complete(_ result: Result<KafkaDeliveryReport, KafkaError>) {}
+    /// Called once, on the poll thread, with the record's delivery report.
+    func complete(_ message: rd_kafka_message_t) {}
 }
 
 private final class ClosureDelivery: DeliveryCallback, @unchecked Sendable {
@@ -244,7 +233,18 @@ private final class ClosureDelivery: DeliveryCallback, @unchecked Sendable {
         self.completion = completion
     }
 
-    override func complete(_ result: Result<KafkaDeliveryReport, KafkaError>) { completion(result) }
+    override func complete(_ message: rd_kafka_message_t) {
+        guard message.err == RD_KAFKA_RESP_ERR_NO_ERROR else { return completion(.failure(KafkaError(message.err))) }
+        completion(
+            .success(
+                KafkaDeliveryReport(
+                    topic: String(cString: rd_kafka_topic_name(message.rkt)),
+                    partition: message.partition,
+                    offset: message.offset
+                )
+            )
+        )
+    }
 }
 
 /// One record of `KafkaProducer.produce(_:)`'s batch.
@@ -257,8 +257,9 @@ private final class BatchMember: DeliveryCallback, @unchecked Sendable {
         self.index = index
     }
 
-    override func complete(_ result: Result<KafkaDeliveryReport, KafkaError>) {
-        if case .success = result { batch.report(index, delivered: true) } else { batch.report(index, delivered: false) }
+    /// Only whether the record was delivered: no report is built for a batch's record.
+    override func complete(_ message: rd_kafka_message_t) {
+        batch.report(index, delivered: message.err == RD_KAFKA_RESP_ERR_NO_ERROR)
     }
 }
 
