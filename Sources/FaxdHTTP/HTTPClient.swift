@@ -54,7 +54,7 @@ public final class HTTPClient: Sendable {
             logger: logger
         )
         // As many idle handles as requests may run at once to one origin.
-        self.handles = EasyHandlePool(capacity: max(1, configuration.maxConnectionsPerHost))
+        self.handles = EasyHandlePool(capacity: max(1, configuration.maxConnectionsPerHost), configuration: configuration)
         logger?.debug("HTTP client started")
     }
 

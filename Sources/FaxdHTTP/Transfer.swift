@@ -9,16 +9,17 @@ import Synchronization
 ///   From then on only the loop thread touches it (the libcurl callbacks run on that thread
 ///   inside `curl_multi_socket_action`), except ``cancelRequested``, which any thread may set.
 ///
-/// Ownership of C resources: the transfer owns its easy handle (taken from and given back to the
-/// client's ``EasyHandlePool``), its request-header list (``HeaderList``) and its `CURLOPT_ERRORBUFFER`
-/// buffer, and releases all three in `deinit` on every path (success, failure, cancellation,
+/// Ownership of C resources: the transfer holds an easy handle and its error buffer (taken from
+/// and given back to the client's ``EasyHandlePool``) and owns its request-header list
+/// (``HeaderList``), and releases both in `deinit` on every path (success, failure, cancellation,
 /// shutdown, or an init that throws part-way). `deinit` can only run after
 /// the loop has removed the easy handle from the multi handle, because the loop's table of
 /// active transfers keeps the transfer alive for as long as its handle is added. The callbacks
 /// receive an unretained pointer to the transfer, valid for the same reason.
 final class Transfer: @unchecked Sendable {
+    private let handle: EasyHandle
     /// The easy handle (`CURL *`), from `pool`; given back to it in `deinit`.
-    let easy: UnsafeMutableRawPointer
+    var easy: UnsafeMutableRawPointer { handle.easy }
     private let pool: EasyHandlePool
     /// Set by the task's cancellation handler on any thread; read by the loop when it adds the
     /// transfer, so a cancellation that races ahead of the add is not lost.
@@ -33,16 +34,14 @@ final class Transfer: @unchecked Sendable {
 
     private let method: HTTPMethod
     private let maxBodyBytes: Int
-    /// `CURL_ERROR_SIZE` bytes that libcurl fills with a message when the transfer fails.
-    private let errorBuffer: UnsafeMutablePointer<CChar>
-    /// The request headers; libcurl reads but does not copy this list, so it lives as long as
-    /// the easy handle. Freed in `deinit`.
+    /// The request headers; libcurl reads but does not copy this list, so it lives until the
+    /// handle is given back. Freed in `deinit`.
     private var headerList: HeaderList?
     private var body: [UInt8] = []
     private var responseFields: [(name: String, value: String)] = []
     private var bodyLimitExceeded = false
 
-    /// Validates `request` and creates a configured easy handle for it.
+    /// Validates `request` and sets the request's options on one of the client's easy handles.
     ///
     /// - Parameter timeout: the total timeout for this transfer, from now.
     /// - Throws: ``HTTPClientError`` with `.badURL` or `.invalidRequest` for an invalid request,
@@ -50,24 +49,18 @@ final class Transfer: @unchecked Sendable {
     init(request: HTTPRequest, configuration: HTTPClientConfiguration, timeout: Duration, pool: EasyHandlePool) throws(HTTPClientError) {
         self.origin = try RequestValidation.validate(request)
         self.deadline = .now + timeout
-        guard let easy = pool.take() else {
-            throw HTTPClientError(code: .transport, reason: "curl_easy_init failed")
-        }
-        self.easy = easy
+        self.handle = try pool.take()
         self.pool = pool
         self.method = request.method
         self.maxBodyBytes = max(0, configuration.maxResponseBodyBytes)
-        self.errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE))
-        self.errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE))
-        // Fully initialised from here: if configuring throws, deinit frees what was allocated.
-        try configure(request: request, configuration: configuration)
+        // Fully initialised from here: if configuring throws, deinit gives the handle back.
+        try configure(request: request, userAgent: configuration.userAgent)
     }
 
     deinit {
-        // Reset before the header list is freed: the handle points at it until then.
-        pool.giveBack(easy)
+        // The handle's pointer to the header list is cleared before the list is freed.
+        pool.giveBack(handle)
         headerList?.deallocate()
-        errorBuffer.deallocate()
     }
 
     /// Resumes the waiting caller with `result` and forgets the continuation, so that no path
@@ -94,7 +87,7 @@ final class Transfer: @unchecked Sendable {
     /// after the handle has been removed from the multi handle.
     func complete(result: CURLcode, logger: Logger?) {
         guard result == CURLE_OK else {
-            let detail = Self.trimmed(String(cString: errorBuffer).utf8)
+            let detail = Self.trimmed(String(cString: handle.errorBuffer).utf8)
             let error = HTTPClientError(result: result, detail: detail, bodyLimitExceeded: bodyLimitExceeded)
             logger?.debug(
                 "HTTP transfer failed",
@@ -130,7 +123,7 @@ final class Transfer: @unchecked Sendable {
 
     /// Appends a body chunk, or refuses it (returning 0, which libcurl turns into
     /// `CURLE_WRITE_ERROR`) when it would exceed the size cap.
-    private func receiveBody(_ chunk: UnsafeRawBufferPointer) -> Int {
+    func receiveBody(_ chunk: UnsafeRawBufferPointer) -> Int {
         guard chunk.count <= maxBodyBytes - body.count else {
             bodyLimitExceeded = true
             return 0
@@ -141,7 +134,7 @@ final class Transfer: @unchecked Sendable {
 
     /// Records one header line. A status line starts a new response, dropping the headers of
     /// any redirect or `1xx` response before it.
-    private func receiveHeader(_ chunk: UnsafeRawBufferPointer) -> Int {
+    func receiveHeader(_ chunk: UnsafeRawBufferPointer) -> Int {
         // By bytes: `Character` comparisons (grapheme clusters) cost more than the rest of the
         // transfer's callbacks together (issue #16).
         if chunk.starts(with: Self.statusLinePrefix) {
@@ -177,62 +170,38 @@ final class Transfer: @unchecked Sendable {
 
     // MARK: - Configuration
 
-    /// Sets every option but the total timeout, which ``setRemainingTimeout(now:)`` sets when
-    /// the transfer starts.
-    private func configure(request: HTTPRequest, configuration: HTTPClientConfiguration) throws(HTTPClientError) {
-        try setString(CURLOPT_URL, request.url)
-        try setString(CURLOPT_PROTOCOLS_STR, "http,https")
-        try setString(CURLOPT_REDIR_PROTOCOLS_STR, "http,https")
-        try setLong(CURLOPT_NOSIGNAL, 1)
-        try setLong(CURLOPT_FOLLOWLOCATION, 0)
-        try setLong(CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS))
-        try setLong(CURLOPT_CONNECTTIMEOUT_MS, configuration.connectTimeout.curlMilliseconds)
-        try setString(CURLOPT_USERAGENT, configuration.userAgent)
-        if let caBundlePath = configuration.caBundlePath {
-            try setString(CURLOPT_CAINFO, caBundlePath)
-        }
-        try check(faxd_curl_easy_setopt_ptr(easy, CURLOPT_ERRORBUFFER, errorBuffer), CURLOPT_ERRORBUFFER)
-
+    /// Sets every option of the request but the total timeout, which ``setRemainingTimeout(now:)``
+    /// sets when the transfer starts. The handle keeps the options of the request before: each of
+    /// these is set for every request (the pool set the client's fixed ones).
+    private func configure(request: HTTPRequest, userAgent: String) throws(HTTPClientError) {
+        try CurlOption.set(easy, CURLOPT_URL, request.url)
         let context = Unmanaged.passUnretained(self).toOpaque()
-        try check(
-            faxd_curl_easy_setopt_write_cb(easy, CURLOPT_WRITEFUNCTION) { data, size, count, context in
-                guard let context else { return 0 }
-                let transfer = Unmanaged<Transfer>.fromOpaque(context).takeUnretainedValue()
-                return transfer.receiveBody(UnsafeRawBufferPointer(start: data, count: size * count))
-            },
-            CURLOPT_WRITEFUNCTION
-        )
-        try check(faxd_curl_easy_setopt_ptr(easy, CURLOPT_WRITEDATA, context), CURLOPT_WRITEDATA)
-        try check(
-            faxd_curl_easy_setopt_write_cb(easy, CURLOPT_HEADERFUNCTION) { data, size, count, context in
-                guard let context else { return 0 }
-                let transfer = Unmanaged<Transfer>.fromOpaque(context).takeUnretainedValue()
-                return transfer.receiveHeader(UnsafeRawBufferPointer(start: data, count: size * count))
-            },
-            CURLOPT_HEADERFUNCTION
-        )
-        try check(faxd_curl_easy_setopt_ptr(easy, CURLOPT_HEADERDATA, context), CURLOPT_HEADERDATA)
-
+        try CurlOption.check(faxd_curl_easy_setopt_ptr(easy, CURLOPT_WRITEDATA, context), CURLOPT_WRITEDATA)
+        try CurlOption.check(faxd_curl_easy_setopt_ptr(easy, CURLOPT_HEADERDATA, context), CURLOPT_HEADERDATA)
         let sendsBody = try configureMethodAndBody(request)
-        try configureHeaders(request.headers, sendsBody: sendsBody)
+        try configureHeaders(request.headers, userAgent: userAgent, sendsBody: sendsBody)
     }
 
     /// Sets the method and body options; returns whether a request body is sent.
     private func configureMethodAndBody(_ request: HTTPRequest) throws(HTTPClientError) -> Bool {
+        // GET with no body expected to be left out, no upload and no custom method: what the
+        // request before may have changed.
+        try CurlOption.set(easy, CURLOPT_HTTPGET, 1)
+        try CurlOption.check(faxd_curl_easy_setopt_ptr(easy, CURLOPT_CUSTOMREQUEST, nil), CURLOPT_CUSTOMREQUEST)
         if request.method == .HEAD {
-            try setLong(CURLOPT_NOBODY, 1)
+            try CurlOption.set(easy, CURLOPT_NOBODY, 1)
             return false
         }
         let bodyRequired = request.method == .POST || request.method == .PUT || request.method == .PATCH
         guard let body = request.body ?? (bodyRequired ? [] : nil) else {
             if request.method != .GET {
-                try setString(CURLOPT_CUSTOMREQUEST, request.method.rawValue)
+                try CurlOption.set(easy, CURLOPT_CUSTOMREQUEST, request.method.rawValue)
             }
             return false
         }
         // The size must be set before COPYPOSTFIELDS, which then copies exactly that many bytes
         // (binary-safe). COPYPOSTFIELDS also switches the handle to POST.
-        try check(
+        try CurlOption.check(
             faxd_curl_easy_setopt_off(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count)),
             CURLOPT_POSTFIELDSIZE_LARGE
         )
@@ -241,51 +210,25 @@ final class Transfer: @unchecked Sendable {
         let code = storage.withUnsafeBytes { bytes in
             faxd_curl_easy_setopt_ptr(easy, CURLOPT_COPYPOSTFIELDS, bytes.baseAddress)
         }
-        try check(code, CURLOPT_COPYPOSTFIELDS)
+        try CurlOption.check(code, CURLOPT_COPYPOSTFIELDS)
         if request.method != .POST {
-            try setString(CURLOPT_CUSTOMREQUEST, request.method.rawValue)
+            try CurlOption.set(easy, CURLOPT_CUSTOMREQUEST, request.method.rawValue)
         }
         return true
     }
 
-    /// Builds the request-header list. Headers were validated, so no line can be split.
-    private func configureHeaders(_ headers: HTTPHeaders, sendsBody: Bool) throws(HTTPClientError) {
+    /// Builds the request-header list, with the client's user agent unless the request names its
+    /// own (a header line of the list, where `CURLOPT_USERAGENT` made libcurl format a line of its
+    /// own per request). Headers were validated, so no line can be split.
+    private func configureHeaders(_ headers: HTTPHeaders, userAgent: String, sendsBody: Bool) throws(HTTPClientError) {
         // Suppress libcurl's automatic "Expect: 100-continue", which costs a round trip (or a
         // one-second wait on servers that ignore it).
         let suppressExpect = sendsBody && headers["expect"] == nil
-        guard headers.count > 0 || suppressExpect else { return }
-        let list = HeaderList(headers, suppressingExpect: suppressExpect)
+        let addedUserAgent = userAgent.isEmpty || headers["user-agent"] != nil ? nil : userAgent
+        guard headers.count > 0 || suppressExpect || addedUserAgent != nil else { return }
+        let list = HeaderList(headers, userAgent: addedUserAgent, suppressingExpect: suppressExpect)
         headerList = list
-        try check(faxd_curl_easy_setopt_ptr(easy, CURLOPT_HTTPHEADER, list.first), CURLOPT_HTTPHEADER)
-    }
-
-    private func setLong(_ option: CURLoption, _ value: Int) throws(HTTPClientError) {
-        try check(faxd_curl_easy_setopt_long(easy, option, value), option)
-    }
-
-    /// Sets a string option; libcurl copies the string.
-    private func setString(_ option: CURLoption, _ value: String) throws(HTTPClientError) {
-        let code = value.withCString { faxd_curl_easy_setopt_ptr(easy, option, $0) }
-        try check(code, option)
-    }
-
-    private func check(_ code: CURLcode, _ option: CURLoption) throws(HTTPClientError) {
-        guard code == CURLE_OK else {
-            throw HTTPClientError(
-                code: .transport,
-                reason: "curl_easy_setopt(\(option.rawValue)) failed: \(String(cString: curl_easy_strerror(code)))"
-            )
-        }
-    }
-}
-
-extension Duration {
-    /// This duration in whole milliseconds for libcurl's `*_MS` options: rounded up, at least 1
-    /// (0 would mean "no timeout" to libcurl) and at most `Int32.max`.
-    fileprivate var curlMilliseconds: Int {
-        let (seconds, attoseconds) = components
-        let milliseconds = (Double(seconds) * 1_000 + Double(attoseconds) / 1e15).rounded(.up)
-        return Int(min(max(milliseconds, 1), Double(Int32.max)))
+        try CurlOption.check(faxd_curl_easy_setopt_ptr(easy, CURLOPT_HTTPHEADER, list.first), CURLOPT_HTTPHEADER)
     }
 }
 
@@ -301,13 +244,19 @@ private struct HeaderList {
     /// The list's head, for `CURLOPT_HTTPHEADER`.
     var first: UnsafeMutablePointer<curl_slist> { block.assumingMemoryBound(to: curl_slist.self) }
 
-    init(_ headers: HTTPHeaders, suppressingExpect: Bool) {
+    /// - Parameter userAgent: a `User-Agent` line's value to add after `headers`.
+    init(_ headers: HTTPHeaders, userAgent: String?, suppressingExpect: Bool) {
         let expect = "Expect:"
+        let userAgentName = "User-Agent"
         var count = 0
         var textBytes = 0
         for field in headers {
             count += 1
             textBytes += field.name.utf8.count + (field.value.isEmpty ? 1 : 2 + field.value.utf8.count) + 1
+        }
+        if let userAgent {
+            count += 1
+            textBytes += userAgentName.utf8.count + 2 + userAgent.utf8.count + 1
         }
         if suppressingExpect {
             count += 1
@@ -338,6 +287,7 @@ private struct HeaderList {
         for field in headers {
             if field.value.isEmpty { add(field.name, ";") } else { add(field.name, ": ", field.value) }
         }
+        if let userAgent { add(userAgentName, ": ", userAgent) }
         if suppressingExpect { add(expect, "") }
     }
 

@@ -15,6 +15,8 @@ import Logging
 /// - `GET /never` → never answers: the handler reports its arrival on ``neverRequests`` and
 ///   sleeps until the server stops.
 /// - `GET /status/{code}` → an empty response with that status (200–599; others give `400`).
+/// - `GET`, `POST`, `PUT`, `PATCH`, `DELETE /method` → `200`, body `<method> <request body bytes>`:
+///   what a request was sent as.
 /// - `GET /headers` → `200` with `X-One: 1`, `X-Spaced: a b` and `X-Twice: first` then
 ///   `X-Twice: second`, for the client's reading of response headers.
 ///
@@ -100,6 +102,12 @@ public struct TestHTTPServer: Sendable {
             onNever()
             try await Task.sleep(for: .seconds(24 * 60 * 60))
             return "never"
+        }
+        for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete] {
+            router.on("method", method: method) { request, _ -> String in
+                let body = try await request.body.collect(upTo: 1024 * 1024)
+                return "\(request.method) \(body.readableBytes)"
+            }
         }
         // The request's header fields, one `name: value` line each, in order.
         router.post("request-headers") { request, _ -> String in

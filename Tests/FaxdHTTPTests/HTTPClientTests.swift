@@ -78,6 +78,26 @@ struct HTTPClientTests {
         }
     }
 
+    @Test("the client's user agent goes with every request, once, unless the request names its own; an empty one is not sent")
+    func userAgent() async throws {
+        try await TestHTTPServer.withServer { server in
+            func userAgents(_ client: HTTPClient, _ headers: HTTPHeaders = [:]) async throws -> [String] {
+                let response = try await client.execute(HTTPRequest(method: .POST, url: server.url("/request-headers"), headers: headers))
+                return String(decoding: response.body, as: UTF8.self).split(separator: "\n").filter { $0.hasPrefix("user-agent:") }.map(
+                    String.init
+                )
+            }
+            let client = try HTTPClient(configuration: HTTPClientConfiguration(userAgent: "faxd-test/1"))
+            defer { client.shutdown() }
+            #expect(try await userAgents(client) == ["user-agent: faxd-test/1"])
+            #expect(try await userAgents(client, ["user-agent": "own/2"]) == ["user-agent: own/2"])
+            #expect(try await userAgents(client) == ["user-agent: faxd-test/1"])
+            let anonymous = try HTTPClient(configuration: HTTPClientConfiguration(userAgent: ""))
+            defer { anonymous.shutdown() }
+            #expect(try await userAgents(anonymous) == [])
+        }
+    }
+
     @Test("a multipart body round-trips byte-exactly through POST /echo")
     func multipartEcho() async throws {
         try await TestHTTPServer.withServer { server in
@@ -330,7 +350,7 @@ struct HTTPClientTests {
         }
     }
 
-    @Test("a request on a reused easy handle carries nothing of the one before: method, body, headers, HEAD")
+    @Test("a request on a reused easy handle carries nothing of the one before: method, body, headers, HEAD, custom methods")
     func reusedHandles() async throws {
         try await TestHTTPServer.withServer { server in
             let client = try HTTPClient()
@@ -357,6 +377,17 @@ struct HTTPClientTests {
             let untyped = try await client.execute(HTTPRequest(method: .POST, url: server.url("/echo"), body: Array("de".utf8)))
             #expect(untyped.body == Array("de".utf8) && untyped.headers["content-type"] != "text/x-first")
             try await handleGivenBack()
+            func sentAs(_ method: HTTPMethod, _ body: [UInt8]? = nil) async throws -> String {
+                let response = try await client.execute(HTTPRequest(method: method, url: server.url("/method"), body: body))
+                try await handleGivenBack()
+                return String(decoding: response.body, as: UTF8.self)
+            }
+            #expect(try await sentAs(.PUT, Array("fgh".utf8)) == "PUT 3")
+            #expect(try await sentAs(.DELETE) == "DELETE 0")
+            #expect(try await sentAs(.GET) == "GET 0")
+            #expect(try await sentAs(.PATCH, Array("ij".utf8)) == "PATCH 2")
+            #expect(try await sentAs(.POST) == "POST 0")
+            #expect(try await sentAs(.GET) == "GET 0")
         }
     }
 
