@@ -38,7 +38,7 @@ final class Transfer: @unchecked Sendable {
     /// handle is given back. Freed in `deinit`.
     private var headerList: HeaderList?
     private var body: [UInt8] = []
-    private var responseFields: [(name: String, value: String)] = []
+    private var responseHeaders = HTTPHeaders.Received()
     private var bodyLimitExceeded = false
 
     /// Validates `request` and sets the request's options on one of the client's easy handles.
@@ -87,7 +87,7 @@ final class Transfer: @unchecked Sendable {
     /// after the handle has been removed from the multi handle.
     func complete(result: CURLcode, logger: Logger?) {
         guard result == CURLE_OK else {
-            let detail = Self.trimmed(String(cString: handle.errorBuffer).utf8)
+            let detail = String(decoding: Self.trimmed(String(cString: handle.errorBuffer).utf8), as: UTF8.self)
             let error = HTTPClientError(result: result, detail: detail, bodyLimitExceeded: bodyLimitExceeded)
             logger?.debug(
                 "HTTP transfer failed",
@@ -111,7 +111,7 @@ final class Transfer: @unchecked Sendable {
             .success(
                 HTTPResponse(
                     status: status,
-                    headers: HTTPHeaders(responseFields),
+                    headers: HTTPHeaders(responseHeaders),
                     body: body,
                     newConnections: newConnections
                 )
@@ -138,18 +138,14 @@ final class Transfer: @unchecked Sendable {
         // By bytes: `Character` comparisons (grapheme clusters) cost more than the rest of the
         // transfer's callbacks together (issue #16).
         if chunk.starts(with: Self.statusLinePrefix) {
-            // Room for a typical response's fields at once, not grown one doubling at a time.
-            responseFields.removeAll(keepingCapacity: true)
-            responseFields.reserveCapacity(12)
+            responseHeaders.removeAll()
         } else if let first = chunk.first, first == UInt8(ascii: " ") || first == UInt8(ascii: "\t") {
             // Obsolete line folding: the line continues the previous field's value.
-            if let last = responseFields.indices.last {
-                responseFields[last].value += " " + Self.trimmed(chunk[...])
-            }
+            responseHeaders.continueLastValue(Self.trimmed(chunk[...]))
         } else if let colon = chunk.firstIndex(of: UInt8(ascii: ":")) {
             let name = Self.trimmed(chunk[..<colon])
             if !name.isEmpty {
-                responseFields.append((name: name, value: Self.trimmed(chunk[(colon + 1)...])))
+                responseHeaders.append(name: name, value: Self.trimmed(chunk[(colon + 1)...]))
             }
         }
         return chunk.count
@@ -157,15 +153,14 @@ final class Transfer: @unchecked Sendable {
 
     private static let statusLinePrefix = Array("HTTP/".utf8)
 
-    /// `bytes` as UTF-8 (invalid sequences replaced) without leading and trailing spaces, tabs,
-    /// CRs and LFs.
-    private static func trimmed(_ bytes: some BidirectionalCollection<UInt8>) -> String {
+    /// `bytes` without leading and trailing spaces, tabs, CRs and LFs.
+    private static func trimmed<Bytes: BidirectionalCollection<UInt8>>(_ bytes: Bytes) -> Bytes.SubSequence {
         let isWhitespace = { (byte: UInt8) in
             byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\r") || byte == UInt8(ascii: "\n")
         }
         guard let start = bytes.firstIndex(where: { !isWhitespace($0) }), let end = bytes.lastIndex(where: { !isWhitespace($0) })
-        else { return "" }
-        return String(decoding: bytes[start...end], as: UTF8.self)
+        else { return bytes[bytes.endIndex...] }
+        return bytes[start...end]
     }
 
     // MARK: - Configuration
