@@ -12,8 +12,11 @@ struct JSONLogHandler: LogHandler {
     var metadata: Logger.Metadata = [:]
     var metadataProvider: Logger.MetadataProvider?
 
-    /// The line's own fields, first in every line; metadata of the same names gives way.
-    private static let ownKeys: Set<String> = ["ts", "level", "logger", "message"]
+    /// Whether `key` is one of the line's own fields, first in every line: metadata of the same
+    /// names gives way. Compared, not hashed: a set's lookup hashed each key of each line.
+    private static func isOwnKey(_ key: String) -> Bool {
+        key == "ts" || key == "level" || key == "logger" || key == "message"
+    }
 
     init(label: String) {
         self.label = label
@@ -41,26 +44,24 @@ struct JSONLogHandler: LogHandler {
         fields.sort { $0.key < $1.key }
         var json = JSONWriter(capacity: 512)
         json.beginObject()
-        json.key("ts")
-        json.string(RFC3339Timestamp.format(milliseconds: Date()))
+        json.field("ts", milliseconds: Date())
         json.key("level")
         json.string(event.level.rawValue)
         json.key("logger")
         json.string(label)
         json.key("message")
         json.string(event.message.description)
-        for (index, field) in fields.enumerated() where !Self.ownKeys.contains(field.key) {
+        for (index, field) in fields.enumerated() where !Self.isOwnKey(field.key) {
             if index + 1 < fields.count, fields[index + 1].key == field.key { continue }
             json.key(field.key)
             Self.write(field.value, to: &json)
         }
         json.endObject()
-        var line = json.bytes
-        line.append(UInt8(ascii: "\n"))
+        json.endLine()
         if event.level >= .error {
-            BatchedLineWriter.standardError.writeNow(line)
+            BatchedLineWriter.standardError.writeNow(json.bytes)
         } else {
-            BatchedLineWriter.standardError.append(line)
+            BatchedLineWriter.standardError.append(json.bytes)
         }
     }
 

@@ -164,6 +164,10 @@ public struct DispatchStateMachine<Job: Sendable>: Sendable {
     /// Keys (fingerprints, or tenant ids for tenants budgeted alone) whose own breaker is open (or probing).
     public var keysWithOpenBreakers: [String] { keyBreakers.filter(\.value.isOpen).keys.sorted() }
 
+    /// How many keys' own breakers are open (or probing): ``keysWithOpenBreakers``' count, without
+    /// the list (the dispatcher reports it after every answer).
+    public var openKeyBreakerCount: Int { keyBreakers.values.count(where: \.isOpen) }
+
     /// Attempts and parkings of `partition` under way.
     public func running(partition: Int32) -> Int { partitions[partition]?.running ?? 0 }
 

@@ -62,11 +62,6 @@ public enum RFC3339Timestamp {
         format(date, fractionDigits: 0)
     }
 
-    /// Prints `date` in UTC with milliseconds (rounding down), e.g. `2026-11-27T10:30:05.042Z`.
-    public static func format(milliseconds date: Date) -> String {
-        format(date, fractionDigits: 3)
-    }
-
     private static func format(_ date: Date, fractionDigits: Int) -> String {
         withFormatted(date, fractionDigits: fractionDigits) { String(decoding: $0, as: UTF8.self) }
     }

@@ -429,7 +429,7 @@ actor Dispatcher: KafkaRebalanceListener {
     /// Logs and counts the breakers opening and closing; they change only on mintfax's feedback.
     private func reportBreakers() {
         let open = machine.isProviderBreakerOpen
-        dependencies.metrics.setBreakers(providerOpen: open, keysOpen: machine.keysWithOpenBreakers.count)
+        dependencies.metrics.setBreakers(providerOpen: open, keysOpen: machine.openKeyBreakerCount)
         guard open != wasProviderBreakerOpen else { return }
         wasProviderBreakerOpen = open
         if open {

@@ -169,10 +169,30 @@ import Testing
         }
     }
 
+    /// `date` as `JSONWriter.field(_:milliseconds:)` writes it: `{"ts":"…"}`.
+    private static func milliseconds(_ date: Date) -> String {
+        var json = JSONWriter()
+        json.beginObject()
+        json.field("ts", milliseconds: date)
+        json.endObject()
+        return String(decoding: json.bytes, as: UTF8.self)
+    }
+
     @Test func timestampsWithMilliseconds() {
-        #expect(RFC3339Timestamp.format(milliseconds: Date(timeIntervalSince1970: 1_795_775_405.042)) == "2026-11-27T10:30:05.042Z")
-        #expect(RFC3339Timestamp.format(milliseconds: Date(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00.000Z")
-        #expect(RFC3339Timestamp.format(milliseconds: Date(timeIntervalSince1970: -1.5)) == "1969-12-31T23:59:58.500Z")
+        #expect(Self.milliseconds(Date(timeIntervalSince1970: 1_795_775_405.042)) == #"{"ts":"2026-11-27T10:30:05.042Z"}"#)
+        #expect(Self.milliseconds(Date(timeIntervalSince1970: 0)) == #"{"ts":"1970-01-01T00:00:00.000Z"}"#)
+        #expect(Self.milliseconds(Date(timeIntervalSince1970: -1.5)) == #"{"ts":"1969-12-31T23:59:58.500Z"}"#)
         #expect(RFC3339Timestamp.format(wholeSeconds: Date(timeIntervalSince1970: 1_795_775_405.999)) == "2026-11-27T10:30:05Z")
+    }
+
+    @Test(arguments: [0, 7, -7, 10, -10, 1_234_567_890, Int64.max, Int64.min])
+    func integersAreTheirDecimalDigits(value: Int64) {
+        var json = JSONWriter()
+        json.beginArray()
+        json.integer(value)
+        json.integer(UInt64(value.magnitude))
+        json.endArray()
+        json.endLine()
+        #expect(String(decoding: json.bytes, as: UTF8.self) == "[\(value),\(value.magnitude)]\n")
     }
 }
