@@ -128,9 +128,10 @@ public final class KafkaProducer: Sendable {
         guard !messages.isEmpty else { return [] }
         return await withCheckedContinuation { continuation in
             let batch = BatchDelivery(count: messages.count, continuation: continuation)
-            for (index, message) in messages.enumerated() {
+            // By index: the messages are read in place, where enumerating copied each.
+            for index in messages.indices {
                 do throws(KafkaError) {
-                    try enqueue(message, callback: BatchMember(batch, index: index))
+                    try enqueue(messages[index], callback: BatchMember(batch, index: index))
                 } catch {
                     batch.report(index, delivered: false)
                 }

@@ -56,10 +56,13 @@ public enum DocumentType: String, Sendable, Hashable, CaseIterable {
     /// The extension of the last path component of `name` (`report.final.PDF` → `PDF`), or nil when
     /// it has none (`README`, `archive.`, `.profile`).
     static func fileExtension(of name: String) -> Substring? {
-        let lastComponent = name.split(separator: "/", omittingEmptySubsequences: false).last ?? Substring(name)
-        guard let dot = lastComponent.lastIndex(of: "."), dot != lastComponent.startIndex else { return nil }
-        let fileExtension = lastComponent[lastComponent.index(after: dot)...]
-        return fileExtension.isEmpty ? nil : fileExtension
+        // By UTF-8 bytes (`/` and `.` are ASCII, so their indices are the string's): splitting the
+        // name into components by `Character` was an array and grapheme breaking per job.
+        let utf8 = name.utf8
+        let componentStart = utf8.lastIndex(of: UInt8(ascii: "/")).map { utf8.index(after: $0) } ?? utf8.startIndex
+        guard let dot = utf8[componentStart...].lastIndex(of: UInt8(ascii: ".")), dot != componentStart else { return nil }
+        let extensionStart = utf8.index(after: dot)
+        return extensionStart == utf8.endIndex ? nil : name[extensionStart...]
     }
 }
 

@@ -87,7 +87,11 @@ public struct Job: Sendable, Hashable {
     /// The tags sent to mintfax: the producer's tags plus `faxd_tenant` and `faxd_job` (at most 10,
     /// mintfax's limit).
     public var submissionTags: [String: String] {
-        tags.merging([Self.tenantTagKey: tenantID, Self.jobTagKey: jobID]) { _, faxd in faxd }
+        // Set into a copy: merging built a dictionary of faxd's two and then a third (per job).
+        var submission = tags
+        submission[Self.tenantTagKey] = tenantID
+        submission[Self.jobTagKey] = jobID
+        return submission
     }
 
     /// Whether the deadline has passed at `now`: true only when `now` is later than the deadline.

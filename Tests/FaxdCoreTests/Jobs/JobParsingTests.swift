@@ -1,8 +1,20 @@
-import FaxdCore
 import Foundation
 import Testing
 
+@testable import FaxdCore
+
 @Suite struct JobParsingTests {
+    @Test(
+        arguments: [
+            ("report.final.PDF", "PDF"), ("fax.pdf", "pdf"), ("README", nil), ("archive.", nil), (".profile", nil),
+            ("dir.d/README", nil), ("/files/scan.tif", "tif"), ("a/b.c/.hidden", nil), ("März.Übersicht.docx", "docx"),
+            ("naïve.😀", "😀"), ("", nil), ("/", nil),
+        ] as [(String, String?)]
+    )
+    func aFileNamesExtensionIsAfterTheLastDotOfItsLastComponent(name: String, fileExtension: String?) {
+        #expect(DocumentType.fileExtension(of: name).map(String.init) == fileExtension)
+    }
+
     private func parse(_ job: JobJSON, key: String? = "acme") -> Result<Job, JobRejection> {
         Job.parse(value: job.bytes, key: key.map { Array($0.utf8) })
     }
