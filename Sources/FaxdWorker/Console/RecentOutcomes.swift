@@ -42,14 +42,15 @@ final class RecentOutcomes: Sendable {
 
     func record(_ outcome: Outcome, tenant: String, at now: Date = Date()) {
         let second = Int64(now.timeIntervalSince1970)
-        tenants.withLock { tenants in
-            var seconds = tenants[tenant] ?? []
-            tenants[tenant] = nil
-            if seconds.last?.second != second { seconds.append(Second(second: second)) }
-            seconds[seconds.count - 1].counts.add(outcome)
-            while let first = seconds.first, first.second <= second - Self.window { seconds.removeFirst() }
-            tenants[tenant] = seconds
-        }
+        // The tenant's seconds changed in place: one lookup, where taking them out and putting
+        // them back hashed the tenant three times per job.
+        tenants.withLock { Self.add(outcome, at: second, to: &$0[tenant, default: []]) }
+    }
+
+    private static func add(_ outcome: Outcome, at second: Int64, to seconds: inout Deque<Second>) {
+        if seconds.last?.second != second { seconds.append(Second(second: second)) }
+        seconds[seconds.count - 1].counts.add(outcome)
+        while let first = seconds.first, first.second <= second - window { seconds.removeFirst() }
     }
 
     /// Every tenant with outcomes in the window ending at `now`.
