@@ -55,7 +55,8 @@ public struct JSONWriter: Sendable {
     public mutating func integer(_ value: some BinaryInteger) {
         separate()
         // Digits written backwards into a stack buffer: `String(value)` was most of an event's
-        // integer fields (docs/benchmarks.md). 40 digits and a sign hold any 128-bit integer.
+        // integer fields (docs/benchmarks.md). 20 digits and a sign hold any 64-bit integer; a
+        // wider one's magnitude may not fit, and goes through `String`.
         guard let magnitude = UInt64(exactly: value.magnitude) else {
             bytes.append(contentsOf: String(value).utf8)
             needsComma = true
@@ -122,8 +123,8 @@ public struct JSONWriter: Sendable {
         needsComma = true
     }
 
-    /// `key` and `date` as RFC 3339 with milliseconds (`RFC3339Timestamp.format(milliseconds:)`),
-    /// written from the stack.
+    /// `key` and `date` as RFC 3339 in UTC with milliseconds (rounding down), e.g.
+    /// `2026-11-27T10:30:05.042Z`, written from the stack.
     public mutating func field(_ key: String, milliseconds date: Date) {
         self.key(key)
         RFC3339Timestamp.withFormatted(date, fractionDigits: 3) { appendQuoted(utf8: $0) }
