@@ -57,7 +57,7 @@ enum WorkerProcessBenchmark {
             naive.append(try await self.naive(jobs: 200, latencyMS: latency, logger: logger))
         }
         func row(_ name: String, _ values: [Double], _ unit: String, _ format: String = "%.0f") -> String {
-            "| \(name) | \(String(format: format, median(values))) \(unit) | \(values.map { String(format: format, $0) }.joined(separator: ", ")) |"
+            "| \(name) | \(String(format: format, median(values)))\(unit.isEmpty ? "" : " " + unit) | \(values.map { String(format: format, $0) }.joined(separator: ", ")) |"
         }
         let ceiling = Double(inFlight) / (Double(latency) / 1000)
         return [
@@ -72,6 +72,9 @@ enum WorkerProcessBenchmark {
             row("\(latency) ms sandbox, \(inFlight) in flight, \(jobs) jobs at once: jobs/s", fifty.map(\.jobsPerSecond), "jobs/s"),
             row("  **worker CPU per job**", fifty.map(\.workerCPU), "ms", "%.3f"),
             row("  sandbox CPU per job", fifty.map(\.sandboxCPU), "ms", "%.3f"),
+            // The same run's sandbox does the same work per request whatever the worker: this share
+            // divides out the machine's speed of the moment, to compare workers measured apart.
+            row("  worker CPU ÷ sandbox CPU, run by run", fifty.map { $0.workerCPU / $0.sandboxCPU }, "", "%.3f"),
             row("zero-latency sandbox at half the maximum load: enqueue → fax.submitted p50", halfZero.map(\.p50), "ms"),
             row("  p99", halfZero.map(\.p99), "ms"),
             row("\(latency) ms sandbox at half its rate: enqueue → fax.submitted p50", halfFifty.map(\.p50), "ms"),
